@@ -1,0 +1,12 @@
+import { DateTime, Effect } from "effect"
+
+/**
+ * The one source of time: Effect's Clock service (TestClock in tests), read as UTC.
+ * Nothing else in the service reads the wall clock.
+ */
+
+/** Current instant as an ISO-8601 UTC string (`…Z`). */
+export const nowIso: Effect.Effect<string> = Effect.map(DateTime.now, DateTime.formatIso)
+
+/** Current instant in epoch milliseconds, for durations. */
+export const nowMillis: Effect.Effect<number> = Effect.map(DateTime.now, DateTime.toEpochMillis)

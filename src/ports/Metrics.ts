@@ -1,0 +1,25 @@
+import { Context, type Effect } from "effect"
+
+export type MessageOutcome = "acked" | "dead_lettered" | "requeued"
+export type ItemOutcome = "stored" | "skipped" | "error"
+export type Dependency = "broker" | "database" | "storage"
+export type Stage = "decode" | "fetch" | "pipeline" | "write" | "ack" | "publish"
+
+/**
+ * The §7 metrics, named by what happened rather than by the metrics library. Every label
+ * value passed here is already bounded by the caller (see `domain/batch.ts` for the
+ * mismatch labels), so an adapter may use them as labels directly. Recording never fails.
+ */
+export class Metrics extends Context.Service<
+  Metrics,
+  {
+    readonly batchSizeMismatch: (platform: string, expectedSize: string, actualSize: string) => Effect.Effect<void>
+    readonly message: (outcome: MessageOutcome) => Effect.Effect<void>
+    readonly items: (platform: string, outcome: ItemOutcome, count: number) => Effect.Effect<void>
+    readonly batchDuration: (platform: string, seconds: number) => Effect.Effect<void>
+    readonly stageDuration: (stage: Stage, seconds: number) => Effect.Effect<void>
+    readonly error: (stage: Stage, errorCategory: string) => Effect.Effect<void>
+    readonly inflight: (delta: number) => Effect.Effect<void>
+    readonly dependencyUp: (dependency: Dependency, up: boolean) => Effect.Effect<void>
+  }
+>()("smap/ports/Metrics") {}
