@@ -1,0 +1,83 @@
+-- Tables of §4. Every timestamp is timestamptz (stored as UTC instants); counts are bigint
+-- because view counts exceed 2^31; breakdowns are jsonb so dashboards can query into them.
+
+CREATE TABLE post_analytics (
+  id                      text             NOT NULL,
+  project_id              uuid             NULL,
+  platform                text             NOT NULL,
+  published_at            timestamptz      NULL,
+  analyzed_at             timestamptz      NOT NULL,
+  crawled_at              timestamptz      NULL,
+  overall_sentiment       text             NOT NULL CHECK (overall_sentiment IN ('POSITIVE', 'NEGATIVE', 'NEUTRAL')),
+  overall_sentiment_score double precision NOT NULL,
+  overall_confidence      double precision NOT NULL,
+  primary_intent          text             NOT NULL CHECK (primary_intent IN ('CRISIS', 'SEEDING', 'SPAM', 'COMPLAINT', 'LEAD', 'SUPPORT', 'DISCUSSION')),
+  intent_confidence       double precision NOT NULL,
+  impact_score            double precision NOT NULL,
+  risk_level              text             NOT NULL CHECK (risk_level IN ('LOW', 'MEDIUM', 'HIGH', 'CRITICAL')),
+  is_viral                boolean          NOT NULL,
+  is_kol                  boolean          NOT NULL,
+  aspects_breakdown       jsonb            NOT NULL,
+  keywords                jsonb            NOT NULL,
+  sentiment_probabilities jsonb            NOT NULL,
+  impact_breakdown        jsonb            NOT NULL,
+  view_count              bigint           NOT NULL DEFAULT 0,
+  like_count              bigint           NOT NULL DEFAULT 0,
+  comment_count           bigint           NOT NULL DEFAULT 0,
+  share_count             bigint           NOT NULL DEFAULT 0,
+  save_count              bigint           NOT NULL DEFAULT 0,
+  follower_count          bigint           NOT NULL DEFAULT 0,
+  processing_time_ms      double precision NOT NULL DEFAULT 0,
+  model_version           text             NOT NULL,
+  job_id                  text             NULL,
+  batch_index             integer          NULL,
+  task_type               text             NULL,
+  keyword_source          text             NULL,
+  pipeline_version        text             NULL,
+  fetch_status            text             NOT NULL,
+  brand_name              text             NULL,
+  keyword                 text             NULL,
+  content_text            text             NOT NULL,
+  permalink               text             NULL,
+  author_id               text             NULL,
+  author_name             text             NULL,
+  author_username         text             NULL,
+  author_is_verified      boolean          NOT NULL DEFAULT false,
+  hashtags                jsonb            NOT NULL,
+  -- A dry run has no project: two dry runs of the same post must still be one row.
+  CONSTRAINT post_analytics_identity UNIQUE NULLS NOT DISTINCT (project_id, platform, id)
+);
+
+CREATE TABLE crawl_errors (
+  content_id     text        NOT NULL,
+  project_id     uuid        NULL,
+  job_id         text        NULL,
+  platform       text        NOT NULL,
+  error_code     text        NOT NULL,
+  error_category text        NOT NULL CHECK (error_category IN ('rate_limiting', 'content', 'network', 'parsing', 'media', 'storage', 'processing', 'generic')),
+  error_message  text        NULL,
+  error_details  jsonb       NULL,
+  permalink      text        NULL,
+  created_at     timestamptz NOT NULL,
+  -- Redelivery of a batch must not add a second row for the same failed item.
+  CONSTRAINT crawl_errors_identity UNIQUE NULLS NOT DISTINCT (content_id, project_id, platform, job_id)
+);
+
+CREATE TABLE batch_ledger (
+  object_path      text        PRIMARY KEY,
+  event_id         text        NULL,
+  project_id       uuid        NULL,
+  job_id           text        NULL,
+  platform         text        NOT NULL,
+  batch_index      integer     NULL,
+  expected_size    integer     NULL,
+  actual_size      integer     NOT NULL CHECK (actual_size >= 0),
+  stored_count     integer     NOT NULL CHECK (stored_count >= 0),
+  skipped_count    integer     NOT NULL CHECK (skipped_count >= 0),
+  error_count      integer     NOT NULL CHECK (error_count >= 0),
+  status           text        NOT NULL CHECK (status IN ('completed', 'failed')),
+  first_attempt_at timestamptz NOT NULL,
+  last_attempt_at  timestamptz NOT NULL,
+  attempts         integer     NOT NULL DEFAULT 1 CHECK (attempts >= 1),
+  failure_reason   text        NULL
+);

@@ -1,0 +1,28 @@
+import { PgClient } from "@effect/sql-pg"
+import { Layer, type Redacted } from "effect"
+import type { SqlClient } from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+import { AppConfig } from "../../ports/Config.ts"
+
+export interface PgConnectOptions {
+  readonly url: Redacted.Redacted<string>
+  /** Schema(s) to resolve unqualified names in; tests give each file its own schema. */
+  readonly searchPath?: string | undefined
+  readonly maxConnections?: number | undefined
+  readonly applicationName?: string | undefined
+}
+
+/** A pooled client; the URL stays redacted until the driver opens the socket. */
+export const pgLayer = (options: PgConnectOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
+  PgClient.layer({
+    url: options.url,
+    applicationName: options.applicationName ?? "smap-analytics",
+    connectTimeout: "5 seconds",
+    maxConnections: options.maxConnections ?? 10,
+    ...(options.searchPath === undefined ? {} : { startupParameters: { search_path: options.searchPath } })
+  })
+
+/** The client for the service and the CLI, from `DATABASE_URL` (§6). */
+export const PgLive: Layer.Layer<PgClient.PgClient | SqlClient, SqlError, AppConfig> = Layer.unwrap(
+  AppConfig.useSync((config) => pgLayer({ url: config.databaseUrl }))
+)

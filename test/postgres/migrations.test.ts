@@ -1,0 +1,132 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { loadMigrations, migrateDown, migrateUp, migrationStatus } from "../../src/adapters/postgres/migrator.ts"
+import { TestPg } from "./testDatabase.ts"
+
+const INDEXES = [
+  "idx_post_analytics_project_id",
+  "idx_post_analytics_project_published",
+  "idx_post_analytics_project_crisis",
+  "idx_crawl_errors_project_id",
+  "idx_batch_ledger_project_id"
+]
+
+const indexes = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const rows = yield* sql<{ name: string; valid: boolean }>`
+    SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relname LIKE 'idx_%' ORDER BY 1`
+  return rows
+})
+
+const tables = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const rows = yield* sql<{ name: string }>`
+    SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`
+  return rows.map((r) => r.name)
+})
+
+describe("migrations", () => {
+  it.live("up creates the tables and every index valid; status reports all applied; up again is a no-op", () =>
+    Effect.gen(function*() {
+      const migrations = yield* loadMigrations()
+      expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
+      expect(migrations.filter((m) => !m.transactional).map((m) => m.version)).toEqual([2, 3, 4, 5, 6])
+      const first = yield* migrateUp(migrations)
+      expect(first.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6])
+      expect(first.flatMap((r) => r.fallbacks)).toEqual([])
+      expect(yield* tables).toEqual(["batch_ledger", "crawl_errors", "post_analytics", "schema_migrations"])
+      expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
+      expect((yield* migrationStatus(migrations)).every((s) => s.applied)).toBe(true)
+      expect(yield* migrateUp(migrations)).toEqual([])
+    }).pipe(Effect.provide(TestPg)))
+
+  it.live("down reverts one migration at a time, and --to 0 reverts all", () =>
+    Effect.gen(function*() {
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations)
+      const one = yield* migrateDown(migrations)
+      expect(one.map((r) => r.version)).toEqual([6])
+      expect((yield* indexes).map((i) => i.name)).not.toContain("idx_batch_ledger_project_id")
+      expect((yield* migrationStatus(migrations)).filter((s) => !s.applied).map((s) => s.version)).toEqual([6])
+      const rest = yield* migrateDown(migrations, { to: 0 })
+      expect(rest.map((r) => r.version)).toEqual([5, 4, 3, 2, 1])
+      expect(yield* tables).toEqual(["schema_migrations"])
+      expect((yield* migrationStatus(migrations)).some((s) => s.applied)).toBe(false)
+      // and back up again from nothing
+      expect((yield* migrateUp(migrations)).length).toBe(6)
+    }).pipe(Effect.provide(TestPg)))
+
+  it.live("a rerun after a failed concurrent build drops the INVALID leftover and ends with a valid index", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations, { to: 1 })
+      yield* sql.unsafe(`INSERT INTO post_analytics (id, platform, analyzed_at, overall_sentiment, overall_sentiment_score,
+        overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral, is_kol,
+        aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
+        content_text, hashtags) VALUES ('1', 'TIKTOK', '2025-01-01Z', 'NEUTRAL', 0, 0, 'DISCUSSION', 1, 0, 'LOW',
+        false, false, '{}', '[]', '{}', '{}', 'm', 'success', '', '[]')`)
+      // A real failed concurrent build: division by zero on the existing row aborts it after
+      // the catalog entry exists, leaving an INVALID index under the migration's name.
+      const failed = yield* Effect.exit(sql.unsafe(
+        `CREATE INDEX CONCURRENTLY idx_post_analytics_project_id ON post_analytics ((1 / (like_count - like_count)))`
+      ))
+      expect(failed._tag).toBe("Failure")
+      expect(yield* indexes).toEqual([{ name: "idx_post_analytics_project_id", valid: false }])
+
+      const runs = yield* migrateUp(migrations)
+      expect(runs.find((r) => r.version === 2)?.droppedInvalid).toEqual(["idx_post_analytics_project_id"])
+      expect((yield* indexes).every((i) => i.valid)).toBe(true)
+      const [definition] = yield* sql<{ def: string }>`SELECT pg_get_indexdef('idx_post_analytics_project_id'::regclass) AS def`
+      expect(definition?.def).toMatch(/\(project_id\)$/)
+    }).pipe(Effect.provide(TestPg)))
+
+  it.live("inside a transaction block, where CONCURRENTLY is refused, the index is built without it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations, { to: 1 })
+      const runs = yield* sql.withTransaction(migrateUp(migrations))
+      expect(runs.flatMap((r) => r.fallbacks)).toEqual([...INDEXES])
+      expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
+      expect((yield* migrationStatus(migrations)).every((s) => s.applied)).toBe(true)
+    }).pipe(Effect.provide(TestPg)))
+
+  it.live("down drops indexes CONCURRENTLY: a writer is not blocked while the drop waits for an open reader", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations)
+      yield* migrateDown(migrations, { to: 2 }) // leave only 0001 and 0002 (project_id index)
+      const release = yield* Deferred.make<void>()
+      const locked = yield* Deferred.make<void>()
+      // An open transaction that read the table: any DROP INDEX must wait for it.
+      const reader = yield* sql.withTransaction(Effect.gen(function*() {
+        yield* sql`SELECT count(*) FROM post_analytics`
+        yield* Deferred.succeed(locked, undefined)
+        yield* Deferred.await(release)
+      })).pipe(Effect.forkChild)
+      yield* Deferred.await(locked)
+      const down = yield* migrateDown(migrations).pipe(Effect.forkChild)
+      yield* Effect.sleep("300 millis")
+      // A plain DROP INDEX would queue an ACCESS EXCLUSIVE lock and block this insert too.
+      const write = yield* sql.unsafe(`UPDATE post_analytics SET like_count = 1 WHERE false`).pipe(
+        Effect.timeout("2 seconds"),
+        Effect.exit
+      )
+      expect(write._tag).toBe("Success")
+      // The drop is still in progress (waiting for the reader) and holds only the weak lock.
+      const [mode] = yield* sql<{ modes: string }>`
+        SELECT string_agg(DISTINCT l.mode, ',') AS modes FROM pg_locks l
+        WHERE l.relation = 'post_analytics'::regclass AND l.pid <> pg_backend_pid()`
+      expect(mode?.modes ?? "").toContain("ShareUpdateExclusiveLock")
+      expect(mode?.modes ?? "").not.toContain("AccessExclusiveLock")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(reader)
+      const reverted = yield* Fiber.join(down)
+      expect(reverted.map((r) => r.version)).toEqual([2])
+      expect(yield* indexes).toEqual([])
+    }).pipe(Effect.provide(TestPg)))
+})
