@@ -1,0 +1,161 @@
+import { Effect, Schema } from "effect"
+import { EventRejected } from "./errors.ts"
+import type { BatchContext } from "./item.ts"
+import { toUtcIso } from "./time.ts"
+
+/**
+ * The `data.collected` event (§1). Only `event_type` and `payload.minio_path` are required;
+ * unknown fields are ignored because crawlers add fields over time.
+ */
+const OptionalText = Schema.optionalKey(Schema.NullOr(Schema.String))
+const OptionalInt = Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.Number, Schema.String])))
+
+const EventEnvelope = Schema.Struct({
+  event_id: OptionalText,
+  event_type: Schema.Literal("data.collected"),
+  timestamp: OptionalText,
+  payload: Schema.Struct({
+    minio_path: OptionalText,
+    project_id: OptionalText,
+    job_id: OptionalText,
+    platform: OptionalText,
+    batch_index: OptionalInt,
+    content_count: OptionalInt,
+    task_type: OptionalText,
+    brand_name: OptionalText,
+    keyword: OptionalText,
+    total_batches: OptionalInt
+  })
+})
+
+const decodeEnvelope = Schema.decodeUnknownEffect(EventEnvelope)
+
+export type EventPlatform = "TIKTOK" | "YOUTUBE"
+
+/** A decoded event: where the batch is, and the context every record of the batch carries. */
+export interface CollectedEvent {
+  readonly eventId: string | null
+  readonly bucket: string
+  readonly key: string
+  /** `<bucket>/<key>`, the ledger's identity for the batch. */
+  readonly objectPath: string
+  readonly platform: EventPlatform | null
+  readonly contentCount: number | null
+  readonly totalBatches: number | null
+  /** The raw project id as sent, kept for messages when it could not be used. */
+  readonly rawProjectId: string | null
+  /**
+   * Why the event's project cannot be used (no UUID anywhere, and not a dry run), or null.
+   * Such a batch is recorded as failed in the ledger and dead-lettered (`INVALID_PROJECT_ID`);
+   * it is reported here rather than rejected so the caller still knows where the batch was.
+   */
+  readonly projectIdProblem: string | null
+  readonly context: BatchContext
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i
+const JOB_ID = /^(.*)-(?:brand|competitor)-\d+$/i
+
+/** The first UUID inside a string, lower case (crawlers have sent `<uuid>-competitor`). */
+export const firstUuid = (value: string | null | undefined): string | null => {
+  const match = value == null ? null : UUID.exec(value)
+  return match === null ? null : match[0].toLowerCase()
+}
+
+/** `project_id`, else the project part of a `<project>-<brand|competitor>-<n>` job id. */
+export const resolveProjectId = (projectId: string | null, jobId: string | null): string | null => {
+  const direct = firstUuid(projectId)
+  if (direct !== null || (projectId !== null && projectId.trim() !== "")) return direct
+  const job = jobId === null ? null : JOB_ID.exec(jobId)
+  return job === null ? null : firstUuid(job[1])
+}
+
+/** Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key. */
+export const parseObjectPath = (path: string): { bucket: string; key: string } | null => {
+  const stripped = path.trim().replace(/^minio:\/\//i, "").replace(/^\/+/, "")
+  const slash = stripped.indexOf("/")
+  if (slash <= 0) return null
+  const key = stripped.slice(slash + 1)
+  return key.trim().length === 0 ? null : { bucket: stripped.slice(0, slash), key }
+}
+
+const toInt = (value: number | string | null | undefined): number | null => {
+  if (value == null) return null
+  const n = typeof value === "number" ? value : Number(value.trim())
+  return Number.isInteger(n) ? n : null
+}
+
+const textOrNull = (value: string | null | undefined): string | null =>
+  value == null || value.trim() === "" ? null : value
+
+const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message })
+
+/**
+ * Parses an event body. Every rejection is permanent (§5) and says why in words:
+ * `NOT_JSON`, `SCHEMA_INVALID`, `MISSING_PATH`, `INVALID_PATH`, `FOREIGN_BUCKET`.
+ */
+export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowedBuckets: ReadonlyArray<string>) {
+  const json = yield* Effect.try({
+    try: (): unknown => JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)),
+    catch: (e) => reject("NOT_JSON", `event body is not UTF-8 JSON: ${e instanceof Error ? e.message : String(e)}`)
+  })
+  const envelope = yield* decodeEnvelope(json, { errors: "all" }).pipe(
+    Effect.mapError((e) => reject("SCHEMA_INVALID", `event does not match data.collected: ${e.message.replaceAll("\n", " ")}`))
+  )
+  const p = envelope.payload
+  if (p.minio_path == null || p.minio_path.trim() === "") {
+    return yield* reject("MISSING_PATH", "event payload has no minio_path")
+  }
+  const location = parseObjectPath(p.minio_path)
+  if (location === null) {
+    return yield* reject("INVALID_PATH", `minio_path '${p.minio_path}' must be <bucket>/<object key> with neither empty`)
+  }
+  if (!allowedBuckets.includes(location.bucket)) {
+    return yield* reject(
+      "FOREIGN_BUCKET",
+      `minio_path names bucket '${location.bucket}', but only ${allowedBuckets.map((b) => `'${b}'`).join(", ")} may be read`
+    )
+  }
+  let platform: EventPlatform | null = null
+  if (p.platform != null && p.platform.trim() !== "") {
+    const upper = p.platform.trim().toUpperCase()
+    if (upper !== "TIKTOK" && upper !== "YOUTUBE") {
+      return yield* reject("SCHEMA_INVALID", `platform '${p.platform}' is neither tiktok nor youtube`)
+    }
+    platform = upper
+  }
+  const jobId = textOrNull(p.job_id)
+  const taskType = textOrNull(p.task_type)
+  const rawProjectId = textOrNull(p.project_id)
+  const projectId = resolveProjectId(rawProjectId, jobId)
+  const projectIdProblem = projectId === null && taskType !== "dryrun_keyword"
+    ? rawProjectId === null
+      ? "event has no project_id and its job_id names no project (only dryrun_keyword tasks may have none)"
+      : `project_id '${rawProjectId}' contains no UUID`
+    : null
+  const event: CollectedEvent = {
+    eventId: textOrNull(envelope.event_id),
+    bucket: location.bucket,
+    key: location.key,
+    objectPath: `${location.bucket}/${location.key}`,
+    platform,
+    contentCount: toInt(p.content_count),
+    totalBatches: toInt(p.total_batches),
+    rawProjectId,
+    projectIdProblem,
+    context: {
+      event_id: textOrNull(envelope.event_id),
+      project_id: projectId,
+      job_id: jobId,
+      platform,
+      batch_index: toInt(p.batch_index),
+      task_type: taskType,
+      brand_name: textOrNull(p.brand_name),
+      keyword: textOrNull(p.keyword),
+      event_time: toUtcIso(envelope.timestamp),
+      keyword_source: null,
+      pipeline_version: null
+    }
+  }
+  return event
+})
