@@ -1,0 +1,40 @@
+import { Duration, Effect, Schedule } from "effect"
+import type { FailureKind } from "../domain/failure.ts"
+import type { Dependency } from "../ports/Metrics.ts"
+import type { Readiness } from "./readiness.ts"
+
+/**
+ * Backoff while a dependency is unreachable (§5): exponential from 250 ms, doubled each time,
+ * with jitter so that many consumers do not retry in step, capped at 30 s per wait.
+ */
+export const transientBackoff = Schedule.exponential("250 millis", 2).pipe(
+  Schedule.jittered,
+  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(30))))
+)
+
+/**
+ * Runs `effect`, retrying transient failures for as long as they last while the message is
+ * held (never dead-lettered for them). While it retries, the dependency is reported down, so
+ * readiness goes false and the consumer loop stops taking new messages; the first success
+ * reports it up again. Permanent and unknown failures pass through at once.
+ */
+export const retryWhileTransient = <A, E>(
+  effect: Effect.Effect<A, E>,
+  options: {
+    readonly classify: (error: E) => FailureKind
+    readonly dependency: Dependency
+    readonly readiness: Readiness["Service"]
+    readonly describe: (error: E) => string
+  }
+): Effect.Effect<A, E> =>
+  effect.pipe(
+    Effect.tapError((error) =>
+      options.classify(error) === "transient"
+        ? Effect.logWarning(`${options.dependency} unavailable, backing off: ${options.describe(error)}`).pipe(
+          Effect.andThen(options.readiness.setDependency(options.dependency, false))
+        )
+        : Effect.void
+    ),
+    Effect.retry({ schedule: transientBackoff, while: (error) => options.classify(error) === "transient" }),
+    Effect.tap(() => options.readiness.setDependency(options.dependency, true))
+  )

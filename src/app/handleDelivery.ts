@@ -1,0 +1,300 @@
+import { Clock, Effect } from "effect"
+import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch } from "../domain/batch.ts"
+import type { EventRejected } from "../domain/errors.ts"
+import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
+import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../domain/records.ts"
+import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
+import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
+import { BatchStorage, type StorageError, storageFailureKind } from "../ports/BatchStorage.ts"
+import { nowIso } from "../ports/Clock.ts"
+import { AppConfig } from "../ports/Config.ts"
+import { type Delivery, EventQueue, type QueueError, queueFailureKind } from "../ports/EventQueue.ts"
+import { Metrics, type Stage } from "../ports/Metrics.ts"
+import { ResultPublisher } from "../ports/ResultPublisher.ts"
+import { retryWhileTransient } from "./failures.ts"
+import { Readiness } from "./readiness.ts"
+
+/** How one delivery ended. */
+export type Outcome =
+  | { readonly _tag: "Acked"; readonly stored: number; readonly skipped: number; readonly errors: number }
+  | { readonly _tag: "DeadLettered"; readonly code: string; readonly message: string }
+  | { readonly _tag: "Retried"; readonly attempt: number; readonly message: string }
+  /** Settling failed (the channel closed): the broker redelivers; the upsert makes that harmless. */
+  | { readonly _tag: "Abandoned"; readonly message: string }
+
+/** A failure of the whole delivery, classified for §5. */
+class Stop {
+  readonly kind: "permanent" | "unknown"
+  readonly code: string
+  readonly message: string
+  readonly stage: Stage
+  constructor(kind: "permanent" | "unknown", code: string, message: string, stage: Stage) {
+    this.kind = kind
+    this.code = code
+    this.message = message
+    this.stage = stage
+  }
+}
+
+const rejected = (e: EventRejected, stage: Stage) => new Stop("permanent", e.code, e.message, stage)
+
+const STORAGE_CODES: Record<StorageError["reason"], string> = {
+  NotFound: "OBJECT_MISSING",
+  Forbidden: "FOREIGN_BUCKET",
+  TooLarge: "OVER_LIMIT",
+  Corrupt: "CORRUPT_COMPRESSION",
+  Unavailable: "STORAGE_UNAVAILABLE",
+  Unknown: "STORAGE_ERROR"
+}
+
+const storageStop = (e: StorageError) =>
+  new Stop(storageFailureKind(e) === "permanent" ? "permanent" : "unknown", STORAGE_CODES[e.reason], e.message, "fetch")
+const repositoryStop = (e: RepositoryError) =>
+  new Stop(repositoryFailureKind(e) === "permanent" ? "permanent" : "unknown", "DATABASE_ERROR", e.message, "write")
+const publishStop = (e: QueueError) => new Stop("unknown", "PUBLISH_ERROR", e.message, "publish")
+
+const unreadableRecord = (
+  event: CollectedEvent,
+  platform: string,
+  contentId: string,
+  reason: string,
+  now: string
+): ErrorRecord => ({
+  record: "error",
+  content_id: contentId,
+  project_id: event.context.project_id,
+  job_id: event.context.job_id,
+  platform,
+  error_code: "PARSE_ERROR",
+  error_category: "parsing",
+  error_message: `item could not be decoded: ${reason}`,
+  error_details: null,
+  permalink: null,
+  created_at: now
+})
+
+/**
+ * Builds the single step of the consumer (§5): take one delivery through decode → fetch →
+ * pipeline → one-transaction write → (publish) → ack, or dead-letter it with its reason, or
+ * put it back for another attempt. It never fails: every path ends in an `Outcome`, and a
+ * defect anywhere is handled like an unknown failure (retried, then dead-lettered).
+ */
+export const makeDeliveryHandler = Effect.gen(function*() {
+  const config = yield* AppConfig
+  const storage = yield* BatchStorage
+  const queue = yield* EventQueue
+  const repository = yield* AnalyticsRepository
+  const metrics = yield* Metrics
+  const publisher = yield* ResultPublisher
+  const pipeline = yield* AnalyticsPipeline
+  const readiness = yield* Readiness
+
+  const timedStage = <A, E>(stage: Stage, effect: Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const start = yield* Clock.currentTimeMillis
+      const result = yield* effect
+      const end = yield* Clock.currentTimeMillis
+      yield* metrics.stageDuration(stage, (end - start) / 1000)
+      return result
+    })
+
+  const settle = (effect: Effect.Effect<void, QueueError>, outcome: Outcome): Effect.Effect<Outcome> =>
+    effect.pipe(
+      Effect.as(outcome),
+      Effect.catch((e) =>
+        Effect.logWarning(`could not settle the delivery (${e.reason}): ${e.message}; the broker will redeliver it`).pipe(
+          Effect.as<Outcome>({ _tag: "Abandoned", message: e.message })
+        )
+      )
+    )
+
+  const deadLetter = (delivery: Delivery, stop: Stop) =>
+    Effect.gen(function*() {
+      yield* Effect.logError(`dead-lettering: ${stop.code}: ${stop.message}`)
+      yield* metrics.error(stop.stage, stop.code)
+      const outcome = yield* settle(
+        queue.deadLetter(delivery, { code: stop.code, message: stop.message }),
+        { _tag: "DeadLettered", code: stop.code, message: stop.message }
+      )
+      if (outcome._tag === "DeadLettered") yield* metrics.message("dead_lettered")
+      return outcome
+    })
+
+  /** Unknown failures get `maxDeliveryAttempts` tries in all, then the dead-letter queue. */
+  const retryOrDeadLetter = (delivery: Delivery, stop: Stop) =>
+    Effect.gen(function*() {
+      if (delivery.attempt >= config.maxDeliveryAttempts) {
+        return yield* deadLetter(
+          delivery,
+          new Stop("permanent", stop.code, `${stop.message} (gave up after ${delivery.attempt} attempts)`, stop.stage)
+        )
+      }
+      yield* Effect.logWarning(`attempt ${delivery.attempt} failed, retrying later: ${stop.code}: ${stop.message}`)
+      yield* metrics.error(stop.stage, stop.code)
+      const outcome = yield* settle(queue.retry(delivery), { _tag: "Retried", attempt: delivery.attempt, message: stop.message })
+      if (outcome._tag === "Retried") yield* metrics.message("requeued")
+      return outcome
+    })
+
+  const writeBatch = (write: Parameters<AnalyticsRepository["Service"]["writeBatch"]>[0]) =>
+    retryWhileTransient(repository.writeBatch(write), {
+      classify: repositoryFailureKind,
+      dependency: "database",
+      readiness,
+      describe: (e) => e.message
+    }).pipe(Effect.mapError(repositoryStop))
+
+  const failedLedger = (event: CollectedEvent, platform: string, reason: string, now: string): BatchLedgerEntry => ({
+    object_path: event.objectPath,
+    event_id: event.eventId,
+    project_id: event.context.project_id,
+    job_id: event.context.job_id,
+    platform,
+    batch_index: event.context.batch_index,
+    expected_size: config.expectedBatchSize[platform] ?? null,
+    actual_size: 0,
+    stored_count: 0,
+    skipped_count: 0,
+    error_count: 0,
+    status: "failed",
+    attempted_at: now,
+    failure_reason: reason
+  })
+
+  const process = (delivery: Delivery) =>
+    Effect.gen(function*() {
+      const batchStart = yield* Clock.currentTimeMillis
+      const event = yield* timedStage("decode", decodeEvent(delivery.body, config.buckets)).pipe(
+        Effect.mapError((e) => rejected(e, "decode"))
+      )
+      return yield* Effect.gen(function*() {
+        if (event.projectIdProblem !== null) {
+          const now = yield* nowIso
+          yield* repository.recordFailedBatch(failedLedger(event, event.platform ?? "UNKNOWN", event.projectIdProblem, now)).pipe(
+            (eff) => retryWhileTransient(eff, { classify: repositoryFailureKind, dependency: "database", readiness, describe: (e) => e.message }),
+            Effect.mapError(repositoryStop)
+          )
+          return yield* Effect.fail(new Stop("permanent", "INVALID_PROJECT_ID", event.projectIdProblem, "decode"))
+        }
+        const object = yield* timedStage(
+          "fetch",
+          retryWhileTransient(storage.get({ bucket: event.bucket, key: event.key }, config.maxBatchBytes), {
+            classify: storageFailureKind,
+            dependency: "storage",
+            readiness,
+            describe: (e) => e.message
+          })
+        ).pipe(Effect.mapError(storageStop))
+        const raw = yield* readBatchArray(object.bytes).pipe(Effect.mapError((e) => rejected(e, "decode")))
+        const entries = decodeEntries(raw, event.objectPath)
+        const firstPlatform = entries.find((e) => e._tag === "Item" && e.item.meta.platform !== null)
+        const platform = event.platform ??
+          (firstPlatform?._tag === "Item" ? firstPlatform.item.meta.platform : null) ?? "UNKNOWN"
+        yield* Effect.annotateCurrentSpan({ platform })
+
+        const mismatch = sizeMismatch(platform, raw.length, config.expectedBatchSize, config.maxBatchItems)
+        if (mismatch !== null) {
+          yield* Effect.logWarning(
+            `batch size mismatch: platform=${platform} expected=${mismatch.expected} actual=${mismatch.actual} job_id=${event.context.job_id ?? ""}`
+          )
+          yield* metrics.batchSizeMismatch(mismatch.labels.platform, mismatch.labels.expected_size, mismatch.labels.actual_size)
+        }
+        const overLimit = checkItemLimit(raw.length, config.maxBatchItems)
+        if (overLimit !== null) return yield* Effect.fail(rejected(overLimit, "decode"))
+
+        const now = yield* nowIso
+        const context = { ...event.context, platform }
+        const analytics: Array<AnalyticsRecord> = []
+        const errors: Array<ErrorRecord> = []
+        yield* timedStage(
+          "pipeline",
+          Effect.forEach(entries, (entry, i) =>
+            Effect.gen(function*() {
+              // Pipeline work is CPU-bound: yield between items so broker heartbeats are served.
+              if (i > 0 && i % 8 === 0) yield* Effect.yieldNow
+              if (entry._tag === "Unreadable") {
+                errors.push(unreadableRecord(event, platform, entry.contentId, entry.reason, now))
+                return
+              }
+              const start = yield* Clock.currentTimeMillis
+              const record = pipeline.analyze(entry.item, context, now)
+              const end = yield* Clock.currentTimeMillis
+              if (record.record === "analytics") analytics.push({ ...record, processing_time_ms: end - start })
+              else errors.push(record)
+            }), { discard: true })
+        )
+        const skipped = analytics.filter((r) => r.is_skipped).length
+        const ledger: BatchLedgerEntry = {
+          object_path: event.objectPath,
+          event_id: event.eventId,
+          project_id: context.project_id,
+          job_id: context.job_id,
+          platform,
+          batch_index: context.batch_index,
+          expected_size: config.expectedBatchSize[platform] ?? null,
+          actual_size: raw.length,
+          stored_count: analytics.length - skipped,
+          skipped_count: skipped,
+          error_count: errors.length,
+          status: "completed",
+          attempted_at: now,
+          failure_reason: null
+        }
+        yield* timedStage("write", writeBatch({ ledger, analytics, errors }))
+
+        if (config.publishEnabled) {
+          yield* timedStage(
+            "publish",
+            retryWhileTransient(publisher.publish({
+              project_id: context.project_id,
+              job_id: context.job_id,
+              task_type: "analyze_result",
+              batch_size: raw.length,
+              success_count: analytics.length,
+              error_count: errors.length
+            }), { classify: queueFailureKind, dependency: "broker", readiness, describe: (e) => e.message })
+          ).pipe(Effect.mapError(publishStop))
+        }
+
+        const outcome = yield* timedStage(
+          "ack",
+          settle(queue.ack(delivery), { _tag: "Acked", stored: analytics.length - skipped, skipped, errors: errors.length })
+        )
+        if (outcome._tag === "Acked") {
+          const batchEnd = yield* Clock.currentTimeMillis
+          yield* metrics.message("acked")
+          yield* metrics.items(platform, "stored", outcome.stored)
+          yield* metrics.items(platform, "skipped", outcome.skipped)
+          yield* metrics.items(platform, "error", outcome.errors)
+          yield* Effect.forEach(errors, (e) => metrics.error("pipeline", e.error_category), { discard: true })
+          yield* metrics.batchDuration(platform, (batchEnd - batchStart) / 1000)
+          yield* Effect.logInfo(
+            `batch stored: ${outcome.stored} analytics, ${outcome.skipped} skipped, ${outcome.errors} errors`
+          )
+        }
+        return outcome
+      }).pipe(
+        Effect.annotateLogs({
+          event_id: event.eventId ?? "",
+          job_id: event.context.job_id ?? "",
+          platform: event.platform ?? "",
+          batch_path: event.objectPath
+        })
+      )
+    })
+
+  return (delivery: Delivery): Effect.Effect<Outcome> =>
+    process(delivery).pipe(
+      Effect.catch((stop) => stop.kind === "permanent" ? deadLetter(delivery, stop) : retryOrDeadLetter(delivery, stop)),
+      Effect.catchDefect((defect) =>
+        retryOrDeadLetter(
+          delivery,
+          new Stop("unknown", "INTERNAL_ERROR", defect instanceof Error ? defect.message : String(defect), "pipeline")
+        )
+      ),
+      Effect.ensuring(metrics.inflight(-1)),
+      (effect) => Effect.andThen(metrics.inflight(1), effect),
+      Effect.annotateLogs({ delivery_id: delivery.deliveryId, attempt: delivery.attempt }),
+      Effect.withSpan("Consumer.handle", { attributes: { delivery_id: delivery.deliveryId } })
+    )
+})
