@@ -9,8 +9,9 @@ type Reason = RepositoryError["reason"]
  */
 export const sqlStateOf = (error: SqlError): string | undefined => {
   const cause: unknown = error.reason.cause
+  // Node socket errors carry a `code` too (ECONNREFUSED); only five-character codes are SQLSTATEs.
   if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
-    return cause.code
+    return /^[0-9A-Z]{5}$/.test(cause.code) ? cause.code : undefined
   }
   return undefined
 }

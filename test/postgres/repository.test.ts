@@ -1,0 +1,167 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { reasonForSqlState } from "../../src/adapters/postgres/sqlState.ts"
+import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
+import { analytics, batch, errorRecord, ledger, OTHER_PROJECT, PROJECT } from "./fixtures.ts"
+import { TestPgMigrated } from "./testDatabase.ts"
+
+const Repo = AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated))
+const key = { project_id: PROJECT, platform: "TIKTOK", id: "7412345678901234567" }
+
+describe("AnalyticsRepositoryPg", () => {
+  it.live("writes a batch and reads every column back exactly (19-digit ids, bigint counts, jsonb, UTC)", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const record = analytics()
+      yield* repo.writeBatch(batch())
+      expect(yield* repo.findPost(key)).toEqual(record)
+      expect(yield* repo.counts(PROJECT)).toEqual({ analytics: 1, errors: 1, batches: 1 })
+      const sql = yield* SqlClient
+      const [row] = yield* sql<{ id: string; author_id: string; views: string }>`
+        SELECT id, author_id, view_count::text AS views FROM post_analytics`
+      expect(row).toEqual({ id: "7412345678901234567", author_id: "6912345678901234567", views: "3000000000" })
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("timestamps with an offset are stored as the same instant and read back in UTC", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      yield* repo.writeBatch(batch({ analytics: [analytics({ published_at: "2025-12-06T07:30:00+07:00" })], errors: [] }))
+      expect((yield* repo.findPost(key))?.published_at).toBe("2025-12-06T00:30:00.000Z")
+      const sql = yield* SqlClient
+      const [row] = yield* sql<{ type: string }>`SELECT pg_typeof(published_at)::text AS type FROM post_analytics`
+      expect(row?.type).toBe("timestamp with time zone")
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("a failure mid-batch leaves nothing: analytics, errors and ledger commit together", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const bad = errorRecord({ content_id: "2", error_category: "not-a-category" as "generic" })
+      const error = yield* Effect.flip(repo.writeBatch(batch({ errors: [errorRecord(), bad] })))
+      expect(error.reason).toBe("Constraint")
+      expect(error.message).toContain("23514")
+      expect(yield* repo.counts()).toEqual({ analytics: 0, errors: 0, batches: 0 })
+      expect(yield* repo.ledger(ledger().object_path)).toBeNull()
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("redelivery upserts: no duplicate rows, ledger attempts increment, first attempt kept", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      yield* repo.writeBatch(batch())
+      yield* repo.writeBatch(batch({
+        ledger: ledger({ attempted_at: "2025-12-06T11:00:00.000Z", stored_count: 1 }),
+        analytics: [analytics({ like_count: 900 })],
+        errors: [errorRecord({ error_message: "still removed", created_at: "2025-12-06T11:00:00.000Z" })]
+      }))
+      expect(yield* repo.counts()).toEqual({ analytics: 1, errors: 1, batches: 1 })
+      expect((yield* repo.findPost(key))?.like_count).toBe(900)
+      const stored = yield* repo.ledger(ledger().object_path)
+      expect(stored).toMatchObject({
+        attempts: 2,
+        first_attempt_at: "2025-12-06T10:15:31.000Z",
+        last_attempt_at: "2025-12-06T11:00:00.000Z",
+        status: "completed"
+      })
+      const sql = yield* SqlClient
+      const [err] = yield* sql<{ message: string; created: Date }>`SELECT error_message AS message, created_at AS created FROM crawl_errors`
+      expect(err?.message).toBe("still removed")
+      expect(err?.created.toISOString()).toBe("2025-12-06T10:15:31.000Z")
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("an older crawl never overwrites a newer row; a null crawled_at counts as oldest", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const write = (crawled_at: string | null, like_count: number) =>
+        repo.writeBatch(batch({ analytics: [analytics({ crawled_at, like_count })], errors: [] }))
+      yield* write("2025-12-06T10:00:00.000Z", 100)
+      yield* write("2025-12-05T10:00:00.000Z", 1) // older
+      expect((yield* repo.findPost(key))?.like_count).toBe(100)
+      yield* write(null, 2) // unknown age
+      expect((yield* repo.findPost(key))?.like_count).toBe(100)
+      yield* write("2025-12-07T10:00:00.000Z", 300) // newer
+      expect((yield* repo.findPost(key))?.like_count).toBe(300)
+      yield* write("2025-12-07T10:00:00.000Z", 301) // same crawl re-processed
+      expect((yield* repo.findPost(key))?.like_count).toBe(301)
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("identity is (project, platform, id) with nulls not distinct; a batch repeating a post keeps its newest crawl", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      yield* repo.writeBatch(batch({
+        analytics: [
+          analytics({ crawled_at: "2025-12-06T12:00:00.000Z", like_count: 12 }),
+          analytics({ crawled_at: "2025-12-06T09:00:00.000Z", like_count: 9 }),
+          analytics({ project_id: OTHER_PROJECT }),
+          analytics({ platform: "YOUTUBE" }),
+          analytics({ project_id: null, job_id: null })
+        ],
+        errors: [errorRecord({ project_id: null, job_id: null }), errorRecord({ project_id: null, job_id: null })]
+      }))
+      yield* repo.writeBatch(batch({
+        ledger: ledger({ object_path: "crawl-results/tiktok/dry/batch_001.json", project_id: null }),
+        analytics: [analytics({ project_id: null, job_id: null })],
+        errors: [errorRecord({ project_id: null, job_id: null })]
+      }))
+      expect((yield* repo.findPost(key))?.like_count).toBe(12)
+      expect(yield* repo.counts(PROJECT)).toEqual({ analytics: 2, errors: 0, batches: 1 })
+      expect(yield* repo.counts(null)).toEqual({ analytics: 1, errors: 1, batches: 1 })
+      expect(yield* repo.counts()).toEqual({ analytics: 4, errors: 1, batches: 2 })
+      expect(yield* repo.findPost({ ...key, project_id: null })).not.toBeNull()
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("recordFailedBatch writes only the ledger row, with its reason", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const entry = ledger({ status: "failed", failure_reason: "INVALID_PROJECT_ID: no uuid", stored_count: 0, error_count: 0 })
+      yield* repo.recordFailedBatch(entry)
+      yield* repo.recordFailedBatch({ ...entry, attempted_at: "2025-12-06T10:20:00.000Z" })
+      expect(yield* repo.counts()).toEqual({ analytics: 0, errors: 0, batches: 1 })
+      expect(yield* repo.ledger(entry.object_path)).toMatchObject({
+        status: "failed",
+        failure_reason: "INVALID_PROJECT_ID: no uuid",
+        attempts: 2
+      })
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("classifies failures by SQLSTATE: bad data, constraint, unreachable database", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const badUuid = yield* Effect.flip(repo.writeBatch(batch({ analytics: [analytics({ project_id: "not-a-uuid" })] })))
+      expect(badUuid.reason).toBe("InvalidData") // 22P02
+      const negative = yield* Effect.flip(repo.writeBatch(batch({ ledger: ledger({ actual_size: -1 }) })))
+      expect(negative.reason).toBe("Constraint") // 23514
+      const unreachable = yield* Effect.flip(
+        Effect.provide(
+          AnalyticsRepository.use((r) => r.check),
+          // fresh: the outer test already built AnalyticsRepositoryPg, and layers are memoised.
+          Layer.fresh(AnalyticsRepositoryPg).pipe(Layer.provide(pgLayer({ url: Redacted.make("postgres://postgres@127.0.0.1:1/test") })))
+        )
+      )
+      expect(unreachable.reason).toBe("Unavailable")
+      expect(unreachable.message).not.toContain("postgres://")
+    }).pipe(Effect.provide(Repo)))
+
+  it("maps SQLSTATE classes to port reasons", () => {
+    const cases: ReadonlyArray<readonly [string | undefined, string | undefined]> = [
+      ["08006", "Unavailable"],
+      ["08001", "Unavailable"],
+      ["57P01", "Unavailable"],
+      ["57P02", "Unavailable"],
+      ["57P03", "Unavailable"],
+      ["40001", "Unavailable"],
+      ["40P01", "Unavailable"],
+      ["57014", "Unavailable"],
+      ["55P03", "Unavailable"],
+      ["23505", "Constraint"],
+      ["23502", "Constraint"],
+      ["22P02", "InvalidData"],
+      ["22003", "InvalidData"],
+      ["42P01", "Unknown"],
+      ["XX000", "Unknown"],
+      [undefined, undefined]
+    ]
+    for (const [code, reason] of cases) expect([code, reasonForSqlState(code)]).toEqual([code, reason])
+  })
+})
