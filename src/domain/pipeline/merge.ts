@@ -1,0 +1,28 @@
+/**
+ * §3.2: the text a post is judged by. Transcription first (what is said in the video), then
+ * the caption (`content.text`, already falling back to `description` in decoding) and the
+ * YouTube title, then the most-liked comments: the crowd's reaction is part of the signal.
+ */
+import type { Item, ItemComment } from "../item.ts"
+
+const TRAILING = /[\s.!?;:,]+$/u
+
+const clean = (part: string | null | undefined): string =>
+  part === null || part === undefined ? "" : part.trim().replace(TRAILING, "")
+
+/** Most liked first; equal likes keep crawler order (sort is stable) so output is deterministic. */
+export const topComments = (comments: ReadonlyArray<ItemComment>, max: number): ReadonlyArray<ItemComment> =>
+  max <= 0 ? [] : [...comments].sort((a, b) => b.likes - a.likes).slice(0, max)
+
+export const mergeText = (item: Item, maxComments: number): string => {
+  const parts: Array<string> = []
+  const push = (part: string | null | undefined) => {
+    const p = clean(part)
+    if (p !== "") parts.push(p)
+  }
+  push(item.content.transcription)
+  push(item.content.text)
+  if (item.content.title !== null && item.content.title.trim() !== item.content.text.trim()) push(item.content.title)
+  for (const comment of topComments(item.comments, maxComments)) push(comment.text)
+  return parts.join(". ")
+}

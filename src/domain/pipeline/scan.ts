@@ -1,0 +1,64 @@
+/**
+ * One pass over the tokens that finds every dictionary phrase (1…maxLen tokens, never across
+ * a clause break). Intent, spam, aspect and sentiment steps all read this result, so no step
+ * searches the text again. Matching whole tokens is what makes "km" never match inside
+ * "kmart" and "k" never inside "kem".
+ */
+import type { CompiledLexicon, PhraseEntry } from "./compile.ts"
+import { tokenize, type Tokens } from "./normalize.ts"
+
+export interface PhraseMatch {
+  readonly key: string
+  readonly start: number
+  readonly length: number
+  readonly entry: PhraseEntry
+}
+
+export interface ScannedText {
+  /** The compiled lexicon the scan used: an analyzer reuses the scan only if it is its own. */
+  readonly lexicon: CompiledLexicon
+  readonly cleanText: string
+  readonly tokens: Tokens
+  /** All matches, ordered by start, then by length descending. */
+  readonly matches: ReadonlyArray<PhraseMatch>
+  /** Start positions of phrases that are parts of compound intent patterns, and `<number>`. */
+  readonly partPositions: ReadonlyMap<string, ReadonlyArray<number>>
+}
+
+const LONG_NUMBER = /^\d{6,}$/
+
+export const scanText = (cleanText: string, lex: CompiledLexicon): ScannedText => {
+  const tokens = tokenize(cleanText)
+  const { words, clause } = tokens
+  const matches: Array<PhraseMatch> = []
+  const partPositions = new Map<string, Array<number>>()
+  const addPart = (key: string, at: number) => {
+    const list = partPositions.get(key)
+    if (list === undefined) partPositions.set(key, [at])
+    else list.push(at)
+  }
+  const n = words.length
+  for (let i = 0; i < n; i++) {
+    const first = words[i] ?? ""
+    const c0 = first.charCodeAt(0)
+    if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart("<number>", i)
+    const maxLen = lex.maxLenByFirst.get(first) ?? 1
+    let key = first
+    const found: Array<PhraseMatch> = []
+    for (let len = 1; len <= maxLen && i + len <= n; len++) {
+      if (len > 1) {
+        if (clause[i + len - 1] !== clause[i]) break
+        key = key + " " + (words[i + len - 1] ?? "")
+      }
+      const entry = lex.phrases.get(key)
+      if (entry === undefined) continue
+      found.push({ key, start: i, length: len, entry })
+      if (entry.compoundPart === true) addPart(key, i)
+    }
+    for (let k = found.length - 1; k >= 0; k--) {
+      const m = found[k]
+      if (m !== undefined) matches.push(m)
+    }
+  }
+  return { lexicon: lex, cleanText, tokens, matches, partPositions }
+}

@@ -1,0 +1,263 @@
+/**
+ * §3.7 lexicon sentiment, Vietnamese and English, behind the `SentimentAnalyzer` seam that a
+ * model-based analyzer (e.g. ONNX PhoBERT) can fill instead.
+ *
+ * Walk the tokens left to right taking the longest phrase with a sentiment role at each
+ * position (so "không có gì để chê" is one positive phrase, not a negator plus "chê"):
+ * - a negator flips and damps (× factor) the next opinion within `scope` tokens of its clause;
+ * - an intensifier multiplies the next opinion ("rất", "very") or the previous one ("lắm",
+ *   "quá"), except that a negated opinion is not amplified ("không tốt lắm" is mild);
+ * - a contrast word ("nhưng", "but") scales what came before it in the sentence by
+ *   `before_weight` and what follows by `after_weight`; a concessive ("mặc dù") scales its own
+ *   clause by `before_weight`;
+ * - emoji and emoticons found before normalisation count as opinions of weight 1.
+ * x = Σ valence·weight; score = x / √(x² + 15) (VADER's normalisation, in (-1, 1)).
+ * Probabilities: the polar share 1 − e^(−mass/4) is split between POSITIVE and NEGATIVE in
+ * proportion to their masses, the rest is NEUTRAL; confidence is the probability of the label.
+ */
+import type { Aspect, AspectSentiment, KeywordHit, SentimentLabel, SentimentProbabilities } from "../records.ts"
+import { compileLexicon, type CompiledLexicon } from "./compile.ts"
+import type { LexiconBundle } from "./lexicon.ts"
+import { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
+
+export interface SentimentResult {
+  readonly label: SentimentLabel
+  readonly score: number
+  readonly confidence: number
+  readonly probabilities: SentimentProbabilities
+  readonly aspects: Partial<Record<Aspect, AspectSentiment>>
+}
+
+export interface SentimentCues {
+  /** Emoji and emoticons found in the text before they were removed. */
+  readonly emoji: ReadonlyArray<string>
+  /** The pipeline's scan of `cleanText`; an analyzer may reuse it or ignore it. */
+  readonly scanned?: ScannedText
+}
+
+export interface SentimentAnalyzer {
+  readonly modelVersion: string
+  analyze(cleanText: string, keywords: ReadonlyArray<KeywordHit>, cues: SentimentCues): SentimentResult
+}
+
+export const POSITIVE_THRESHOLD = 0.25
+export const NEGATIVE_THRESHOLD = -0.25
+const ALPHA = 15
+const EVIDENCE_SCALE = 4
+/** Without a single opinion word the text is neutral by default, not neutral for sure. */
+const NO_EVIDENCE_CONFIDENCE = 0.5
+/** How far (tokens) around a mention we look when its own clause holds no opinion. */
+const ASPECT_WINDOW = 4
+
+interface Hit {
+  value: number
+  weight: number
+  readonly at: number
+  readonly end: number
+  readonly clause: number
+  readonly sentence: number
+  readonly negated: boolean
+}
+
+export const labelOf = (score: number): SentimentLabel =>
+  score > POSITIVE_THRESHOLD ? "POSITIVE" : score < NEGATIVE_THRESHOLD ? "NEGATIVE" : "NEUTRAL"
+
+const round = (x: number): number => Math.round(x * 1e6) / 1e6
+
+interface Summary {
+  readonly score: number
+  readonly positive: number
+  readonly negative: number
+}
+
+const summarize = (contributions: ReadonlyArray<number>): Summary => {
+  let x = 0
+  let positive = 0
+  let negative = 0
+  for (const c of contributions) {
+    x += c
+    if (c > 0) positive += c
+    else negative -= c
+  }
+  const score = x === 0 ? 0 : Math.max(-1, Math.min(1, x / Math.sqrt(x * x + ALPHA)))
+  return { score, positive, negative }
+}
+
+const probabilitiesOf = (s: Summary): SentimentProbabilities => {
+  const mass = s.positive + s.negative
+  if (mass === 0) return { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 }
+  const polar = 1 - Math.exp(-mass / EVIDENCE_SCALE)
+  const POSITIVE = round((polar * s.positive) / mass)
+  const NEGATIVE = round((polar * s.negative) / mass)
+  return { POSITIVE, NEGATIVE, NEUTRAL: round(1 - POSITIVE - NEGATIVE) }
+}
+
+const confidenceOf = (label: SentimentLabel, p: SentimentProbabilities, s: Summary): number =>
+  s.positive + s.negative === 0 ? NO_EVIDENCE_CONFIDENCE : p[label]
+
+/** The longest match at each start that plays a sentiment role, or undefined. */
+const sentimentMatches = (scanned: ScannedText): Array<PhraseMatch | undefined> => {
+  const best: Array<PhraseMatch | undefined> = new Array(scanned.tokens.words.length)
+  for (const m of scanned.matches) {
+    const e = m.entry
+    if (e.valence === undefined && e.negator === undefined && e.intensifier === undefined && e.contrast === undefined) continue
+    const current = best[m.start]
+    if (current === undefined || m.length > current.length) best[m.start] = m
+  }
+  return best
+}
+
+interface Hits {
+  readonly hits: Array<Hit>
+  /** Token positions of contrast words: an aspect window never reaches across one. */
+  readonly contrasts: Array<number>
+}
+
+const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
+  const { clause, sentence } = scanned.tokens
+  const best = sentimentMatches(scanned)
+  const hits: Array<Hit> = []
+  const contrasts: Array<number> = []
+  let currentSentence = -1
+  let sentenceFirstHit = 0
+  let contrastWeight = 1
+  let concessiveClause = -1
+  let negatedUntil = -1
+  let negationClause = -1
+  let boost = 1
+  let boostUntil = -1
+  let boostClause = -1
+  for (let i = 0; i < best.length; ) {
+    const m = best[i]
+    if (m === undefined) {
+      i++
+      continue
+    }
+    const c = clause[i] ?? 0
+    const s = sentence[i] ?? 0
+    if (s !== currentSentence) {
+      currentSentence = s
+      sentenceFirstHit = hits.length
+      contrastWeight = 1
+      negatedUntil = -1
+      boostUntil = -1
+    }
+    const e = m.entry
+    const end = i + m.length
+    if (e.contrast === "after") {
+      contrasts.push(i)
+      for (let h = sentenceFirstHit; h < hits.length; h++) {
+        const hit = hits[h]
+        if (hit !== undefined) hit.weight *= lex.contrastBefore
+      }
+      contrastWeight = lex.contrastAfter
+      negatedUntil = -1
+      boostUntil = -1
+    } else if (e.contrast === "concessive") {
+      concessiveClause = c
+    } else if (e.negator === true) {
+      negatedUntil = end - 1 + lex.negationScope
+      negationClause = c
+    } else if (e.intensifier !== undefined) {
+      const { multiplier, position } = e.intensifier
+      const last = hits[hits.length - 1]
+      // "đẹp quá", "tốt lắm": the opinion just before, in the same clause, at most one word away.
+      if (position !== "before" && last !== undefined && last.clause === c && last.end >= i - 2 && !last.negated) {
+        last.value *= multiplier
+      } else if (position !== "after") {
+        boost = multiplier
+        boostUntil = end + 1
+        boostClause = c
+      }
+    } else if (e.valence !== undefined && e.valence !== 0) {
+      let value = e.valence
+      if (i <= boostUntil && c === boostClause) value *= boost
+      const negated = i <= negatedUntil && c === negationClause
+      if (negated) value *= lex.negationFactor
+      negatedUntil = -1
+      boostUntil = -1
+      const weight = contrastWeight * (c === concessiveClause ? lex.contrastBefore : 1)
+      hits.push({ value, weight, at: i, end: end - 1, clause: c, sentence: s, negated })
+    }
+    i = end
+  }
+  return { hits, contrasts }
+}
+
+const aspectBreakdown = (
+  scanned: ScannedText,
+  { hits, contrasts }: Hits,
+  keywords: ReadonlyArray<KeywordHit>
+): Partial<Record<Aspect, AspectSentiment>> => {
+  const wanted = new Set<string>()
+  for (const k of keywords) wanted.add(k.keyword)
+  interface Acc { weighted: number; confidence: number; mentions: number; keywords: Array<string> }
+  const acc = new Map<Aspect, Acc>()
+  const { clause, sentence } = scanned.tokens
+  for (const m of scanned.matches) {
+    const aspect = m.entry.aspect
+    if (aspect === undefined || !wanted.has(m.key)) continue
+    const c = clause[m.start] ?? 0
+    const s = sentence[m.start] ?? 0
+    let window = hits.filter((h) => h.clause === c)
+    if (window.length === 0) {
+      const from = m.start - ASPECT_WINDOW
+      const to = m.start + m.length - 1 + ASPECT_WINDOW
+      const apart = (a: number, b: number) => contrasts.some((p) => p > Math.min(a, b) && p < Math.max(a, b))
+      window = hits.filter((h) => h.sentence === s && h.end >= from && h.at <= to && !apart(h.at, m.start))
+    }
+    const summary = summarize(window.map((h) => h.value * h.weight))
+    const mass = summary.positive + summary.negative
+    const confidence = mass === 0 ? 0 : 1 - Math.exp(-mass / EVIDENCE_SCALE)
+    let a = acc.get(aspect.aspect)
+    if (a === undefined) {
+      a = { weighted: 0, confidence: 0, mentions: 0, keywords: [] }
+      acc.set(aspect.aspect, a)
+    }
+    a.weighted += confidence * summary.score
+    a.confidence += confidence
+    a.mentions++
+    if (!a.keywords.includes(m.key)) a.keywords.push(m.key)
+  }
+  const out: Partial<Record<Aspect, AspectSentiment>> = {}
+  for (const [aspect, a] of acc) {
+    const score = a.confidence === 0 ? 0 : round(a.weighted / a.confidence)
+    out[aspect] = {
+      label: labelOf(score),
+      score,
+      confidence: round(a.confidence / a.mentions),
+      mentions: a.mentions,
+      keywords: a.keywords
+    }
+  }
+  return out
+}
+
+export const makeLexiconSentimentAnalyzer = (lexicons: LexiconBundle): SentimentAnalyzer => {
+  const lex = compileLexicon(lexicons)
+  return {
+    modelVersion: `lexicon-vi-en@${lexicons.version}`,
+    analyze(cleanText, keywords, cues) {
+      const scanned = cues.scanned !== undefined && cues.scanned.lexicon === lex && cues.scanned.cleanText === cleanText
+        ? cues.scanned
+        : scanText(cleanText, lex)
+      const found = collectHits(scanned, lex)
+      const contributions = found.hits.map((h) => h.value * h.weight)
+      for (const cue of cues.emoji) {
+        const v = lex.emojiValence.get(cue) ?? lex.emoticonValence.get(cue)
+        if (v !== undefined && v !== 0) contributions.push(v)
+      }
+      const summary = summarize(contributions)
+      const score = round(summary.score)
+      const label = labelOf(score)
+      const probabilities = probabilitiesOf(summary)
+      return {
+        label,
+        score,
+        confidence: round(confidenceOf(label, probabilities, summary)),
+        probabilities,
+        aspects: aspectBreakdown(scanned, found, keywords)
+      }
+    }
+  }
+}

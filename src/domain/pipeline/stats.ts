@@ -1,0 +1,52 @@
+/**
+ * §3.4 text statistics and the skip gate. A skipped post is still stored (with neutral,
+ * zero-impact analytics), so dashboards can count what was filtered and why.
+ */
+import type { Intent } from "../records.ts"
+import type { ScannedText } from "./scan.ts"
+
+export interface TextStats {
+  readonly clean_length: number
+  readonly word_count: number
+  readonly is_too_short: boolean
+  readonly has_spam_keyword: boolean
+  readonly has_phone: boolean
+  /** `#tags` per word of the clean text (0 when there are no words). */
+  readonly hashtag_ratio: number
+  readonly has_transcription: boolean
+}
+
+export interface StatsInput {
+  readonly scanned: ScannedText
+  readonly hasPhone: boolean
+  readonly hashtagCount: number
+  readonly itemHashtagCount: number
+  readonly hasTranscription: boolean
+  readonly minTextLength: number
+}
+
+export const computeStats = (input: StatsInput): TextStats => {
+  const { scanned } = input
+  const words = scanned.tokens.words.length
+  const hashtags = input.hashtagCount > 0 ? input.hashtagCount : input.itemHashtagCount
+  let spam = false
+  for (const m of scanned.matches) {
+    if (m.entry.spam === true) {
+      spam = true
+      break
+    }
+  }
+  return {
+    clean_length: [...scanned.cleanText].length,
+    word_count: words,
+    is_too_short: [...scanned.cleanText].length < input.minTextLength,
+    has_spam_keyword: spam,
+    has_phone: input.hasPhone,
+    hashtag_ratio: words === 0 ? 0 : hashtags / words,
+    has_transcription: input.hasTranscription
+  }
+}
+
+/** Too short to judge, a spam keyword, or an intent that is advertising rather than opinion. */
+export const shouldSkip = (stats: TextStats, intent: Intent): boolean =>
+  stats.is_too_short || stats.has_spam_keyword || intent === "SPAM" || intent === "SEEDING"
