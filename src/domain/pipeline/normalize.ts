@@ -12,7 +12,7 @@ import type { CompiledLexicon } from "./compile.ts"
 
 export interface NormalizedText {
   readonly cleanText: string
-  /** Emoji and ASCII emoticons found before removal, in order of appearance (known ones only). */
+  /** Known ASCII emoticons, then known emoji, found before removal (each in order of appearance). */
   readonly cues: ReadonlyArray<string>
   readonly hasPhone: boolean
   /** `#tag` occurrences in the text before normalisation. */

@@ -199,11 +199,11 @@ const aspectBreakdown = (
     if (aspect === undefined || !wanted.has(m.key)) continue
     const c = clause[m.start] ?? 0
     const s = sentence[m.start] ?? 0
-    let window = hits.filter((h) => h.clause === c)
+    const apart = (a: number, b: number) => contrasts.some((p) => p > Math.min(a, b) && p < Math.max(a, b))
+    let window = hits.filter((h) => h.clause === c && !apart(h.at, m.start))
     if (window.length === 0) {
       const from = m.start - ASPECT_WINDOW
       const to = m.start + m.length - 1 + ASPECT_WINDOW
-      const apart = (a: number, b: number) => contrasts.some((p) => p > Math.min(a, b) && p < Math.max(a, b))
       window = hits.filter((h) => h.sentence === s && h.end >= from && h.at <= to && !apart(h.at, m.start))
     }
     const summary = summarize(window.map((h) => h.value * h.weight))
