@@ -53,6 +53,8 @@ export const defaultPipelineSettings: PipelineSettings = {
 }
 
 export interface Pipeline {
+  /** The analyzer's name and lexicon version, as written to `model_version`. */
+  readonly modelVersion: string
   /** `now` is the ISO-8601 UTC time of analysis; the same item and `now` give the same record. */
   analyze(item: Item, ctx: BatchContext, now: string): ItemRecord
 }
@@ -168,6 +170,7 @@ export const makePipeline = (
   }
 
   return {
+    modelVersion: analyzer.modelVersion,
     analyze(item, ctx, now) {
       try {
         if (item.meta.fetch_status === "error") return crawlErrorRecord(item, ctx, now)
