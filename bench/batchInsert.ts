@@ -9,6 +9,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { randomBytes } from "node:crypto"
 import { performance } from "node:perf_hooks"
 import { ANALYTICS_COLUMNS, UPSERT_ANALYTICS_SQL, unnestParams } from "../src/adapters/postgres/analyticsRepository.ts"
+import type { AnalyticsRecord } from "../src/domain/records.ts"
 import { pgLayer } from "../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../src/adapters/postgres/migrator.ts"
 import { analytics } from "../test/postgres/fixtures.ts"
@@ -26,10 +27,10 @@ const valuesStatement = (rows: number) => {
     `(${ANALYTICS_COLUMNS.map(([, type], c) => `$${r * ANALYTICS_COLUMNS.length + c + 1}::${type}`).join(", ")})`)
   return `INSERT INTO post_analytics (${names.join(", ")}) VALUES ${tuples.join(", ")} ${tail}`
 }
-const valuesParams = (records: ReadonlyArray<Record<string, unknown>>) =>
+const valuesParams = (records: ReadonlyArray<AnalyticsRecord>) =>
   records.flatMap((record) =>
     ANALYTICS_COLUMNS.map(([name, type]) => {
-      const v = record[name]
+      const v: unknown = record[name]
       return v === null || v === undefined ? null : type === "jsonb" ? JSON.stringify(v) : typeof v === "string" ? v : String(v)
     })
   )

@@ -200,7 +200,7 @@ const looksSkipped = (row: Row): boolean =>
 
 // The jsonb columns are written only by this adapter from typed records, so reading them back
 // as those types is sound.
-const toAnalytics = (row: Row): AnalyticsRecord => ({
+export const toAnalytics = (row: Row): AnalyticsRecord => ({
   record: "analytics",
   id: text(row, "id"),
   project_id: textOrNull(row, "project_id"),
