@@ -1,0 +1,24 @@
+import { Effect, Layer } from "effect"
+import { EventQueueMemory, MemoryQueueControl } from "../../src/adapters/memory/queue.ts"
+import { BatchStorageMemory, MemoryStorageControl } from "../../src/adapters/memory/storage.ts"
+import { batchStorageContract, StorageHarness } from "../contracts/batchStorage.contract.ts"
+import { eventQueueContract, QueueHarness } from "../contracts/eventQueue.contract.ts"
+
+const queueHarness = Layer.effect(QueueHarness, Effect.gen(function*() {
+  const control = yield* MemoryQueueControl
+  return QueueHarness.of({
+    publish: (body, headers) => Effect.asVoid(control.publish(body, headers)),
+    deadLetters: Effect.map(control.deadLettered, (all) =>
+      all.map((d) => ({
+        body: new TextDecoder().decode(d.delivery.body),
+        headers: { "x-smap-error-code": d.reason.code, "x-smap-error-message": d.reason.message }
+      })))
+  })
+}))
+eventQueueContract("in-memory", queueHarness.pipe(Layer.provideMerge(EventQueueMemory)))
+
+const storageHarness = Layer.effect(StorageHarness, Effect.gen(function*() {
+  const control = yield* MemoryStorageControl
+  return StorageHarness.of({ bucket: "crawl-results", putRaw: control.putRaw })
+}))
+batchStorageContract("in-memory", storageHarness.pipe(Layer.provideMerge(BatchStorageMemory(["crawl-results"]))))
