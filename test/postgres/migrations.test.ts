@@ -130,3 +130,23 @@ describe("migrations", () => {
       expect(yield* indexes).toEqual([])
     }).pipe(Effect.provide(TestPg)))
 })
+
+describe("migrations repair", () => {
+  it.live("up rebuilds an index of an applied migration that was dropped or left INVALID", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations)
+      yield* sql.unsafe(`DROP INDEX idx_post_analytics_project_crisis`)
+      yield* sql.unsafe(`DROP INDEX idx_crawl_errors_project_id`)
+      yield* sql.unsafe(`INSERT INTO crawl_errors (content_id, platform, error_code, error_category, created_at)
+        VALUES ('x', 'TIKTOK', 'E', 'generic', now())`)
+      const failed = yield* Effect.exit(sql.unsafe(
+        `CREATE INDEX CONCURRENTLY idx_crawl_errors_project_id ON crawl_errors ((1 / (length(content_id) - 1)))`
+      ))
+      expect(failed._tag).toBe("Failure")
+      const runs = yield* migrateUp(migrations)
+      expect(runs.map((r) => [r.version, r.droppedInvalid])).toEqual([[4, []], [5, ["idx_crawl_errors_project_id"]]])
+      expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
+    }).pipe(Effect.provide(TestPg)))
+})

@@ -111,6 +111,17 @@ const appliedVersions = Effect.gen(function*() {
   return new Set(rows.map((row) => Number(row.version)))
 })
 
+/** Whether an index of that name exists in the current schema and is valid. */
+const indexState = (name: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient
+    const rows = yield* sql<{ valid: boolean }>`
+      SELECT i.indisvalid AS valid
+      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE c.relname = ${name} AND c.relnamespace = current_schema()::regnamespace`
+    return rows[0] === undefined ? "missing" : rows[0].valid ? "valid" : "invalid"
+  })
+
 /** Indexes of that name in the current schema that a failed concurrent build left INVALID. */
 const invalidIndexExists = (name: string) =>
   Effect.gen(function*() {
@@ -190,7 +201,11 @@ const runScript = (migration: Migration, script: string, record: Effect.Effect<u
     return run
   }).pipe(Effect.mapError(fail(`migration ${migration.version}_${migration.name}`)))
 
-/** Applies every pending migration up to `to` (default: all), in order. Applied ones are skipped. */
+/**
+ * Applies every pending migration up to `to` (default: all), in order. For applied
+ * non-transactional migrations it also rebuilds an index that has since gone missing or
+ * INVALID (dropped by hand, a failed REINDEX CONCURRENTLY), so `up` is also the repair.
+ */
 export const migrateUp = (migrations: ReadonlyArray<Migration>, options: { readonly to?: number } = {}) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient
@@ -198,6 +213,18 @@ export const migrateUp = (migrations: ReadonlyArray<Migration>, options: { reado
     const applied = yield* appliedVersions.pipe(Effect.mapError(fail("reading schema_migrations")))
     const runs: Array<MigrationRun> = []
     for (const migration of migrations) {
+      if (applied.has(migration.version) && !migration.transactional) {
+        const run = { version: migration.version, name: migration.name, fallbacks: [] as Array<string>, droppedInvalid: [] as Array<string> }
+        let repaired = false
+        for (const statement of splitStatements(migration.up)) {
+          const index = CREATE_CONCURRENTLY.exec(statement)?.[3]
+          if (index === undefined || (yield* indexState(index).pipe(Effect.mapError(fail("inspecting indexes")))) === "valid") continue
+          yield* Effect.logWarning(`migrate: index ${index} of applied migration ${migration.version}_${migration.name} is missing or INVALID; rebuilding`)
+          yield* createIndex(statement, index, run).pipe(Effect.mapError(fail(`repairing ${index}`)))
+          repaired = true
+        }
+        if (repaired) runs.push(run)
+      }
       if (applied.has(migration.version) || (options.to !== undefined && migration.version > options.to)) continue
       const record = sql`INSERT INTO schema_migrations (version, name) VALUES (${migration.version}, ${migration.name})`
       runs.push(yield* runScript(migration, migration.up, record))
