@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import {
+  builtinLexicons,
+  decodeLexiconBundle,
+  LEXICON_FILES,
+  type LexiconBundle,
+  makePipeline,
+  type PipelineSettings
+} from "../../domain/pipeline/index.ts"
+import { AnalyticsPipeline } from "../../ports/AnalyticsPipeline.ts"
+import { AppConfig } from "../../ports/Config.ts"
+
+/** Why the lexicons in `LEXICON_PATH` cannot be used; start-up stops with this message. */
+export class LexiconLoadError extends Error {
+  override readonly name = "LexiconLoadError"
+}
+
+/**
+ * Reads a lexicon directory laid out like `data/lexicon` (manifest.json plus one file per
+ * part) and validates it; a bad file fails with a message naming the file and field.
+ */
+export const loadLexiconDirectory = (directory: string): Effect.Effect<LexiconBundle, LexiconLoadError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const read = async (name: string): Promise<unknown> => JSON.parse(await readFile(path.join(directory, `${name}.json`), "utf8"))
+      const manifest = await read("manifest")
+      const parts = await Promise.all(LEXICON_FILES.map(async (name) => [name, await read(name)] as const))
+      const version = typeof manifest === "object" && manifest !== null && "version" in manifest ? manifest.version : undefined
+      return decodeLexiconBundle({ version, ...Object.fromEntries(parts) })
+    },
+    catch: (e) => new LexiconLoadError(`LEXICON_PATH '${directory}': ${e instanceof Error ? e.message : String(e)}`)
+  })
+
+export const pipelineSettingsOf = (config: AppConfig["Service"]): PipelineSettings => ({
+  minTextLength: config.minTextLength,
+  maxComments: config.maxComments,
+  impact: config.impact
+})
+
+/** The pipeline from configuration: built-in lexicons, or the directory in `LEXICON_PATH`. */
+export const AnalyticsPipelineLive = Layer.effect(AnalyticsPipeline, Effect.gen(function*() {
+  const config = yield* AppConfig
+  const lexicons = config.lexiconPath === null ? builtinLexicons : yield* loadLexiconDirectory(config.lexiconPath)
+  const pipeline = makePipeline(pipelineSettingsOf(config), lexicons)
+  yield* Effect.logInfo(`analytics pipeline ready: ${pipeline.modelVersion}`)
+  return AnalyticsPipeline.of({ modelVersion: pipeline.modelVersion, analyze: (item, context, now) => pipeline.analyze(item, context, now) })
+}))
