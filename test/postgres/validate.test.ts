@@ -1,0 +1,91 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect } from "effect"
+import { SqlClient } from "effect/sql/SqlClient"
+import { type Check, formatReport, postgresCheck, validate } from "../../src/cli/validate.ts"
+import { TEST_DATABASE_URL, TestPgMigrated, TestSchema } from "./testDatabase.ts"
+
+/** Runs `validate` against the test's own schema, with the environment given as a map. */
+const validateWith = (env: Record<string, string> = {}, checks: ReadonlyArray<Check> = [postgresCheck]) =>
+  Effect.gen(function*() {
+    const { name } = yield* TestSchema
+    const url = `${TEST_DATABASE_URL}?options=-csearch_path%3D${name}`
+    return yield* validate(checks).pipe(
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: url, ...env })))
+    )
+  })
+
+const failures = (report: { readonly results: ReadonlyArray<{ ok: boolean; group: string; name: string; detail: string }> }) =>
+  report.results.filter((r) => !r.ok).map((r) => `${r.group}/${r.name}: ${r.detail}`)
+
+describe("validate", () => {
+  it.live("passes on a migrated schema and lists every table, index and the migrations", () =>
+    Effect.gen(function*() {
+      const report = yield* validateWith()
+      expect(failures(report)).toEqual([])
+      expect(report.ok).toBe(true)
+      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(8)
+      expect(formatReport(report)).toContain("validate: all checks passed")
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("reports a dropped index, an INVALID index and a dropped column, all in one run", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      yield* sql.unsafe(`DROP INDEX idx_post_analytics_project_published`)
+      yield* sql.unsafe(`DROP INDEX idx_batch_ledger_project_id`)
+      yield* sql.unsafe(`INSERT INTO batch_ledger (object_path, platform, actual_size, stored_count, skipped_count,
+        error_count, status, first_attempt_at, last_attempt_at) VALUES ('p', 'TIKTOK', 0, 0, 0, 0, 'failed', now(), now())`)
+      const broken = yield* Effect.exit(sql.unsafe(
+        `CREATE INDEX CONCURRENTLY idx_batch_ledger_project_id ON batch_ledger ((1 / actual_size))`
+      ))
+      expect(broken._tag).toBe("Failure")
+      yield* sql.unsafe(`ALTER TABLE post_analytics DROP COLUMN keyword`)
+      yield* sql.unsafe(`ALTER TABLE crawl_errors ALTER COLUMN created_at TYPE timestamp`)
+      const report = yield* validateWith()
+      expect(report.ok).toBe(false)
+      expect(failures(report)).toEqual([
+        "postgres/table post_analytics: column keyword missing",
+        "postgres/table crawl_errors: column created_at is timestamp without time zone, expected timestamp with time zone",
+        "postgres/index idx_post_analytics_project_published: missing: run `smap-analytics migrate up`, which rebuilds it",
+        "postgres/index idx_batch_ledger_project_id: INVALID (a failed concurrent build): run `smap-analytics migrate up`, which rebuilds it"
+      ])
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("reports pending migrations", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      yield* sql`DELETE FROM schema_migrations WHERE version = 6`
+      const report = yield* validateWith()
+      expect(failures(report)).toEqual(["postgres/migrations: pending: 6_idx_batch_ledger_project_id"])
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("bad configuration is reported with the variable's name, and the other checks as not run", () =>
+    Effect.gen(function*() {
+      const report = yield* validateWith({ RABBITMQ_PREFETCH_COUNT: "many" })
+      expect(report.ok).toBe(false)
+      expect(failures(report)).toEqual([
+        expect.stringContaining("RABBITMQ_PREFETCH_COUNT"),
+        "postgres/not run: needs a valid configuration"
+      ])
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("an unreachable database is a finding, and the secret in its URL is not printed", () =>
+    Effect.gen(function*() {
+      const report = yield* validate([postgresCheck]).pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: "postgres://postgres:s3cret@127.0.0.1:1/test" })))
+      )
+      expect(report.ok).toBe(false)
+      expect(failures(report)).toEqual([expect.stringMatching(/^postgres\/database: .*ECONNREFUSED/)])
+      expect(formatReport(report)).not.toContain("s3cret")
+    }))
+
+  it.live("extra checks from other adapters join the report and can fail it", () =>
+    Effect.gen(function*() {
+      const queue: Check = {
+        group: "rabbitmq",
+        run: Effect.succeed([{ group: "rabbitmq", name: "queue analytics.data.collected", ok: false, detail: "x-dead-letter-exchange differs" }])
+      }
+      const report = yield* validateWith({}, [postgresCheck, queue])
+      expect(report.ok).toBe(false)
+      expect(failures(report)).toEqual(["rabbitmq/queue analytics.data.collected: x-dead-letter-exchange differs"])
+    }).pipe(Effect.provide(TestPgMigrated)))
+})
