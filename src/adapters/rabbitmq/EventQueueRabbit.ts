@@ -1,0 +1,244 @@
+import type * as amqp from "amqplib"
+import { type Cause, Deferred, Effect, Exit, Layer, Queue, type Scope, Stream } from "effect"
+import { AppConfig } from "../../ports/Config.ts"
+import { type DeadLetterReason, type Delivery, EventQueue, QueueError } from "../../ports/EventQueue.ts"
+import { backoffDelay, type Backoff, RabbitConnection, type RabbitConnectionShape } from "./connection.ts"
+import { makeConfirmPublisher } from "./confirmPublisher.ts"
+import { toQueueError } from "./errors.ts"
+import { messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
+import { declareTopology, type Topology, topologyFromConfig } from "./topology.ts"
+
+export interface EventQueueRabbitOptions {
+  readonly topology: Topology
+  readonly prefetchCount: number
+  /** Delay between resubscription attempts after a failure (broker down, queue gone). */
+  readonly backoff?: Backoff
+}
+
+/**
+ * A consumer channel and the deliveries it handed out that are not settled yet. A tag is only
+ * meaningful on its own channel, so a delivery carries its channel's id and is settled only
+ * while that very channel is open.
+ */
+interface ConsumerChannel {
+  readonly id: number
+  readonly channel: amqp.Channel
+  open: boolean
+  /** The consumer is gone (cancelled by us or the broker); close once nothing is pending. */
+  retiring: boolean
+  readonly pending: Map<number, amqp.ConsumeMessage>
+}
+
+const resubscribeBackoff: Backoff = { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.2 }
+
+/** `x-smap-attempts` as written by `retry`/`deadLetter`; garbage counts as no attempts. */
+const priorAttempts = (headers: Readonly<Record<string, unknown>>): number => {
+  const raw = headers[SMAP_HEADERS.attempts]
+  const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : typeof raw === "bigint" ? Number(raw) : 0
+  // Quorum queues count redeliveries themselves (`x-delivery-count`); use it when it is higher.
+  const delivered = headers["x-delivery-count"]
+  const count = Number.isInteger(value) && value > 0 ? value : 0
+  return typeof delivered === "number" && delivered > count ? delivered : count
+}
+
+/** The EventQueue port on RabbitMQ (§5): one consumer per `deliveries` run. */
+export const makeEventQueueRabbit = (
+  connection: RabbitConnectionShape,
+  options: EventQueueRabbitOptions
+): Effect.Effect<EventQueue["Service"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { topology } = options
+    const publisher = yield* makeConfirmPublisher(connection)
+    const channels = new Map<number, ConsumerChannel>()
+    let nextChannelId = 1
+
+    const closeChannel = (consumer: ConsumerChannel) => {
+      if (!consumer.open) return
+      consumer.open = false
+      channels.delete(consumer.id)
+      consumer.channel.close().catch(() => undefined)
+    }
+
+    // Closing a channel hands its unsettled messages back to the broker for redelivery.
+    yield* Effect.addFinalizer(() => Effect.sync(() => [...channels.values()].forEach(closeChannel)))
+
+    /** One subscription: open a channel, consume until the channel closes or the consumer is cancelled. */
+    const subscribe = (queue: Queue.Queue<Delivery, QueueError | Cause.Done>) =>
+      Effect.gen(function*() {
+        const model = yield* connection.current
+        yield* declareTopology(model, topology)
+        const channel = yield* Effect.tryPromise({
+          try: () => model.createChannel(),
+          catch: (error) => toQueueError(error, "open the consumer channel")
+        })
+        const consumer: ConsumerChannel = { id: nextChannelId++, channel, open: true, retiring: false, pending: new Map() }
+        channels.set(consumer.id, consumer)
+        const ended = Deferred.makeUnsafe<string>()
+        channel.on("error", () => undefined)
+        channel.on("close", () => {
+          consumer.open = false
+          consumer.pending.clear()
+          channels.delete(consumer.id)
+          Deferred.doneUnsafe(ended, Exit.succeed("channel closed"))
+        })
+
+        const onMessage = (message: amqp.ConsumeMessage | null) => {
+          if (message === null) {
+            // The broker cancelled the consumer (queue deleted, failover): in-flight deliveries
+            // may still be settled on this channel; a new subscription takes over.
+            consumer.retiring = true
+            if (consumer.pending.size === 0) closeChannel(consumer)
+            Deferred.doneUnsafe(ended, Exit.succeed("consumer cancelled by the broker"))
+            return
+          }
+          consumer.pending.set(message.fields.deliveryTag, message)
+          const headers: Record<string, unknown> = message.properties.headers ?? {}
+          Queue.offerUnsafe(queue, {
+            deliveryId: `${consumer.id}:${message.fields.deliveryTag}`,
+            messageId: typeof message.properties.messageId === "string" ? message.properties.messageId : null,
+            body: new Uint8Array(message.content.buffer, message.content.byteOffset, message.content.byteLength),
+            headers,
+            attempt: priorAttempts(headers) + 1,
+            redelivered: message.fields.redelivered
+          })
+        }
+
+        const started = yield* Effect.tryPromise({
+          try: async () => {
+            // Per-consumer prefetch: never more unsettled deliveries than configured.
+            await channel.prefetch(options.prefetchCount, false)
+            return channel.consume(topology.queue, onMessage, { noAck: false })
+          },
+          catch: (error) => toQueueError(error, `consume from queue '${topology.queue}'`)
+        }).pipe(Effect.onError(() => Effect.sync(() => closeChannel(consumer))))
+
+        // The stream stopping (shutdown) stops the consumer but keeps the channel, so deliveries
+        // already handed out can still be acked within the grace period.
+        return yield* Deferred.await(ended).pipe(
+          Effect.onInterrupt(() =>
+            Effect.sync(() => {
+              consumer.retiring = true
+              if (consumer.pending.size === 0) closeChannel(consumer)
+              else if (consumer.open) consumer.channel.cancel(started.consumerTag).catch(() => undefined)
+            })
+          )
+        )
+      })
+
+    const deliveries = Stream.callback<Delivery, QueueError>((queue) =>
+      Effect.gen(function*() {
+        let failures = 0
+        while (true) {
+          const outcome = yield* Effect.exit(subscribe(queue))
+          if (Exit.isSuccess(outcome)) {
+            failures = 0
+            yield* Effect.logWarning(`consumer on '${topology.queue}' stopped (${outcome.value}); resubscribing`)
+            continue
+          }
+          const error = outcome.cause.reasons.find((reason) => reason._tag === "Fail")
+          if (error !== undefined && error._tag === "Fail" && error.error.reason === "TopologyMismatch") {
+            return yield* Effect.fail(error.error)
+          }
+          failures += 1
+          const delay = yield* backoffDelay(options.backoff ?? resubscribeBackoff, failures)
+          yield* Effect.logWarning(`cannot consume from '${topology.queue}', retrying in ${delay} ms`).pipe(
+            Effect.annotateLogs({ error: String(outcome.cause) })
+          )
+          yield* Effect.sleep(delay)
+        }
+      })
+    )
+
+    /** The consumer channel and message behind a delivery, if it can still be settled. */
+    const locate = (delivery: Delivery, action: string) =>
+      Effect.suspend(() => {
+        const [channelPart, tagPart] = delivery.deliveryId.split(":")
+        const consumer = channels.get(Number(channelPart))
+        if (consumer === undefined || !consumer.open) {
+          return Effect.fail(
+            new QueueError({
+              reason: "ChannelClosed",
+              message: `cannot ${action} delivery ${delivery.deliveryId}: its channel is closed; the broker redelivers the message`
+            })
+          )
+        }
+        const message = consumer.pending.get(Number(tagPart))
+        if (message === undefined) {
+          return Effect.fail(
+            new QueueError({ reason: "Unknown", message: `cannot ${action} delivery ${delivery.deliveryId}: already settled or unknown` })
+          )
+        }
+        return Effect.succeed({ consumer, message })
+      })
+
+    const settle = (delivery: Delivery, action: string) =>
+      Effect.flatMap(locate(delivery, action), ({ consumer, message }) =>
+        Effect.suspend(() => {
+          try {
+            consumer.channel.ack(message)
+          } catch (error) {
+            return Effect.fail(new QueueError({ reason: "ChannelClosed", message: `cannot ${action} delivery ${delivery.deliveryId}: ${String(error)}` }))
+          }
+          consumer.pending.delete(message.fields.deliveryTag)
+          if (consumer.retiring && consumer.pending.size === 0) closeChannel(consumer)
+          return Effect.void
+        }))
+
+    const ack = (delivery: Delivery) => settle(delivery, "ack").pipe(Effect.withSpan("EventQueue.ack"))
+
+    const deadLetter = (delivery: Delivery, reason: DeadLetterReason) =>
+      Effect.gen(function*() {
+        // Checked first so a delivery from a lost channel is not copied to the DLQ needlessly.
+        const { message } = yield* locate(delivery, "dead-letter")
+        yield* publisher.publish({
+          exchange: topology.deadLetterExchange,
+          routingKey: message.fields.routingKey,
+          body: delivery.body,
+          options: republishProperties(message, messageHeaders(message, delivery, { reason })),
+          mandatory: true
+        })
+        yield* settle(delivery, "dead-letter")
+      }).pipe(Effect.withSpan("EventQueue.deadLetter", { attributes: { code: reason.code } }))
+
+    const retry = (delivery: Delivery) =>
+      Effect.gen(function*() {
+        const { message } = yield* locate(delivery, "retry")
+        // Straight to our queue through the default exchange: republishing to the topic
+        // exchange would hand the event again to every other service bound to it.
+        yield* publisher.publish({
+          exchange: "",
+          routingKey: topology.queue,
+          body: delivery.body,
+          options: republishProperties(message, messageHeaders(message, delivery, {})),
+          mandatory: true
+        })
+        yield* settle(delivery, "retry")
+      }).pipe(Effect.withSpan("EventQueue.retry"))
+
+    const check = Effect.gen(function*() {
+      const model = yield* connection.connected
+      yield* declareTopology(model, topology)
+    })
+
+    return EventQueue.of({ deliveries, ack, deadLetter, retry, check })
+  })
+
+export const layerEventQueueRabbit = (options: EventQueueRabbitOptions): Layer.Layer<EventQueue, never, RabbitConnection> =>
+  Layer.effect(
+    EventQueue,
+    Effect.gen(function*() {
+      return yield* makeEventQueueRabbit(yield* RabbitConnection, options)
+    })
+  )
+
+/** The EventQueue from AppConfig on the shared RabbitMQ connection. */
+export const EventQueueRabbitLive: Layer.Layer<EventQueue, never, RabbitConnection | AppConfig> = Layer.effect(
+  EventQueue,
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    return yield* makeEventQueueRabbit(yield* RabbitConnection, {
+      topology: topologyFromConfig(config),
+      prefetchCount: config.prefetchCount
+    })
+  })
+)

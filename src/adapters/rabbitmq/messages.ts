@@ -1,0 +1,70 @@
+import type * as amqp from "amqplib"
+import type { DeadLetterReason, Delivery } from "../../ports/EventQueue.ts"
+
+/** Headers this service writes on messages it moves (dead-letter, retry, replay). */
+export const SMAP_HEADERS = {
+  attempts: "x-smap-attempts",
+  errorCode: "x-smap-error-code",
+  errorMessage: "x-smap-error-message",
+  eventId: "x-smap-event-id",
+  originalExchange: "x-smap-original-exchange",
+  originalRoutingKey: "x-smap-original-routing-key"
+} as const
+
+/** AMQP header tables are limited to 64 KiB in amqplib; reasons are for people, keep them short. */
+const MAX_REASON_CHARS = 2_000
+/** Events are small; a larger body is not parsed just to label a dead letter. */
+const MAX_BODY_FOR_ID = 64 * 1024
+
+/** `event_id` of a `data.collected` body, when it is JSON and has one. */
+export const eventIdOf = (body: Uint8Array): string | null => {
+  if (body.byteLength > MAX_BODY_FOR_ID) return null
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body))
+    if (typeof parsed === "object" && parsed !== null && "event_id" in parsed && typeof parsed.event_id === "string") {
+      return parsed.event_id
+    }
+  } catch {
+    // Not JSON: the dead letter is labelled by its message id instead.
+  }
+  return null
+}
+
+/**
+ * The headers of a moved copy: the original ones, the attempt count so far and, the first time
+ * the message is moved, where it was originally published (a retried copy travels through the
+ * default exchange, which would otherwise hide the original routing key).
+ */
+export const messageHeaders = (
+  message: amqp.Message,
+  delivery: Delivery,
+  extra: { readonly reason?: DeadLetterReason }
+): Record<string, unknown> => {
+  const original: Record<string, unknown> = message.properties.headers ?? {}
+  const headers: Record<string, unknown> = {
+    ...original,
+    [SMAP_HEADERS.attempts]: delivery.attempt,
+    [SMAP_HEADERS.originalExchange]: original[SMAP_HEADERS.originalExchange] ?? message.fields.exchange,
+    [SMAP_HEADERS.originalRoutingKey]: original[SMAP_HEADERS.originalRoutingKey] ?? message.fields.routingKey
+  }
+  if (extra.reason !== undefined) {
+    headers[SMAP_HEADERS.errorCode] = extra.reason.code
+    headers[SMAP_HEADERS.errorMessage] = extra.reason.message.slice(0, MAX_REASON_CHARS)
+    headers[SMAP_HEADERS.eventId] = eventIdOf(delivery.body) ?? delivery.messageId ?? ""
+  }
+  return headers
+}
+
+/** The original message's properties for a copy: persistent, with the given headers. */
+export const republishProperties = (message: amqp.Message, headers: Record<string, unknown>): amqp.Options.Publish => {
+  const p = message.properties
+  const options: amqp.Options.Publish = { persistent: true, headers }
+  if (typeof p.contentType === "string") options.contentType = p.contentType
+  if (typeof p.contentEncoding === "string") options.contentEncoding = p.contentEncoding
+  if (typeof p.messageId === "string") options.messageId = p.messageId
+  if (typeof p.correlationId === "string") options.correlationId = p.correlationId
+  if (typeof p.type === "string") options.type = p.type
+  if (typeof p.appId === "string") options.appId = p.appId
+  if (typeof p.timestamp === "number") options.timestamp = p.timestamp
+  return options
+}
