@@ -1,5 +1,5 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, References } from "effect"
 import type { Command } from "./cli/command.ts"
 
 /** Sub-commands, loaded on demand so `analyze` never loads database or broker clients. */
@@ -38,5 +38,9 @@ const main = Effect.gen(function*() {
 })
 
 NodeRuntime.runMain(
-  main.pipe(Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })))
+  main.pipe(
+    Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
+    // stdout is for data (`analyze` output); logs, until a command sets up its own, go to stderr.
+    Effect.provideService(References.LogToStderr, true)
+  )
 )

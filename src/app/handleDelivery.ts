@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch } from "../domain/batch.ts"
+import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadableRecord } from "../domain/batch.ts"
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../domain/records.ts"
@@ -52,26 +52,6 @@ const storageStop = (e: StorageError) =>
 const repositoryStop = (e: RepositoryError) =>
   new Stop(repositoryFailureKind(e) === "permanent" ? "permanent" : "unknown", "DATABASE_ERROR", e.message, "write")
 const publishStop = (e: QueueError) => new Stop("unknown", "PUBLISH_ERROR", e.message, "publish")
-
-const unreadableRecord = (
-  event: CollectedEvent,
-  platform: string,
-  contentId: string,
-  reason: string,
-  now: string
-): ErrorRecord => ({
-  record: "error",
-  content_id: contentId,
-  project_id: event.context.project_id,
-  job_id: event.context.job_id,
-  platform,
-  error_code: "PARSE_ERROR",
-  error_category: "parsing",
-  error_message: `item could not be decoded: ${reason}`,
-  error_details: null,
-  permalink: null,
-  created_at: now
-})
 
 /**
  * Builds the single step of the consumer (§5): take one delivery through decode → fetch →
@@ -213,7 +193,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
               // Pipeline work is CPU-bound: yield between items so broker heartbeats are served.
               if (i > 0 && i % 8 === 0) yield* Effect.yieldNow
               if (entry._tag === "Unreadable") {
-                errors.push(unreadableRecord(event, platform, entry.contentId, entry.reason, now))
+                errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now))
                 return
               }
               const start = yield* Clock.currentTimeMillis

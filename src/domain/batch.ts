@@ -1,6 +1,7 @@
 import { Effect, Predicate } from "effect"
 import { EventRejected } from "./errors.ts"
-import type { Item } from "./item.ts"
+import type { BatchContext, Item } from "./item.ts"
+import type { ErrorRecord } from "./records.ts"
 import { decodeItemSync } from "./itemSchema.ts"
 
 /** One entry of a decoded batch: a usable item, or why the raw entry could not be read. */
@@ -112,3 +113,24 @@ export const sizeMismatch = (
     }
   }
 }
+
+/** The error row for an item that could not be decoded (§2: every item ends as a row). */
+export const unreadableRecord = (
+  context: BatchContext,
+  platform: string,
+  contentId: string,
+  reason: string,
+  now: string
+): ErrorRecord => ({
+  record: "error",
+  content_id: contentId,
+  project_id: context.project_id,
+  job_id: context.job_id,
+  platform,
+  error_code: "PARSE_ERROR",
+  error_category: "parsing",
+  error_message: `item could not be decoded: ${reason}`,
+  error_details: null,
+  permalink: null,
+  created_at: now
+})

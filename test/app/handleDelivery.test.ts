@@ -30,7 +30,7 @@ const seed = (batch: unknown, payload: Record<string, unknown> = {}, options: { 
     yield* storage.put({ bucket: BUCKET, key }, encode(batch), options)
     yield* control.publish(encode(eventFor(`${BUCKET}/${key}`, payload)))
     return `${BUCKET}/${key}`
-  })
+  }).pipe(Effect.orDie)
 
 /** Takes the next delivery from the queue and runs the single step on it. */
 const step = Effect.gen(function*() {
@@ -217,7 +217,11 @@ describe("handling one delivery", () => {
       const handle = yield* makeDeliveryHandler.pipe(
         Effect.provideService(EventQueue, EventQueue.of({
           ...queue,
-          ack: (d) => Effect.flatMap(repository.counts(), (c) => Effect.sync(() => observed.push(c.analytics))).pipe(Effect.andThen(queue.ack(d)))
+          ack: (d) =>
+            Effect.flatMap(repository.counts(), (c) => Effect.sync(() => observed.push(c.analytics))).pipe(
+              Effect.orDie,
+              Effect.andThen(queue.ack(d))
+            )
         }))
       )
           const delivery = yield* queue.deliveries.pipe(Stream.take(1), Stream.runHead)

@@ -1,0 +1,27 @@
+import { Effect, Layer, Logger, type LogLevel, References } from "effect"
+import { AppConfig } from "../../ports/Config.ts"
+
+const LEVELS: Record<string, LogLevel.LogLevel> = {
+  trace: "Trace",
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  warning: "Warn",
+  error: "Error",
+  fatal: "Fatal"
+}
+
+/**
+ * Structured logs (§7): JSON lines by default, pretty for people, at `LOG_LEVEL`. Logs go to
+ * stderr so that stdout stays for data (`analyze`, `dead-letters list`); log annotations
+ * (event id, job id, platform, batch path) become JSON fields.
+ */
+export const loggerLayer = (format: "json" | "pretty", level: string) =>
+  Layer.mergeAll(
+    Logger.layer([format === "json" ? Logger.withConsoleError(Logger.formatJson) : Logger.consolePretty()]),
+    Layer.succeed(References.LogToStderr, true),
+    Layer.succeed(References.MinimumLogLevel, LEVELS[level] ?? "Info")
+  )
+
+/** The logger as configured by `LOG_FORMAT` and `LOG_LEVEL`. */
+export const LoggerLive = Layer.unwrap(Effect.map(AppConfig, (config) => loggerLayer(config.logFormat, config.logLevel)))
