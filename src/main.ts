@@ -12,7 +12,7 @@ import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
 import { EventQueueMemory } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
-import { Readiness } from "./app/readiness.ts"
+import { Readiness } from "./ports/Readiness.ts"
 import type { AppConfigShape } from "./ports/Config.ts"
 
 export const memoryLayers = (config: AppConfigShape) =>

@@ -5,7 +5,7 @@ import { AppConfig } from "../ports/Config.ts"
 import { EventQueue } from "../ports/EventQueue.ts"
 import type { Dependency } from "../ports/Metrics.ts"
 import { makeDeliveryHandler } from "./handleDelivery.ts"
-import { Readiness } from "./readiness.ts"
+import { Readiness } from "../ports/Readiness.ts"
 
 /** How often dependencies are probed for readiness while nothing else reports on them. */
 const PROBE_INTERVAL = Duration.seconds(5)

@@ -1,7 +1,7 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { FailureKind } from "../domain/failure.ts"
 import type { Dependency } from "../ports/Metrics.ts"
-import type { Readiness } from "./readiness.ts"
+import type { Readiness } from "../ports/Readiness.ts"
 
 /**
  * Backoff while a dependency is unreachable (§5): exponential from 250 ms, doubled each time,

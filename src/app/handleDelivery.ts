@@ -12,7 +12,7 @@ import { type Delivery, EventQueue, type QueueError, queueFailureKind } from "..
 import { Metrics, type Stage } from "../ports/Metrics.ts"
 import { ResultPublisher } from "../ports/ResultPublisher.ts"
 import { retryWhileTransient } from "./failures.ts"
-import { Readiness } from "./readiness.ts"
+import { Readiness } from "../ports/Readiness.ts"
 
 /** How one delivery ended. */
 export type Outcome =

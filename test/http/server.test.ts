@@ -4,7 +4,7 @@ import { HttpServer } from "effect/http"
 import { createServer } from "node:net"
 import { OpsHttpLive, opsHttpServer } from "../../src/adapters/http/server.ts"
 import { MetricsPrometheus } from "../../src/adapters/prometheus/metrics.ts"
-import { Readiness } from "../../src/app/readiness.ts"
+import { Readiness } from "../../src/ports/Readiness.ts"
 import { AppConfig } from "../../src/ports/Config.ts"
 import { Metrics } from "../../src/ports/Metrics.ts"
 

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { type MetricLabels, MetricsMemory, MetricsMemoryState } from "../../src/adapters/memory/metrics.ts"
 import { MetricsPrometheus, PrometheusRegistry } from "../../src/adapters/prometheus/metrics.ts"
-import { Readiness } from "../../src/app/readiness.ts"
+import { Readiness } from "../../src/ports/Readiness.ts"
 import { Metrics } from "../../src/ports/Metrics.ts"
 
 /** How a suite reads back what an adapter recorded, summed over series whose labels include `labels`. */

@@ -5,7 +5,7 @@ import { ResultPublisherMemory } from "../../src/adapters/memory/publisher.ts"
 import { EventQueueMemory } from "../../src/adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "../../src/adapters/memory/repository.ts"
 import { BatchStorageMemory } from "../../src/adapters/memory/storage.ts"
-import { Readiness } from "../../src/app/readiness.ts"
+import { Readiness } from "../../src/ports/Readiness.ts"
 import { AnalyticsPipeline } from "../../src/ports/AnalyticsPipeline.ts"
 import { AppConfig, appConfig } from "../../src/ports/Config.ts"
 

@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import { createServer } from "node:http"
-import { Readiness } from "../../app/readiness.ts"
+import { Readiness } from "../../ports/Readiness.ts"
 import { AppConfig } from "../../ports/Config.ts"
 import { PrometheusRegistry } from "../prometheus/metrics.ts"
 

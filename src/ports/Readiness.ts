@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
-import { type Dependency, Metrics } from "../ports/Metrics.ts"
+import { type Dependency, Metrics } from "./Metrics.ts"
 
 export const dependencies: ReadonlyArray<Dependency> = ["broker", "database", "storage"]
 
