@@ -10,7 +10,13 @@ export const projectId = (n: number) => `00000000-0000-4000-8000-${n.toString(16
  * they do in production. Published times spread over the 30 days before `now`; one post in 20
  * is HIGH, one in 50 CRITICAL.
  */
-export const seedPosts = (options: { readonly rows: number; readonly projects: number; readonly now: string; readonly offset?: number }) =>
+export const seedPosts = (options: {
+  readonly rows: number
+  readonly projects: number
+  readonly now: string
+  readonly offset?: number
+  readonly analyze?: boolean
+}) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient
     yield* sql.unsafe(
@@ -40,5 +46,5 @@ export const seedPosts = (options: { readonly rows: number; readonly projects: n
       FROM generate_series($4::bigint + 1, $4::bigint + $1) AS g`,
       [options.rows, options.projects, options.now, options.offset ?? 0]
     )
-    yield* sql`ANALYZE post_analytics`
+    if (options.analyze !== false) yield* sql`ANALYZE post_analytics`
   })
