@@ -26,6 +26,16 @@ export interface PhraseEntry {
   intentPatterns?: Array<number>
   /** Part of a compound intent pattern: its start positions are recorded during the scan. */
   compoundPart?: true
+  /** Ids of topic-noun intent patterns that count only in a question or request. */
+  cuedIntentPatterns?: Array<number>
+  /** Makes the text a question or request ("cho hỏi", "ở đâu", "how do i"). */
+  questionCue?: true
+  /** A particle that asks when it ends a clause ("không", "chưa", "nhỉ"). */
+  questionFinal?: true
+  /** A vocative or politeness word that may follow a clause-final particle ("ạ", "shop"). */
+  trailing?: true
+  /** First-person experience or frustration: a NEGATIVE post with one is a complaint. */
+  grievance?: true
 }
 
 export interface CompoundPattern {
@@ -164,6 +174,9 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
         if (e !== undefined) (e.intentPatterns ??= []).push(id)
       } else if ("signal" in pattern) {
         phoneSignalIds.push(id)
+      } else if ("needs" in pattern) {
+        const e = entry(pattern.term)
+        if (e !== undefined) (e.cuedIntentPatterns ??= []).push(id)
       } else {
         const parts = pattern.all.map((p) => (p === "<number>" ? p : termKey(p)))
         for (const part of parts) {
@@ -184,6 +197,26 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
       compounds
     })
   })
+
+  const cues = bundle.intents.cues
+  if (cues !== undefined) {
+    for (const term of cues.question) {
+      const e = entry(term)
+      if (e !== undefined) e.questionCue = true
+    }
+    for (const term of cues.question_final) {
+      const e = entry(term)
+      if (e !== undefined) e.questionFinal = true
+    }
+    for (const term of cues.trailing) {
+      const e = entry(term)
+      if (e !== undefined) e.trailing = true
+    }
+    for (const term of cues.grievance) {
+      const e = entry(term)
+      if (e !== undefined) e.grievance = true
+    }
+  }
 
   const teencode = new Map<string, string>()
   for (const [from, to] of Object.entries(bundle.teencode.entries)) {

@@ -10,7 +10,7 @@ import { extractKeywords } from "./aspects.ts"
 import { compileLexicon } from "./compile.ts"
 import { analyticsErrorRecord, crawlErrorRecord, platformOf } from "./errors.ts"
 import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactSettings } from "./impact.ts"
-import { detectIntent } from "./intent.ts"
+import { detectIntent, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { mergeText } from "./merge.ts"
 import { normalizeText } from "./normalize.ts"
@@ -22,7 +22,7 @@ export { extractKeywords, HASHTAG_SCORE, MAX_KEYWORDS } from "./aspects.ts"
 export { compileLexicon, INTENT_TIE_ORDER, termKey, type CompiledLexicon } from "./compile.ts"
 export { analyticsErrorRecord, ANALYTICS_ERROR_CODE, crawlErrorRecord, DEFAULT_ERROR_CODE, errorCategory } from "./errors.ts"
 export { computeImpact, defaultImpactSettings, riskLevel, type ImpactInput, type ImpactResult, type ImpactSettings } from "./impact.ts"
-export { detectIntent, intentConfidence, type IntentResult } from "./intent.ts"
+export { detectIntent, intentConfidence, isQuestion, refineIntent, type IntentResult } from "./intent.ts"
 export { builtinLexicons, decodeLexiconBundle, LEXICON_FILES, LexiconBundleSchema, type LexiconBundle } from "./lexicon.ts"
 export { mergeText, topComments } from "./merge.ts"
 export { normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
@@ -152,8 +152,11 @@ export const makePipeline = (
       },
       settings.impact
     )
+    const refined = refineIntent(intent, scanned, sentiment.label)
     return {
       ...base,
+      primary_intent: refined.intent,
+      intent_confidence: refined.confidence,
       overall_sentiment: sentiment.label,
       overall_sentiment_score: sentiment.score,
       overall_confidence: sentiment.confidence,

@@ -4,8 +4,19 @@
  * the fixed order CRISIS, SEEDING, SPAM, COMPLAINT, LEAD, SUPPORT (`INTENT_TIE_ORDER`).
  * Confidence grows with the number of distinct patterns of the winner that matched:
  * min(0.5 + 0.1 × n, 1.0). Nothing matched: DISCUSSION with confidence 1.0.
+ *
+ * General rules on top of the phrase patterns:
+ * - a topic-noun pattern (`{ term, needs: "question" }`: "showroom", "bảo hành", "warranty")
+ *   counts only when the text asks something: a question cue ("cho hỏi", "ở đâu", "how do i"),
+ *   a "?", or a clause ending in a question particle ("… có áp dụng không shop");
+ * - a COMPLAINT pattern that is itself a negative opinion ("kém chất lượng", "thất vọng")
+ *   does not count when negated ("chẳng hề kém chất lượng"); grievance acts ("không chịu
+ *   đổi trả") are not opinions and still count;
+ * - `refineIntent`: a post left as DISCUSSION whose overall sentiment is NEGATIVE and that
+ *   carries a first-person experience or frustration cue ("mới mua", "i bought", "quá bực")
+ *   is a COMPLAINT at the lowest confidence, 0.5.
  */
-import type { Intent } from "../records.ts"
+import type { Intent, SentimentLabel } from "../records.ts"
 import type { CompoundPattern } from "./compile.ts"
 import type { ScannedText } from "./scan.ts"
 
@@ -35,13 +46,60 @@ const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string
   return false
 }
 
+/** Negation reaches this many tokens, within the clause (as in the sentiment step). */
+const NEGATION_SCOPE = 3
+
+/** True when the text asks something: a question cue, a "?", or a clause-final particle. */
+export const isQuestion = (scanned: ScannedText): boolean => {
+  if (scanned.cleanText.includes("?")) return true
+  const { words, clause } = scanned.tokens
+  const n = words.length
+  const trailing = new Uint8Array(n)
+  const questionFinal = new Uint8Array(n)
+  for (const m of scanned.matches) {
+    const e = m.entry
+    if (e.questionCue === true) return true
+    if (m.length === 1) {
+      if (e.trailing === true) trailing[m.start] = 1
+      if (e.questionFinal === true) questionFinal[m.start] = 1
+    }
+  }
+  // Walk each clause back from its end over vocatives ("ạ", "shop", "mn") to its last word.
+  for (let i = n - 1; i >= 0; ) {
+    const c = clause[i]
+    let j = i
+    while (j >= 0 && clause[j] === c && trailing[j] === 1 && questionFinal[j] !== 1) j--
+    if (j >= 0 && clause[j] === c && questionFinal[j] === 1 && j > 0 && clause[j - 1] === c) return true
+    while (i >= 0 && clause[i] === c) i--
+  }
+  return false
+}
+
 export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentResult => {
   const lex = scanned.lexicon
   const matched = new Uint8Array(lex.patternCount)
+  const clause = scanned.tokens.clause
+  const complaint = lex.intentRules.find((r) => r.intent === "COMPLAINT")
+  let negEnd = -1
+  let cued: Array<number> | undefined
   for (const m of scanned.matches) {
-    const ids = m.entry.intentPatterns
-    if (ids !== undefined) for (const id of ids) matched[id] = 1
+    const e = m.entry
+    if (e.negator === true) {
+      const end = m.start + m.length - 1
+      if (end > negEnd || clause[negEnd] !== clause[m.start]) negEnd = end
+    }
+    const ids = e.intentPatterns
+    if (ids !== undefined) {
+      const negated = e.valence !== undefined && e.valence < 0 && negEnd >= 0 && m.start > negEnd &&
+        m.start - negEnd <= NEGATION_SCOPE && clause[negEnd] === clause[m.start]
+      for (const id of ids) {
+        if (negated && complaint !== undefined && id >= complaint.firstPatternId && id < complaint.firstPatternId + complaint.patternCount) continue
+        matched[id] = 1
+      }
+    }
+    if (e.cuedIntentPatterns !== undefined) (cued ??= []).push(...e.cuedIntentPatterns)
   }
+  if (cued !== undefined && isQuestion(scanned)) for (const id of cued) matched[id] = 1
   let best: { intent: Intent; priority: number; order: number; count: number } | undefined
   for (const rule of lex.intentRules) {
     if (hasPhone) for (const id of rule.phoneSignalIds) matched[id] = 1
@@ -55,6 +113,19 @@ export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentRes
   }
   if (best === undefined) return { intent: "DISCUSSION", confidence: 1, matchedPatterns: 0 }
   return { intent: best.intent, confidence: intentConfidence(best.count), matchedPatterns: best.count }
+}
+
+/**
+ * After sentiment: an unclassified (DISCUSSION) post that is NEGATIVE overall and tells a
+ * first-person experience or frustration ("mình mua", "mới mua", "i bought", "quá bực") is a
+ * COMPLAINT, at the lowest confidence (0.5: no complaint pattern matched).
+ */
+export const refineIntent = (intent: IntentResult, scanned: ScannedText, sentiment: SentimentLabel): IntentResult => {
+  if (intent.intent !== "DISCUSSION" || sentiment !== "NEGATIVE") return intent
+  for (const m of scanned.matches) {
+    if (m.entry.grievance === true) return { intent: "COMPLAINT", confidence: intentConfidence(0), matchedPatterns: 0 }
+  }
+  return intent
 }
 
 /** min(0.5 + 0.1 × n, 1.0), rounded to kill binary noise (0.1 × 3 = 0.30000000000000004). */

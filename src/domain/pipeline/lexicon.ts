@@ -73,7 +73,12 @@ export const IntentPattern = Schema.Union([
     all: Schema.NonEmptyArray(Term),
     within: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 50 }))))
   }),
-  Schema.Struct({ signal: Schema.Literal("phone") })
+  Schema.Struct({ signal: Schema.Literal("phone") }),
+  /**
+   * A topic noun ("showroom", "bảo hành", "warranty") that only signals the intent when the
+   * text asks something: a question cue, a "?" or a clause-final question particle.
+   */
+  Schema.Struct({ term: Term, needs: Schema.Literal("question") })
 ])
 export type IntentPattern = typeof IntentPattern.Type
 
@@ -82,8 +87,25 @@ const IntentDefinition = Schema.Struct({
   patterns: Schema.Array(IntentPattern)
 })
 
+/**
+ * Cues the intent rules read besides the patterns (all optional, so an older lexicon directory
+ * still loads):
+ * - `question`: phrases that make a text a question or request ("cho hỏi", "ở đâu", "how");
+ * - `question_final`: particles that ask when they end a clause ("có … không", "… chưa");
+ * - `trailing`: vocatives and politeness words that may follow such a particle ("ạ", "shop");
+ * - `grievance`: first-person experience or frustration ("mình mua", "mới mua", "i bought",
+ *   "quá bực") that turns an otherwise unclassified NEGATIVE post into a low-confidence COMPLAINT.
+ */
+const IntentCues = Schema.Struct({
+  question: Schema.Array(Term),
+  question_final: Schema.Array(Term),
+  trailing: Schema.Array(Term),
+  grievance: Schema.Array(Term)
+})
+
 const IntentsFile = Schema.Struct({
   version: Version,
+  cues: Schema.optionalKey(IntentCues),
   intents: Schema.Struct({
     CRISIS: IntentDefinition,
     SEEDING: IntentDefinition,
