@@ -1,7 +1,6 @@
-import { Effect } from "effect"
-import { PgLive } from "../adapters/postgres/client.ts"
+import { Config, Effect, Layer, Redacted } from "effect"
+import { pgLayer } from "../adapters/postgres/client.ts"
 import { loadMigrations, migrateDown, migrateUp, migrationStatus } from "../adapters/postgres/migrator.ts"
-import { AppConfig } from "../ports/Config.ts"
 import type { Command } from "./command.ts"
 
 const usage = `smap-analytics migrate up [--to N] | down [--to N] | status
@@ -16,6 +15,17 @@ const parseTo = (args: ReadonlyArray<string>): number | undefined | "invalid" =>
   const value = Number(args[at + 1])
   return Number.isInteger(value) && value >= 0 ? value : "invalid"
 }
+
+/**
+ * Only DATABASE_URL: a migration must not be blocked by, say, a bad METRICS_PORT. Same default
+ * as the service's configuration (§6).
+ */
+const databaseLayer = Layer.unwrap(
+  Effect.map(
+    Config.Redacted("DATABASE_URL").pipe(Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/postgres"))),
+    (url) => pgLayer({ url, maxConnections: 2, applicationName: "smap-analytics migrate" })
+  )
+)
 
 export const command: Command = {
   name: "migrate",
@@ -52,8 +62,7 @@ export const command: Command = {
       })
       return 0
     }).pipe(
-      Effect.provide(PgLive),
-      Effect.provide(AppConfig.layer),
+      Effect.provide(databaseLayer),
       Effect.catch((error) =>
         Effect.sync(() => {
           console.error(`migrate ${action}: ${error.message}`)
