@@ -26,6 +26,10 @@ export interface PhraseEntry {
   intentPatterns?: Array<number>
   /** Part of a compound intent pattern: its start positions are recorded during the scan. */
   compoundPart?: true
+  /** A loss verb ("sụt", "hao", "drains") after which a speed word is blame. */
+  reversalTrigger?: true
+  /** A speed word ("nhanh", "fast") whose praise turns into blame after a loss verb. */
+  reversalTarget?: true
   /** Ids of topic-noun intent patterns that count only in a question or request. */
   cuedIntentPatterns?: Array<number>
   /** Makes the text a question or request ("cho hỏi", "ở đâu", "how do i"). */
@@ -67,6 +71,8 @@ export interface CompiledLexicon {
   readonly emoticonPattern: RegExp | null
   readonly negationScope: number
   readonly negationFactor: number
+  /** How many tokens after a loss verb a speed word is reversed (0: no reversal rule). */
+  readonly reversalScope: number
   readonly contrastBefore: number
   readonly contrastAfter: number
   readonly intentRules: ReadonlyArray<IntentRule>
@@ -138,6 +144,14 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
     if (e === undefined) continue
     delete e.valence
     e.intensifier = spec
+  }
+  for (const term of mods.reversal?.triggers ?? []) {
+    const e = entry(term)
+    if (e !== undefined) e.reversalTrigger = true
+  }
+  for (const term of mods.reversal?.targets ?? []) {
+    const e = entry(term)
+    if (e !== undefined) e.reversalTarget = true
   }
   for (const term of mods.contrast.after) {
     const e = entry(term)
@@ -255,6 +269,7 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
     emoticonPattern: alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gu"),
     negationScope: mods.negation.scope,
     negationFactor: mods.negation.factor,
+    reversalScope: mods.reversal?.scope ?? 0,
     contrastBefore: mods.contrast.before_weight,
     contrastAfter: mods.contrast.after_weight,
     intentRules,

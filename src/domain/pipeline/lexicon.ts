@@ -52,6 +52,16 @@ const ModifiersFile = Schema.Struct({
     Schema.String,
     Schema.Struct({ multiplier: between(0, 5), position: IntensifierPosition })
   ),
+  /**
+   * Speed words are praise for service ("giao nhanh") but blame after a loss verb: "pin sụt
+   * nhanh", "hao pin nhanh", "the battery drains fast". A positive `targets` word within
+   * `scope` tokens after a `triggers` word, in the same clause, counts as negative.
+   */
+  reversal: Schema.optionalKey(Schema.Struct({
+    scope: Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 10 }))),
+    triggers: Schema.Array(Term),
+    targets: Schema.Array(Term)
+  })),
   contrast: Schema.Struct({
     before_weight: between(0, 5),
     after_weight: between(0, 5),

@@ -10,6 +10,7 @@
  * - a contrast word ("nhưng", "but") scales what came before it in the sentence by
  *   `before_weight` and what follows by `after_weight`; a concessive ("mặc dù") scales its own
  *   clause by `before_weight`;
+ * - a speed word after a loss verb is blame, not praise ("pin sụt nhanh", "drains fast");
  * - emoji and emoticons found before normalisation count as opinions of weight 1.
  * x = Σ valence·weight; score = x / √(x² + 15) (VADER's normalisation, in (-1, 1)).
  * Probabilities: the polar share 1 − e^(−mass/4) is split between POSITIVE and NEGATIVE in
@@ -127,6 +128,11 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   let boost = 1
   let boostUntil = -1
   let boostClause = -1
+  // Start positions of loss verbs ("sụt", "hao", "drains"), for the speed-word reversal.
+  let triggers: Array<number> | undefined
+  if (lex.reversalScope > 0) {
+    for (const m of scanned.matches) if (m.entry.reversalTrigger === true) (triggers ??= []).push(m.start + m.length - 1)
+  }
   for (let i = 0; i < best.length; ) {
     const m = best[i]
     if (m === undefined) {
@@ -171,6 +177,8 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
       }
     } else if (e.valence !== undefined && e.valence !== 0) {
       let value = e.valence
+      if (triggers !== undefined && value > 0 && e.reversalTarget === true &&
+        triggers.some((t) => t < i && i - t <= lex.reversalScope && clause[t] === c)) value = -value
       if (i <= boostUntil && c === boostClause) value *= boost
       const negated = i <= negatedUntil && c === negationClause
       if (negated) value *= lex.negationFactor
@@ -206,7 +214,9 @@ const aspectBreakdown = (
       const to = m.start + m.length - 1 + ASPECT_WINDOW
       window = hits.filter((h) => h.sentence === s && h.end >= from && h.at <= to && !apart(h.at, m.start))
     }
-    const summary = summarize(window.map((h) => h.value * h.weight))
+    // Contrast weights shape the overall score; an aspect is read from its own side of the
+    // contrast, so its opinion counts in full ("tuy hơi đắt nhưng…": PRICE is mildly negative).
+    const summary = summarize(window.map((h) => h.value))
     const mass = summary.positive + summary.negative
     const confidence = mass === 0 ? 0 : 1 - Math.exp(-mass / EVIDENCE_SCALE)
     let a = acc.get(aspect.aspect)

@@ -118,3 +118,41 @@ describe("intent: crisis, lead and spam phrases", () => {
     expect(missing).toEqual([])
   })
 })
+
+describe("sentiment rules", () => {
+  it("'nhanh'/'fast' after a draining verb is negative, alone it is praise", () => {
+    expect(sentiment("pin sụt nhanh").label).toBe("NEGATIVE")
+    expect(sentiment("máy hao pin nhanh quá").label).toBe("NEGATIVE")
+    expect(sentiment("the battery drains really fast").label).toBe("NEGATIVE")
+    expect(sentiment("shop giao hàng nhanh").label).toBe("POSITIVE")
+    expect(sentiment("pin tụt, nhưng sạc nhanh").label).toBe("POSITIVE")
+  })
+  it("'hay' before a fault means 'often', not 'good'", () => {
+    expect(sentiment("xe hay lỗi").label).toBe("NEGATIVE")
+    expect(sentiment("phim này hay").label).toBe("POSITIVE")
+  })
+  it("negative idioms and English phrases", () => {
+    for (const t of ["mùi hắc quá", "ăn vài miếng là ngán", "nhìn hơi kỳ", "màu này không hợp mắt", "trả lời cộc lốc", "not impressed", "the case breaks easily"]) {
+      expect(sentiment(t).label, t).toBe("NEGATIVE")
+    }
+  })
+  it("'I'd like to buy' is a wish, not praise", () => {
+    expect(sentiment("I'd like to buy two").label).toBe("NEUTRAL")
+  })
+})
+
+describe("aspect rules", () => {
+  it("'hơi' softens but does not cancel: a contrast weighs the overall score, not the aspect's own clause", () => {
+    const r = post("Tuy giá hơi đắt nhưng dịch vụ rất tốt")
+    expect(r.aspects_breakdown.PRICE?.label).toBe("NEGATIVE")
+    expect(r.aspects_breakdown.SERVICE?.label).toBe("POSITIVE")
+    expect(r.overall_sentiment).toBe("POSITIVE")
+  })
+  it("implied aspects: adjectives and everyday nouns name their aspect", () => {
+    expect(post("Chiếc váy này đẹp lắm").aspects_breakdown.DESIGN?.label).toBe("POSITIVE")
+    expect(post("Mạng ở quê yếu kinh khủng").aspects_breakdown.PERFORMANCE?.label).toBe("NEGATIVE")
+    expect(post("Phanh ăn, đi rất êm").aspects_breakdown.PERFORMANCE?.label).toBe("POSITIVE")
+    expect(post("The fees are ridiculous").aspects_breakdown.PRICE?.label).toBe("NEGATIVE")
+    expect(post("Gói cước này hời thật").aspects_breakdown.PRICE?.label).toBe("POSITIVE")
+  })
+})
