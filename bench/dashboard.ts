@@ -178,7 +178,7 @@ const runSize = (rows: number) =>
     yield* measure(projects, 1) // warm-up pass
     const warm = yield* measure(projects, 3)
     const coldRuns = yield* cold(projects.slice(0, 5))
-    const seq = yield* Effect.provide(measure(projects.slice(0, 5), 1, false), Layer.fresh(seqScanOnly))
+    const seq = yield* Effect.provide(measure(projects.slice(0, 10), 1, false), Layer.fresh(seqScanOnly))
 
     console.log(`${"query".padEnd(26)} ${"warm p50".padStart(9)} ${"warm p95".padStart(9)} ${"cold p50".padStart(9)} ${"seq p50".padStart(9)} ${"seq/warm".padStart(9)}`)
     for (const name of Object.keys(warm)) {

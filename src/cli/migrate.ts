@@ -45,7 +45,8 @@ export const command: Command = {
       const migrations = yield* loadMigrations()
       if (action === "status") {
         for (const s of yield* migrationStatus(migrations)) {
-          yield* Effect.sync(() => console.log(`${s.applied ? "applied" : "pending"}  ${String(s.version).padStart(4, "0")}_${s.name}`))
+          const state = !s.known ? "unknown" : s.applied ? "applied" : "pending"
+          yield* Effect.sync(() => console.log(`${state.padEnd(7)}  ${String(s.version).padStart(4, "0")}_${s.name}`))
         }
         return 0
       }

@@ -50,12 +50,15 @@ describe("validate", () => {
       ])
     }).pipe(Effect.provide(TestPgMigrated)))
 
-  it.live("reports pending migrations", () =>
+  it.live("reports pending migrations and migrations this build does not know", () =>
     Effect.gen(function*() {
       const sql = yield* SqlClient
       yield* sql`DELETE FROM schema_migrations WHERE version = 6`
+      yield* sql`INSERT INTO schema_migrations (version, name) VALUES (7, 'from_the_future')`
       const report = yield* validateWith()
-      expect(failures(report)).toEqual(["postgres/migrations: pending: 6_idx_batch_ledger_project_id"])
+      expect(failures(report)).toEqual([
+        "postgres/migrations: pending: 6_idx_batch_ledger_project_id; applied by a newer build (no file here): 7"
+      ])
     }).pipe(Effect.provide(TestPgMigrated)))
 
   it.live("bad configuration is reported with the variable's name, and the other checks as not run", () =>

@@ -28,6 +28,8 @@ export interface MigrationStatus {
   readonly version: number
   readonly name: string
   readonly applied: boolean
+  /** False for a version recorded in the database that this build has no file for (a newer build migrated it). */
+  readonly known: boolean
 }
 
 /** What one `up` or `down` did; `fallbacks` names the indexes rebuilt without CONCURRENTLY. */
@@ -256,5 +258,9 @@ export const migrateDown = (migrations: ReadonlyArray<Migration>, options: { rea
 export const migrationStatus = (migrations: ReadonlyArray<Migration>) =>
   Effect.gen(function*() {
     const applied = yield* appliedVersions.pipe(Effect.mapError(fail("reading schema_migrations")))
-    return migrations.map((m): MigrationStatus => ({ version: m.version, name: m.name, applied: applied.has(m.version) }))
+    const known = new Set(migrations.map((m) => m.version))
+    return [
+      ...migrations.map((m): MigrationStatus => ({ version: m.version, name: m.name, applied: applied.has(m.version), known: true })),
+      ...[...applied].filter((v) => !known.has(v)).map((v): MigrationStatus => ({ version: v, name: "?", applied: true, known: false }))
+    ]
   })

@@ -155,10 +155,15 @@ const inspect = (migrations: ReadonlyArray<Migration>) =>
       findings.push({ name: "migrations", ok: false, detail: status })
     } else {
       const pending = status.filter((s) => !s.applied).map((s) => `${s.version}_${s.name}`)
+      const unknown = status.filter((s) => !s.known).map((s) => String(s.version))
       findings.push({
         name: "migrations",
-        ok: pending.length === 0,
-        detail: pending.length === 0 ? `all ${status.length} applied` : `pending: ${pending.join(", ")}`
+        ok: pending.length === 0 && unknown.length === 0,
+        detail: [
+          ...(pending.length === 0 ? [] : [`pending: ${pending.join(", ")}`]),
+          ...(unknown.length === 0 ? [] : [`applied by a newer build (no file here): ${unknown.join(", ")}`]),
+          ...(pending.length === 0 && unknown.length === 0 ? [`all ${status.length} applied`] : [])
+        ].join("; ")
       })
     }
     return findings
