@@ -97,10 +97,11 @@ const confidenceOf = (label: SentimentLabel, p: SentimentProbabilities, s: Summa
   s.positive + s.negative === 0 ? NO_EVIDENCE_CONFIDENCE : p[label]
 
 /** The longest match at each start that plays a sentiment role, or undefined. */
-const sentimentMatches = (scanned: ScannedText): Array<PhraseMatch | undefined> => {
+const sentimentMatches = (scanned: ScannedText, triggers: Array<number>): Array<PhraseMatch | undefined> => {
   const best: Array<PhraseMatch | undefined> = new Array(scanned.tokens.words.length)
   for (const m of scanned.matches) {
     const e = m.entry
+    if (e.reversalTrigger === true) triggers.push(m.start + m.length - 1)
     if (e.valence === undefined && e.negator === undefined && e.intensifier === undefined && e.contrast === undefined) continue
     const current = best[m.start]
     if (current === undefined || m.length > current.length) best[m.start] = m
@@ -116,7 +117,9 @@ interface Hits {
 
 const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   const { clause, sentence } = scanned.tokens
-  const best = sentimentMatches(scanned)
+  // End positions of loss verbs ("sụt", "hao", "drains"), for the speed-word reversal.
+  const triggers: Array<number> = []
+  const best = sentimentMatches(scanned, triggers)
   const hits: Array<Hit> = []
   const contrasts: Array<number> = []
   let currentSentence = -1
@@ -128,11 +131,6 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   let boost = 1
   let boostUntil = -1
   let boostClause = -1
-  // Start positions of loss verbs ("sụt", "hao", "drains"), for the speed-word reversal.
-  let triggers: Array<number> | undefined
-  if (lex.reversalScope > 0) {
-    for (const m of scanned.matches) if (m.entry.reversalTrigger === true) (triggers ??= []).push(m.start + m.length - 1)
-  }
   for (let i = 0; i < best.length; ) {
     const m = best[i]
     if (m === undefined) {
@@ -177,7 +175,7 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
       }
     } else if (e.valence !== undefined && e.valence !== 0) {
       let value = e.valence
-      if (triggers !== undefined && value > 0 && e.reversalTarget === true &&
+      if (triggers.length > 0 && value > 0 && e.reversalTarget === true &&
         triggers.some((t) => t < i && i - t <= lex.reversalScope && clause[t] === c)) value = -value
       if (i <= boostUntil && c === boostClause) value *= boost
       const negated = i <= negatedUntil && c === negationClause
