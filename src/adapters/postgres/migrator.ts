@@ -124,16 +124,8 @@ const indexState = (name: string) =>
     return rows[0] === undefined ? "missing" : rows[0].valid ? "valid" : "invalid"
   })
 
-/** Indexes of that name in the current schema that a failed concurrent build left INVALID. */
-const invalidIndexExists = (name: string) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient
-    const rows = yield* sql<{ valid: boolean }>`
-      SELECT i.indisvalid AS valid
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-      WHERE c.relname = ${name} AND c.relnamespace = current_schema()::regnamespace`
-    return rows.some((row) => !row.valid)
-  })
+/** An index of that name that a failed concurrent build left INVALID. */
+const invalidIndexExists = (name: string) => Effect.map(indexState(name), (state) => state === "invalid")
 
 /**
  * Inside a caller's transaction PostgreSQL refuses CONCURRENTLY (25001) and aborts the whole
@@ -153,7 +145,16 @@ const attempt = (statement: string) =>
  * build fails or cannot run, the leftover is dropped again and the index built without
  * CONCURRENTLY (it locks writers, but the schema ends complete and valid).
  */
-const createIndex = (statement: string, name: string, run: { fallbacks: Array<string>; droppedInvalid: Array<string> }) =>
+interface RunNotes {
+  readonly version: number
+  readonly name: string
+  readonly fallbacks: Array<string>
+  readonly droppedInvalid: Array<string>
+}
+
+const notesFor = (migration: Migration): RunNotes => ({ version: migration.version, name: migration.name, fallbacks: [], droppedInvalid: [] })
+
+const createIndex = (statement: string, name: string, run: RunNotes) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient
     const dropInvalid = Effect.gen(function*() {
@@ -186,7 +187,7 @@ const dropIndex = (statement: string) =>
 const runScript = (migration: Migration, script: string, record: Effect.Effect<unknown, SqlError, SqlClient>) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient
-    const run = { version: migration.version, name: migration.name, fallbacks: [] as Array<string>, droppedInvalid: [] as Array<string> }
+    const run = notesFor(migration)
     if (migration.transactional) {
       // The extended protocol takes one statement per query, so even a transactional script is split.
       const statements = splitStatements(script).map((statement) => sql.unsafe(statement))
@@ -216,7 +217,7 @@ export const migrateUp = (migrations: ReadonlyArray<Migration>, options: { reado
     const runs: Array<MigrationRun> = []
     for (const migration of migrations) {
       if (applied.has(migration.version) && !migration.transactional) {
-        const run = { version: migration.version, name: migration.name, fallbacks: [] as Array<string>, droppedInvalid: [] as Array<string> }
+        const run = notesFor(migration)
         let repaired = false
         for (const statement of splitStatements(migration.up)) {
           const index = CREATE_CONCURRENTLY.exec(statement)?.[3]
