@@ -5,11 +5,8 @@ import type { Command } from "./cli/command.ts"
 /** Sub-commands, loaded on demand so `analyze` never loads database or broker clients. */
 const commands: Record<string, () => Promise<{ readonly command: Command }>> = {
   analyze: () => import("./cli/analyze.ts"),
-  consume: () => import("./cli/consume.ts"),
   migrate: () => import("./cli/migrate.ts"),
   validate: () => import("./cli/validate.ts"),
-  publish: () => import("./cli/publish.ts"),
-  "dead-letters": () => import("./cli/deadLetters.ts"),
   local: () => import("./cli/local.ts")
 }
 
