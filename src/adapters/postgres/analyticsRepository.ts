@@ -13,14 +13,15 @@ import { type Row, bool, iso, isoOrNull, json, num, numOrNull, text, textOrNull 
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
- * Statement shape, measured with `bench/batchInsert.ts` (PostgreSQL 15, 2 cores; one
- * transaction per statement; median of 30 runs; new rows, then the same rows re-upserted):
+ * Statement shape, measured with `bench/batchInsert.ts` (PostgreSQL 15, 2 shared cores; one
+ * transaction per statement; the two shapes interleaved run by run; median of 30; new rows,
+ * then the same rows re-upserted):
  *
  *   rows   UNNEST (42 text[] params)    multi-row VALUES (42 params per row)
- *     50   2.7 ms / 2.7 ms              2.4 ms / 2.4 ms
- *    200   4.4 ms / 5.1 ms              5.7 ms / 6.7 ms
- *    700  15.0 ms / 18.5 ms            18.8 ms / 21.6 ms
- *   1000  22.8 ms / 27.6 ms            impossible: 42 000 bind parameters > 32 767 (driver limit)
+ *     50    2.3 ms /  2.2 ms             2.3 ms /  2.4 ms
+ *    200    5.6 ms /  6.4 ms             7.2 ms /  7.3 ms
+ *    700   16.4 ms / 20.5 ms            19.7 ms / 23.8 ms
+ *   1000   24.0 ms / 30.4 ms            impossible: 42 000 bind parameters > 32 767 (driver limit)
  *
  * At TikTok's 50 items the two are within noise; VALUES loses as batches grow and cannot
  * carry the 1000-item limit (§2) in one statement at all. UNNEST's text and parameter count
