@@ -30,7 +30,7 @@ const rabbitLayer = Layer.unwrap(
             contentType: "application/json",
             ...(headers === undefined ? {} : { headers })
           })
-        }),
+        }).pipe(Effect.orDie),
       deadLetters: withChannel(admin, async (channel) => {
         // Look without taking: get everything unacked, then hand it all back in order.
         const seen: Array<{ body: string; headers: Record<string, unknown> }> = []
@@ -41,7 +41,7 @@ const rabbitLayer = Layer.unwrap(
         }
         channel.nackAll(true)
         return seen
-      })
+      }).pipe(Effect.orDie)
     })
     return Layer.merge(queue, harness)
   })

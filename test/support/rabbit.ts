@@ -16,12 +16,12 @@ export const adminConnection = Effect.acquireRelease(
     try: () => amqp.connect(rabbitUrl, { timeout: 5_000 }),
     catch: (error) => new Error(`RabbitMQ is required for this test and is unreachable at ${rabbitUrl}: ${String(error)}`)
   }).pipe(Effect.orDie),
-  (model) => Effect.promise(() => model.close().catch(() => undefined))
+  (model) => Effect.promise(() => model.close().catch(() => undefined)).pipe(Effect.timeoutOption(5_000))
 )
 
 /** Runs `use` on a fresh channel that is closed afterwards (a failed command closes it anyway). */
 export const withChannel = <A>(model: amqp.ChannelModel, use: (channel: amqp.Channel) => Promise<A>) =>
-  Effect.promise(async () => {
+  Effect.tryPromise(async () => {
     const channel = await model.createChannel()
     channel.on("error", () => undefined)
     try {
@@ -53,7 +53,7 @@ export const testTopology = (model: amqp.ChannelModel) =>
         await channel.deleteQueue(topology.deadLetterQueue)
         await channel.deleteExchange(topology.exchange)
         await channel.deleteExchange(topology.deadLetterExchange)
-      })
+      }).pipe(Effect.orDie)
   )
 
 /** Messages in a queue right now (passive declare). */

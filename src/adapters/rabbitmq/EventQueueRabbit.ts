@@ -2,7 +2,7 @@ import type * as amqp from "amqplib"
 import { type Cause, Deferred, Effect, Exit, Layer, Queue, type Scope, Stream } from "effect"
 import { AppConfig } from "../../ports/Config.ts"
 import { type DeadLetterReason, type Delivery, EventQueue, QueueError } from "../../ports/EventQueue.ts"
-import { backoffDelay, type Backoff, RabbitConnection, type RabbitConnectionShape } from "./connection.ts"
+import { backoffDelay, type Backoff, CLOSE_TIMEOUT_MS, RabbitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { makeConfirmPublisher } from "./confirmPublisher.ts"
 import { toQueueError } from "./errors.ts"
 import { messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
@@ -59,8 +59,18 @@ export const makeEventQueueRabbit = (
       consumer.channel.close().catch(() => undefined)
     }
 
-    // Closing a channel hands its unsettled messages back to the broker for redelivery.
-    yield* Effect.addFinalizer(() => Effect.sync(() => [...channels.values()].forEach(closeChannel)))
+    // Closing a channel hands its unsettled messages back to the broker for redelivery. The
+    // close is awaited: amqplib writes a connection close ahead of frames still queued on a
+    // channel, so closing the connection right away could lose acks just sent.
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() =>
+        Promise.all([...channels.values()].map((consumer) => {
+          consumer.open = false
+          channels.delete(consumer.id)
+          return consumer.channel.close().catch(() => undefined)
+        }))
+      ).pipe(Effect.timeoutOption(CLOSE_TIMEOUT_MS), Effect.asVoid)
+    )
 
     /** One subscription: open a channel, consume until the channel closes or the consumer is cancelled. */
     const subscribe = (queue: Queue.Queue<Delivery, QueueError | Cause.Done>) =>

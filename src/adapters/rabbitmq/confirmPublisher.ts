@@ -2,7 +2,7 @@ import type * as amqp from "amqplib"
 import { Effect, Semaphore, type Scope } from "effect"
 import { QueueError } from "../../ports/EventQueue.ts"
 import { toQueueError } from "./errors.ts"
-import type { RabbitConnectionShape } from "./connection.ts"
+import { CLOSE_TIMEOUT_MS, type RabbitConnectionShape } from "./connection.ts"
 
 export interface PublishRequest {
   readonly exchange: string
@@ -53,7 +53,10 @@ export const makeConfirmPublisher = (
     })
 
     yield* Effect.addFinalizer(() =>
-      Effect.promise(() => (channel === undefined ? Promise.resolve() : channel.close().catch(() => undefined)))
+      Effect.promise(() => (channel === undefined ? Promise.resolve() : channel.close().catch(() => undefined))).pipe(
+        Effect.timeoutOption(CLOSE_TIMEOUT_MS),
+        Effect.asVoid
+      )
     )
 
     const publish = (request: PublishRequest) =>

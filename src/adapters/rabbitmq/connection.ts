@@ -12,6 +12,9 @@ export interface Backoff {
   readonly jitter: number
 }
 
+/** How long shutdown waits for the broker to acknowledge a close. */
+export const CLOSE_TIMEOUT_MS = 5_000
+
 export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 30_000, factor: 2, jitter: 0.2 }
 
 /** The delay before reconnect attempt `attempt` (1-based). */
@@ -125,8 +128,12 @@ export const makeRabbitConnection = (
     })
 
     // Finalizers run in reverse: the loop stops first, then the open connection is closed.
+    // A close handshake on a dead socket never completes; shutdown must not wait for it.
     yield* Effect.addFinalizer(() =>
-      Effect.promise(() => (open === undefined ? Promise.resolve() : open.close().catch(() => undefined)))
+      Effect.promise(() => (open === undefined ? Promise.resolve() : open.close().catch(() => undefined))).pipe(
+        Effect.timeoutOption(CLOSE_TIMEOUT_MS),
+        Effect.asVoid
+      )
     )
     yield* Effect.forkScoped(keepConnected)
 

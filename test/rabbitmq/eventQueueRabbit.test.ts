@@ -1,0 +1,256 @@
+import { createServer } from "node:net"
+import { assert, describe, it } from "@effect/vitest"
+import type * as amqp from "amqplib"
+import { Effect, Predicate, Queue, Redacted, Stream } from "effect"
+import { makeRabbitConnection, type RabbitConnectionShape } from "../../src/adapters/rabbitmq/connection.ts"
+import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueueRabbit.ts"
+import type { Topology } from "../../src/adapters/rabbitmq/topology.ts"
+import type { Delivery } from "../../src/ports/EventQueue.ts"
+import {
+  adminConnection,
+  drain,
+  eventually,
+  publishJson,
+  queueDepth,
+  rabbitUrlRedacted,
+  testTopology,
+  withChannel
+} from "../support/rabbit.ts"
+
+const fastBackoff = { initialMs: 50, maxMs: 500, factor: 2, jitter: 0.2 }
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
+/** The adapter on a topology of its own, with deliveries collected into a queue in the background. */
+const setup = (prefetchCount = 4) =>
+  Effect.gen(function*() {
+    const admin = yield* adminConnection
+    const topology = yield* testTopology(admin)
+    const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted, connectionName: "eventQueue-test", backoff: fastBackoff })
+    const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount, backoff: fastBackoff })
+    // `check` answers for now (readiness): wait for the first connection before asking.
+    yield* connection.current
+    yield* queue.check
+    const received = yield* Queue.unbounded<Delivery>()
+    const startConsuming = queue.deliveries.pipe(
+      Stream.runForEach((delivery) => Queue.offer(received, delivery)),
+      Effect.forkScoped
+    )
+    const nextDelivery = Queue.take(received).pipe(Effect.timeout("5 seconds"))
+    const publish = (body: unknown) => publishJson(admin, topology.exchange, topology.routingKey, body)
+    return { admin, topology, connection, queue, received, startConsuming, nextDelivery, publish }
+  })
+
+/** Counts of a topology's queues once no consumer holds anything (ready messages only). */
+const depths = (admin: amqp.ChannelModel, topology: Topology) =>
+  Effect.all({ main: queueDepth(admin, topology.queue), dead: queueDepth(admin, topology.deadLetterQueue) })
+
+/**
+ * Cuts the adapter's TCP connection under it, as a network failure does: the socket fails
+ * with ECONNRESET. (amqplib notices a socket's 'error' or 'end'; a silent local destroy is
+ * only noticed by the heartbeat.)
+ */
+const killSocket = (connection: RabbitConnectionShape) =>
+  Effect.gen(function*() {
+    const model = yield* connection.current
+    const inner: unknown = model.connection
+    if (!Predicate.hasProperty(inner, "stream") || !Predicate.hasProperty(inner.stream, "destroy")) {
+      return assert.fail("amqplib connection has no socket to cut")
+    }
+    const stream = inner.stream
+    if (typeof stream.destroy !== "function") return assert.fail("socket has no destroy()")
+    stream.destroy(Object.assign(new Error("read ECONNRESET (simulated)"), { code: "ECONNRESET" }))
+  })
+
+describe("EventQueueRabbit", () => {
+  it.live("check declares the topology: exchange routes data.collected to the durable queue, DLX to the DLQ", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish } = yield* setup()
+      yield* withChannel(admin, async (channel) => {
+        await channel.checkExchange(topology.exchange)
+        await channel.checkExchange(topology.deadLetterExchange)
+        await channel.checkQueue(topology.queue)
+        await channel.checkQueue(topology.deadLetterQueue)
+      })
+      yield* publish({ event_type: "data.collected" })
+      yield* publishJson(admin, topology.deadLetterExchange, "anything.at.all", { dead: true })
+      assert.deepStrictEqual(yield* eventually(depths(admin, topology).pipe(
+        Effect.filterOrFail((d) => d.main === 1 && d.dead === 1)
+      )), { main: 1, dead: 1 })
+    }))
+
+  it.live("never more unsettled deliveries than the prefetch; settling one lets the next in", () =>
+    Effect.gen(function*() {
+      const { publish, startConsuming, received, nextDelivery, queue } = yield* setup(3)
+      for (let i = 0; i < 10; i++) yield* publish({ n: i })
+      yield* startConsuming
+      const first = yield* nextDelivery
+      yield* nextDelivery
+      yield* nextDelivery
+      yield* Effect.sleep("400 millis")
+      assert.strictEqual(yield* Queue.size(received), 0, "a fourth delivery arrived with three unsettled")
+      yield* queue.ack(first)
+      const fourth = yield* nextDelivery
+      assert.strictEqual(JSON.parse(decode(fourth.body)).n, 3)
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(yield* Queue.size(received), 0)
+    }))
+
+  it.live("ack removes the message for good; an unacked one is handed back when the consumer closes", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish } = yield* setup()
+      yield* publish({ n: "acked" })
+      yield* publish({ n: "unacked" })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted })
+        const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4 })
+        const two = yield* queue.deliveries.pipe(Stream.take(2), Stream.runCollect, Effect.timeout("5 seconds"))
+        const acked = two.find((d) => decode(d.body).includes("\"acked\""))
+        if (acked === undefined) return assert.fail("the acked message was not delivered")
+        assert.strictEqual(acked.attempt, 1)
+        assert.isFalse(acked.redelivered)
+        yield* queue.ack(acked)
+        const again = yield* Effect.flip(queue.ack(acked))
+        assert.strictEqual(again.reason, "Unknown", "a second ack of the same delivery must not succeed")
+      }))
+      const left = yield* drain(admin, topology.queue)
+      assert.deepStrictEqual(left.map((m) => JSON.parse(m.content.toString()).n), ["unacked"])
+    }))
+
+  it.live("dead-lettering puts the message in the DLQ with the reason headers and nothing in the main queue", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish, startConsuming, nextDelivery, queue } = yield* setup()
+      yield* publish({ event_id: "evt_dead_1", event_type: "data.collected" })
+      yield* startConsuming
+      const delivery = yield* nextDelivery
+      yield* queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "the object is not a JSON array" })
+      const dead = yield* drain(admin, topology.deadLetterQueue)
+      assert.strictEqual(dead.length, 1)
+      const headers = dead[0]?.properties.headers ?? {}
+      assert.strictEqual(headers["x-smap-error-code"], "NOT_A_BATCH")
+      assert.strictEqual(headers["x-smap-error-message"], "the object is not a JSON array")
+      assert.strictEqual(headers["x-smap-attempts"], 1)
+      assert.strictEqual(headers["x-smap-event-id"], "evt_dead_1")
+      assert.strictEqual(headers["x-smap-original-routing-key"], topology.routingKey)
+      assert.strictEqual(headers["x-smap-original-exchange"], topology.exchange)
+      assert.strictEqual(dead[0]?.properties.contentType, "application/json")
+      assert.strictEqual(dead[0]?.properties.deliveryMode, 2)
+      assert.deepStrictEqual(JSON.parse(dead[0]?.content.toString() ?? "null"), { event_id: "evt_dead_1", event_type: "data.collected" })
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(yield* queueDepth(admin, topology.queue), 0)
+      assert.strictEqual((yield* Effect.flip(queue.ack(delivery))).reason, "Unknown")
+    }))
+
+  it.live("retry brings the message back with the attempt count grown each time; the DLQ sees the total", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish, startConsuming, nextDelivery, queue } = yield* setup()
+      yield* publish({ event_id: "evt_retry" })
+      yield* startConsuming
+      const attempts: Array<number> = []
+      let delivery = yield* nextDelivery
+      for (let i = 0; i < 3; i++) {
+        attempts.push(delivery.attempt)
+        yield* queue.retry(delivery)
+        delivery = yield* nextDelivery
+      }
+      attempts.push(delivery.attempt)
+      assert.deepStrictEqual(attempts, [1, 2, 3, 4])
+      assert.strictEqual(delivery.headers["x-smap-attempts"], 3)
+      // The retried copy still knows where it was first published.
+      assert.strictEqual(delivery.headers["x-smap-original-routing-key"], topology.routingKey)
+      yield* queue.deadLetter(delivery, { code: "UNKNOWN", message: "gave up" })
+      const dead = yield* drain(admin, topology.deadLetterQueue)
+      assert.strictEqual(dead[0]?.properties.headers?.["x-smap-attempts"], 4)
+      assert.strictEqual(yield* queueDepth(admin, topology.queue), 0)
+    }))
+
+  it.live("after the connection is cut, the adapter reconnects and consumes again; the old delivery cannot be acked and comes back", () =>
+    Effect.gen(function*() {
+      const { publish, startConsuming, nextDelivery, queue, connection } = yield* setup()
+      yield* publish({ n: "survivor" })
+      yield* startConsuming
+      const before = yield* nextDelivery
+      assert.isTrue(yield* connection.isUp)
+      const oldModel = yield* connection.current
+      yield* killSocket(connection)
+      // Reconnection is immediate after a loss, so wait for the new connection itself.
+      yield* eventually(connection.current.pipe(Effect.filterOrFail((model) => model !== oldModel)))
+      const error = yield* Effect.flip(queue.ack(before))
+      assert.strictEqual(error.reason, "ChannelClosed")
+      const failedRetry = yield* Effect.flip(queue.retry(before))
+      assert.strictEqual(failedRetry.reason, "ChannelClosed")
+      const redelivered = yield* nextDelivery
+      assert.strictEqual(decode(redelivered.body), decode(before.body))
+      assert.isTrue(redelivered.redelivered)
+      assert.notStrictEqual(redelivered.deliveryId, before.deliveryId)
+      assert.isTrue(yield* connection.isUp)
+      yield* queue.ack(redelivered)
+      // Still consuming on the new connection.
+      yield* publish({ n: "after" })
+      const after = yield* nextDelivery
+      assert.strictEqual(JSON.parse(decode(after.body)).n, "after")
+      yield* queue.ack(after)
+    }))
+
+  it.live("when the broker cancels the consumer (queue deleted), the stream resubscribes and declares again", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish, startConsuming, nextDelivery, queue } = yield* setup()
+      yield* startConsuming
+      yield* publish({ n: 1 })
+      yield* queue.ack(yield* nextDelivery)
+      yield* withChannel(admin, (channel) => channel.deleteQueue(topology.queue))
+      // The queue comes back (declared by the resubscription) and is bound again.
+      yield* eventually(queueDepth(admin, topology.queue), 5_000)
+      yield* publish({ n: 2 })
+      const after = yield* nextDelivery
+      assert.strictEqual(JSON.parse(decode(after.body)).n, 2)
+      yield* queue.ack(after)
+    }))
+
+  it.live("an existing queue declared with other arguments is a TopologyMismatch saying which queue and what differs", () =>
+    Effect.gen(function*() {
+      const admin = yield* adminConnection
+      const topology = yield* testTopology(admin)
+      yield* withChannel(admin, (channel) => channel.assertQueue(topology.queue, { durable: true, arguments: { "x-max-length": 5 } }))
+      const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted })
+      const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4 })
+      yield* connection.current
+      const error = yield* Effect.flip(queue.check)
+      assert.strictEqual(error.reason, "TopologyMismatch")
+      assert.include(error.message, `queue '${topology.queue}'`)
+      assert.include(error.message, "x-dead-letter-exchange")
+      assert.include(error.message, topology.deadLetterExchange)
+      assert.include(error.message, "0 message(s)")
+      // The stream fails the same way instead of retrying for ever.
+      const streamError = yield* queue.deliveries.pipe(Stream.runDrain, Effect.flip, Effect.timeout("5 seconds"))
+      assert.strictEqual(streamError.reason, "TopologyMismatch")
+    }))
+
+  it.live("while the broker cannot be reached: not up, check fails Unavailable at once, no credentials in messages", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const connection = yield* makeRabbitConnection({
+        url: Redacted.make(`amqp://guest:s3cr3t@127.0.0.1:${port}`),
+        backoff: fastBackoff
+      })
+      const queue = yield* makeEventQueueRabbit(connection, {
+        topology: { exchange: "x", routingKey: "k", queue: "q", deadLetterExchange: "dx", deadLetterQueue: "dq" },
+        prefetchCount: 1
+      })
+      yield* Effect.sleep("200 millis")
+      assert.isFalse(yield* connection.isUp)
+      const error = yield* Effect.flip(queue.check)
+      assert.strictEqual(error.reason, "Unavailable")
+      assert.notInclude(error.message, "s3cr3t")
+      assert.include(error.message, `127.0.0.1:${port}`)
+    }))
+})
+
+/** A port nothing listens on. */
+const closedPort = Effect.callback<number>((resume) => {
+  const server = createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
