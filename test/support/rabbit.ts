@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto"
 import * as amqp from "amqplib"
 import { Effect, Redacted, Schedule } from "effect"
+import { redactUrl } from "../../src/adapters/rabbitmq/errors.ts"
 import type { Topology } from "../../src/adapters/rabbitmq/topology.ts"
 
 /** The broker the tests use; a test fails (never skips) when it cannot be reached. */
@@ -14,7 +15,7 @@ export const rabbitUrlRedacted = Redacted.make(rabbitUrl)
 export const adminConnection = Effect.acquireRelease(
   Effect.tryPromise({
     try: () => amqp.connect(rabbitUrl, { timeout: 5_000 }),
-    catch: (error) => new Error(`RabbitMQ is required for this test and is unreachable at ${rabbitUrl}: ${String(error)}`)
+    catch: (error) => new Error(`RabbitMQ is required for this test and is unreachable at ${redactUrl(rabbitUrl)}: ${String(error)}`)
   }).pipe(Effect.orDie),
   (model) => Effect.promise(() => model.close().catch(() => undefined)).pipe(Effect.timeoutOption(5_000))
 )

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer"
 import type * as amqp from "amqplib"
 import { Effect, Semaphore, type Scope } from "effect"
 import { QueueError } from "../../ports/EventQueue.ts"

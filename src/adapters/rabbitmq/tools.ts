@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer"
 import type * as amqp from "amqplib"
 import { Effect } from "effect"
 import type { QueueError } from "../../ports/EventQueue.ts"

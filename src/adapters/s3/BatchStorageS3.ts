@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer"
 import { IncomingMessage } from "node:http"
 import type { Readable } from "node:stream"
 import * as zlib from "node:zlib"
@@ -5,7 +6,7 @@ import { Client } from "minio"
 import { Effect, Layer, Redacted, Result } from "effect"
 import { BatchStorage, type ObjectLocation, type PutOptions, StorageError, type StoredBatch } from "../../ports/BatchStorage.ts"
 import { AppConfig } from "../../ports/Config.ts"
-import { makeObjectDecoder, maxStoredBytes, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
+import { makeObjectDecoder, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
 import { toStorageError } from "./errors.ts"
 
 export interface S3StorageOptions {
@@ -129,9 +130,9 @@ export const makeBatchStorageS3 = (options: S3StorageOptions): BatchStorage["Ser
           const decoder = makeObjectDecoder(metadata, maxBytes, `${location.bucket}/${location.key}`)
           const declared = Number(response.headers["content-length"])
           // Refuse before reading anything when the server already says it is too large.
-          if (Number.isFinite(declared) && declared > maxStoredBytes(metadata, maxBytes)) {
-            const pushed = decoder.push(new Uint8Array(declared))
-            if (Result.isFailure(pushed)) settle(Effect.fail(pushed.failure))
+          const expected = Number.isFinite(declared) ? decoder.expect(declared) : Result.succeed(undefined)
+          if (Result.isFailure(expected)) {
+            settle(Effect.fail(expected.failure))
             return
           }
           response.on("data", (chunk: Uint8Array) => {

@@ -45,6 +45,8 @@ export const maxStoredBytes = (metadata: Readonly<Record<string, string>>, maxBy
   isZstdCompressed(metadata) ? zstdCompressBound(maxBytes) : maxBytes
 
 export interface ObjectDecoder {
+  /** Checks a size announced up front (Content-Length), to refuse before reading anything. */
+  readonly expect: (storedSize: number) => Result.Result<void, StorageError>
   /** Feeds the next stored chunk; a failure means: stop reading, the object is rejected. */
   readonly push: (chunk: Uint8Array) => Result.Result<void, StorageError>
   /** Ends the input and returns the whole decoded object. */
@@ -105,6 +107,10 @@ export const makeObjectDecoder = (
   }
 
   return {
+    expect: (storedSize) => {
+      if (failure === undefined && storedSize > storedLimit) failure = tooLarge()
+      return failure === undefined ? Result.succeed(undefined) : Result.fail(failure)
+    },
     push: (chunk) => {
       storedBytes += chunk.length
       if (failure === undefined && storedBytes > storedLimit) {
