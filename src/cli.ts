@@ -1,12 +1,15 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, References } from "effect"
+import { Cause, Effect, Exit, References } from "effect"
 import type { Command } from "./cli/command.ts"
 
 /** Sub-commands, loaded on demand so `analyze` never loads database or broker clients. */
 const commands: Record<string, () => Promise<{ readonly command: Command }>> = {
   analyze: () => import("./cli/analyze.ts"),
+  consume: () => import("./cli/consume.ts"),
   migrate: () => import("./cli/migrate.ts"),
   validate: () => import("./cli/validate.ts"),
+  publish: () => import("./cli/publish.ts"),
+  "dead-letters": () => import("./cli/deadLetters.ts"),
   local: () => import("./cli/local.ts")
 }
 
@@ -39,5 +42,11 @@ NodeRuntime.runMain(
     Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
     // stdout is for data (`analyze` output); logs, until a command sets up its own, go to stderr.
     Effect.provideService(References.LogToStderr, true)
-  )
+  ),
+  {
+    // SIGTERM/SIGINT interrupt the main fiber; a command that then shut down cleanly (the
+    // consumer drained its in-flight batches) exits 0, as process managers expect.
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
+  }
 )

@@ -14,6 +14,14 @@ import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
 import { Readiness } from "./ports/Readiness.ts"
 import type { AppConfigShape } from "./ports/Config.ts"
+import { OpsHttpLive } from "./adapters/http/server.ts"
+import { AnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
+import { PgLive } from "./adapters/postgres/client.ts"
+import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
+import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
+import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
+import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
+import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
 
 export const memoryLayers = (config: AppConfigShape) =>
   Layer.mergeAll(
@@ -24,3 +32,23 @@ export const memoryLayers = (config: AppConfigShape) =>
     AnalyticsPipelineLive,
     Readiness.layer.pipe(Layer.provideMerge(MetricsMemory))
   )
+
+/**
+ * The production wiring: RabbitMQ (one connection shared by the queue and the result
+ * publisher), S3/MinIO, PostgreSQL, Prometheus metrics and the ops HTTP server. Needs AppConfig.
+ */
+export const productionLayers = () => {
+  const metrics = MetricsPrometheus
+  const readiness = Readiness.layer.pipe(Layer.provideMerge(metrics))
+  return Layer.mergeAll(
+    EventQueueRabbitLive,
+    ResultPublisherLive,
+    AnalyticsRepositoryPg.pipe(Layer.provide(PgLive)),
+    BatchStorageS3Live,
+    AnalyticsPipelineLive,
+    OpsHttpLive.pipe(Layer.provide(readiness))
+  ).pipe(
+    Layer.provideMerge(readiness),
+    Layer.provide(RabbitConnectionLive)
+  )
+}

@@ -3,7 +3,11 @@ import { pgLayer } from "../adapters/postgres/client.ts"
 import { loadMigrations } from "../adapters/postgres/migrator.ts"
 import { checkSchema } from "../adapters/postgres/schemaCheck.ts"
 import { AppConfig, appConfig } from "../ports/Config.ts"
+import type { Check, CheckResult } from "./check.ts"
 import type { Command } from "./command.ts"
+import { brokerAndStorageChecks } from "./checks.ts"
+
+export type { Check, CheckResult } from "./check.ts"
 
 /**
  * `smap-analytics validate` (§7): the successor of the old migration validation script.
@@ -13,19 +17,6 @@ import type { Command } from "./command.ts"
  * Other adapters add their checks (queue topology, bucket reachable) as `Check`s passed to
  * `makeValidateCommand`; a check gets the validated configuration and never fails, it reports.
  */
-export interface CheckResult {
-  /** Group the line belongs to: `config`, `postgres`, `rabbitmq`, `storage`, … */
-  readonly group: string
-  readonly name: string
-  readonly ok: boolean
-  readonly detail: string
-}
-
-export interface Check {
-  readonly group: string
-  readonly run: Effect.Effect<ReadonlyArray<CheckResult>, never, AppConfig>
-}
-
 export interface ValidationReport {
   readonly ok: boolean
   readonly results: ReadonlyArray<CheckResult>
@@ -94,4 +85,5 @@ export const makeValidateCommand = (checks: ReadonlyArray<Check> = [postgresChec
     })
 })
 
-export const command: Command = makeValidateCommand()
+/** The command wires every adapter's check; see `checks.ts` for the broker and storage ones. */
+export const command: Command = makeValidateCommand([postgresCheck, ...brokerAndStorageChecks])
