@@ -122,6 +122,23 @@ describe("consume, end to end", () => {
     expect([await rows("post_analytics"), await rows("crawl_errors"), await rows("batch_ledger")]).toEqual(before)
     expect(await world.queueDepth()).toBe(0)
   })
+
+  it("dead-letters list shows each reason; replay moves them back to the main queue", async () => {
+    const list = await world.cli(["dead-letters", "list", "--json"])
+    expect(list.code, list.stderr).toBe(0)
+    const listed = list.stdout.trim().split("\n").map((l) => JSON.parse(l) as { errorCode: string; errorMessage: string })
+    expect(listed.map((l) => l.errorCode)).toContain("FOREIGN_BUCKET")
+    expect(listed.every((l) => l.errorMessage.length > 10)).toBe(true)
+    expect((await world.deadLetters()).length).toBe(listed.length)
+    const dead = await world.deadLetters()
+    const deadBefore = Number(/analytics_messages_total\{outcome="dead_lettered"\} (\d+)/.exec(await world.metrics())?.[1] ?? "0")
+    const replay = await world.cli(["dead-letters", "replay", "--all"])
+    expect(replay.code, replay.stderr).toBe(0)
+    expect(replay.stdout).toContain(`replayed ${dead.length}`)
+    // The consumer takes the replayed events again; being permanent failures, they return to the DLQ.
+    await waitFor("replayed events processed again", async () =>
+      Number(/analytics_messages_total\{outcome="dead_lettered"\} (\d+)/.exec(await world.metrics())?.[1] ?? "0") === deadBefore + dead.length)
+  })
 })
 
 describe("consume, limits and shutdown end to end", () => {
