@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs"
 import process from "node:process"
 import { fileURLToPath } from "node:url"
-import type { BatchContext, Item } from "../src/domain/item.ts"
+import { type Item, noBatchContext } from "../src/domain/item.ts"
 import { INTENTS, SENTIMENT_LABELS, type ItemRecord } from "../src/domain/records.ts"
 import { builtinLexicons, defaultPipelineSettings, makePipeline } from "../src/domain/pipeline/index.ts"
 import {
@@ -127,20 +127,6 @@ const itemOf = (e: Example): Item => ({
   comments: []
 })
 
-const CONTEXT: BatchContext = {
-  event_id: null,
-  project_id: null,
-  job_id: null,
-  platform: null,
-  batch_index: null,
-  task_type: null,
-  brand_name: null,
-  keyword: null,
-  event_time: null,
-  keyword_source: null,
-  pipeline_version: null
-}
-
 const labelsOf = (record: ItemRecord): Labels | string => {
   if (record.record === "error") return `error record ${record.error_code}: ${record.error_message ?? ""}`
   const aspects: Record<string, string> = {}
@@ -155,7 +141,7 @@ const evaluate = (examples: ReadonlyArray<Example>): ReadonlyArray<ExampleResult
   return examples.map((e): ExampleResult => {
     const base = { id: e.id, lang: e.lang, text: e.text, gold: e.gold }
     try {
-      const labels = labelsOf(pipeline.analyze(itemOf(e), CONTEXT, NOW))
+      const labels = labelsOf(pipeline.analyze(itemOf(e), noBatchContext, NOW))
       return typeof labels === "string" ? { ...base, predicted: null, error: labels } : { ...base, predicted: labels }
     } catch (err) {
       return { ...base, predicted: null, error: `threw: ${err instanceof Error ? err.message : String(err)}` }

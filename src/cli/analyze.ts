@@ -2,27 +2,13 @@ import { readFile } from "node:fs/promises"
 import { Effect, Layer } from "effect"
 import { AnalyticsPipelineLive } from "../adapters/lexicon/pipeline.ts"
 import { decodeEntries, parseJson, unreadableRecord } from "../domain/batch.ts"
-import type { BatchContext } from "../domain/item.ts"
+import { noBatchContext } from "../domain/item.ts"
 import { toUtcIso } from "../domain/time.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { AppConfig } from "../ports/Config.ts"
 import type { Command } from "./command.ts"
 import { formatStartupError } from "./errors.ts"
-
-const emptyContext: BatchContext = {
-  event_id: null,
-  project_id: null,
-  job_id: null,
-  platform: null,
-  batch_index: null,
-  task_type: null,
-  brand_name: null,
-  keyword: null,
-  event_time: null,
-  keyword_source: null,
-  pipeline_version: null
-}
 
 const readInput = (source: string) =>
   Effect.tryPromise({
@@ -89,9 +75,9 @@ export const command: Command = {
       const now = parsed.now ?? (yield* nowIso)
       const lines = decodeEntries(items, parsed.source).map((entry) => {
         if (entry._tag === "Unreadable") {
-          return JSON.stringify(unreadableRecord(emptyContext, "UNKNOWN", entry.contentId, entry.reason, now))
+          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, now))
         }
-        return JSON.stringify(pipeline.analyze(entry.item, emptyContext, now))
+        return JSON.stringify(pipeline.analyze(entry.item, noBatchContext, now))
       })
       yield* Effect.sync(() => process.stdout.write(lines.length === 0 ? "" : `${lines.join("\n")}\n`))
       return 0

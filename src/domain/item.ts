@@ -98,3 +98,18 @@ export interface BatchContext {
   readonly keyword_source: string | null
   readonly pipeline_version: string | null
 }
+
+/** The context of an item analysed on its own, outside any event (`analyze`, evaluation). */
+export const noBatchContext: BatchContext = {
+  event_id: null,
+  project_id: null,
+  job_id: null,
+  platform: null,
+  batch_index: null,
+  task_type: null,
+  brand_name: null,
+  keyword: null,
+  event_time: null,
+  keyword_source: null,
+  pipeline_version: null
+}
