@@ -1,4 +1,4 @@
-import { Clock, Effect } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadableRecord } from "../domain/batch.ts"
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
@@ -13,6 +13,10 @@ import { Metrics, type Stage } from "../ports/Metrics.ts"
 import { ResultPublisher } from "../ports/ResultPublisher.ts"
 import { retryWhileTransient } from "./failures.ts"
 import { Readiness } from "../ports/Readiness.ts"
+
+/** Delay before an unknown failure's next attempt: 1 s, 2 s, 4 s, … capped at 30 s. */
+export const unknownRetryDelay = (attempt: number): Duration.Duration =>
+  Duration.millis(Math.min(1000 * 2 ** Math.max(0, attempt - 1), 30_000))
 
 /** How one delivery ended. */
 export type Outcome =
@@ -111,6 +115,8 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       }
       yield* Effect.logWarning(`attempt ${delivery.attempt} failed, retrying later: ${stop.code}: ${stop.message}`)
       yield* metrics.error(stop.stage, stop.code)
+      // Wait before handing the message back, so a failing batch is not retried in a tight loop.
+      yield* Effect.sleep(unknownRetryDelay(delivery.attempt))
       const outcome = yield* settle(queue.retry(delivery), { _tag: "Retried", attempt: delivery.attempt, message: stop.message })
       if (outcome._tag === "Retried") yield* metrics.message("requeued")
       return outcome

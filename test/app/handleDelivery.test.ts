@@ -41,6 +41,13 @@ const step = Effect.gen(function*() {
   return yield* handle(delivery.value)
 })
 
+/** Runs the step while moving the TestClock on, for steps that wait before a retry. */
+const stepWithClock = Effect.gen(function*() {
+  const fiber = yield* Effect.forkChild(step)
+  for (let i = 0; i < 10; i++) yield* TestClock.adjust("30 seconds")
+  return yield* Fiber.join(fiber)
+})
+
 const counts = Effect.flatMap(AnalyticsRepository, (r) => r.counts())
 
 describe("handling one delivery", () => {
@@ -90,7 +97,7 @@ describe("handling one delivery", () => {
     Effect.gen(function*() {
       yield* seed(rawBatch(50))
       yield* (yield* MemoryRepositoryControl).inject({ reason: "Unknown", whenPostId: String(rawItem(17).meta.id), times: 1 })
-      const outcome = yield* step
+      const outcome = yield* stepWithClock
       assert.strictEqual(outcome._tag, "Retried")
       assert.deepStrictEqual(yield* counts, { analytics: 0, errors: 0, batches: 0 })
       const queue = yield* MemoryQueueControl
@@ -101,11 +108,23 @@ describe("handling one delivery", () => {
       assert.strictEqual((yield* counts).analytics, 50)
     }).pipe(Effect.provide(memoryApp())))
 
+  it.effect("an unknown failure is handed back only after a delay, not in a tight loop", () =>
+    Effect.gen(function*() {
+      yield* seed(rawBatch(5))
+      yield* (yield* MemoryRepositoryControl).inject({ reason: "Unknown", times: 1 })
+      const fiber = yield* Effect.forkChild(step)
+      yield* TestClock.adjust("900 millis")
+      assert.strictEqual((yield* (yield* MemoryQueueControl).retried).length, 0)
+      yield* TestClock.adjust("200 millis")
+      assert.strictEqual((yield* Fiber.join(fiber))._tag, "Retried")
+      assert.strictEqual((yield* (yield* MemoryQueueControl).retried).length, 1)
+    }).pipe(Effect.provide(memoryApp())))
+
   it.effect("an unknown failure is retried up to MAX_DELIVERY_ATTEMPTS, then dead-lettered", () =>
     Effect.gen(function*() {
       yield* seed(rawBatch(5))
       yield* (yield* MemoryRepositoryControl).inject({ reason: "Unknown" })
-      const outcomes = [yield* step, yield* step, yield* step]
+      const outcomes = [yield* stepWithClock, yield* stepWithClock, yield* stepWithClock]
       assert.deepStrictEqual(outcomes.map((o) => o._tag), ["Retried", "Retried", "DeadLettered"])
       const dead = yield* (yield* MemoryQueueControl).deadLettered
       assert.strictEqual(dead[0]?.reason.code, "DATABASE_ERROR")

@@ -182,15 +182,19 @@ describe("BatchStorageS3 against s3rver", () => {
       assert.strictEqual(truncatedError.reason, "Corrupt")
     }))
 
-  it.live("check passes for an existing bucket and fails NotFound for a missing one", () =>
+  it.live("check passes for an existing bucket; a missing bucket is Unavailable (pause), not NotFound (dead-letter)", () =>
     Effect.gen(function*() {
       const server = yield* s3TestServer([BUCKET])
       yield* makeBatchStorageS3(server.storageOptions()).check
       const error = yield* storageFailure(
         makeBatchStorageS3(server.storageOptions({ buckets: [BUCKET, "missing-bucket"] })).check
       )
-      assert.strictEqual(error.reason, "NotFound")
+      assert.strictEqual(error.reason, "Unavailable")
       assert.include(error.message, "missing-bucket")
+      const get = yield* storageFailure(
+        makeBatchStorageS3(server.storageOptions({ buckets: [BUCKET, "missing-bucket"] })).get({ bucket: "missing-bucket", key: "a.json" }, 1024)
+      )
+      assert.strictEqual(get.reason, "Unavailable")
     }))
 
   it.live("a refused connection is Unavailable", () =>

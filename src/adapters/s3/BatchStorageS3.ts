@@ -192,7 +192,7 @@ export const makeBatchStorageS3 = (options: S3StorageOptions): BatchStorage["Ser
     return Effect.tryPromise({ try: () => client.bucketExists(bucket), catch: (error) => toStorageError(error, what) }).pipe(
       withTimeout(what),
       Effect.flatMap((exists) =>
-        exists ? Effect.void : Effect.fail(new StorageError({ reason: "NotFound", message: `${what}: the bucket does not exist` }))
+        exists ? Effect.void : Effect.fail(new StorageError({ reason: "Unavailable", message: `${what}: the bucket does not exist` }))
       )
     )
   }, { discard: true }).pipe(Effect.withSpan("BatchStorageS3.check"))

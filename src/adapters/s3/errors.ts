@@ -47,7 +47,9 @@ export const toStorageError = (error: unknown, what: string): StorageError => {
     return new StorageError({ reason: "NotFound", message: `${what}: no such object` })
   }
   if (code === "NoSuchBucket") {
-    return new StorageError({ reason: "NotFound", message: `${what}: the bucket does not exist` })
+    // A configured bucket that is missing is an operator problem (or storage not fully up),
+    // not the event's: pause and report not ready rather than dead-letter every batch.
+    return new StorageError({ reason: "Unavailable", message: `${what}: the bucket does not exist` })
   }
   if (code !== undefined && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith("UND_ERR"))) {
     return new StorageError({ reason: "Unavailable", message: detail })
