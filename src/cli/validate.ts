@@ -74,7 +74,7 @@ export const formatReport = (report: ValidationReport): string =>
 
 export const makeValidateCommand = (checks: ReadonlyArray<Check> = [postgresCheck]): Command => ({
   name: "validate",
-  summary: "Check configuration, database schema, indexes and migrations; exit 1 on any problem.",
+  summary: "Check configuration, database schema, indexes, migrations, queue topology and buckets; exit 1 on any problem.",
   usage: "smap-analytics validate [--json]",
   run: (args) =>
     Effect.gen(function*() {

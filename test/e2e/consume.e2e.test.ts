@@ -62,6 +62,16 @@ describe("consume, end to end", () => {
     expect(types?.t).toBe("timestamp with time zone")
   })
 
+  it("validate passes against the running world, and names a queue declared with other arguments", async () => {
+    const good = await world.cli(["validate"])
+    expect(good.code, good.stdout + good.stderr).toBe(0)
+    expect(good.stdout).toMatch(/ok\s+rabbitmq\s+event queue/)
+    expect(good.stdout).toMatch(/ok\s+storage\s+buckets/)
+    const bad = await world.cli(["validate"], { DEAD_LETTER_EXCHANGE: `${world.names.DEAD_LETTER_EXCHANGE}.other` })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/FAIL\s+rabbitmq\s+event queue.*inequivalent arg 'x-dead-letter-exchange'/)
+  })
+
   it("crawler error items land in crawl_errors, and every ledger row matches its rows", async () => {
     const [error] = await world.query<Record<string, unknown>>("SELECT * FROM crawl_errors ORDER BY content_id LIMIT 1")
     expect(error?.["error_code"]).toMatch(/CONTENT_REMOVED|RATE_LIMITED/)

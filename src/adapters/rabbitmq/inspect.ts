@@ -2,7 +2,7 @@ import type * as amqp from "amqplib"
 import { Effect } from "effect"
 import { awaitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { errorMessage } from "./errors.ts"
-import type { Topology } from "./topology.ts"
+import { mainQueueArguments, type Topology } from "./topology.ts"
 
 export interface TopologyFinding {
   readonly name: string
@@ -11,8 +11,10 @@ export interface TopologyFinding {
 }
 
 /**
- * Checks the §5 topology passively (declares nothing): each exchange and queue exists. A
- * passive check that fails closes its channel, so every check gets a channel of its own.
+ * Checks the §5 topology without creating anything: each exchange and queue must exist
+ * (passive check), and then, being there, is declared again with the arguments this service
+ * uses, which the broker accepts as a no-op when they match and refuses (406) when they
+ * differ. A refused check closes its channel, so every check gets a channel of its own.
  */
 export const inspectTopology = (
   connection: RabbitConnectionShape,
@@ -32,19 +34,21 @@ export const inspectTopology = (
           await channel.close().catch(() => undefined)
         }
       })
-    const queue = (name: string) => async (channel: amqp.Channel) => {
+    const queue = (name: string, args: Record<string, string>) => async (channel: amqp.Channel) => {
       const q = await channel.checkQueue(name)
-      return `queue '${name}' exists: ${q.messageCount} messages, ${q.consumerCount} consumers`
+      await channel.assertQueue(name, { durable: true, arguments: args })
+      return `queue '${name}' exists as declared: ${q.messageCount} messages, ${q.consumerCount} consumers`
     }
     const exchange = (name: string) => async (channel: amqp.Channel) => {
       await channel.checkExchange(name)
-      return `exchange '${name}' exists`
+      await channel.assertExchange(name, "topic", { durable: true })
+      return `exchange '${name}' exists as declared`
     }
     return yield* Effect.all([
       passive("event exchange", exchange(topology.exchange)),
-      passive("event queue", queue(topology.queue)),
+      passive("event queue", queue(topology.queue, mainQueueArguments(topology))),
       passive("dead-letter exchange", exchange(topology.deadLetterExchange)),
-      passive("dead-letter queue", queue(topology.deadLetterQueue))
+      passive("dead-letter queue", queue(topology.deadLetterQueue, {}))
     ])
   }).pipe(
     Effect.catch((error) => Effect.succeed([{ name: "broker", ok: false, detail: error.message }]))
