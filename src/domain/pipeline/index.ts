@@ -13,7 +13,7 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { mergeText } from "./merge.ts"
-import { normalizeText } from "./normalize.ts"
+import { normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
 import { computeStats, shouldSkip } from "./stats.ts"
@@ -25,7 +25,7 @@ export { computeImpact, defaultImpactSettings, riskLevel, type ImpactInput, type
 export { detectIntent, intentConfidence, isQuestion, refineIntent, type IntentResult } from "./intent.ts"
 export { builtinLexicons, decodeLexiconBundle, LEXICON_FILES, LexiconBundleSchema, type LexiconBundle } from "./lexicon.ts"
 export { mergeText, topComments } from "./merge.ts"
-export { normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
+export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type NormalizedTokens, type Tokens } from "./normalize.ts"
 export { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
 export {
   labelOf,
@@ -68,8 +68,8 @@ export const makePipeline = (
 
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
     const merged = mergeText(item, settings.maxComments)
-    const normalized = normalizeText(merged, lex)
-    const scanned = scanText(normalized.cleanText, lex)
+    const { normalized, tokens } = normalizeAndTokenize(merged, lex)
+    const scanned = scanText(normalized.cleanText, lex, tokens)
     const stats = computeStats({
       scanned,
       hasPhone: normalized.hasPhone,

@@ -7,6 +7,12 @@
  * read as sentiment cues and then removed, and only then is the text lower-cased (emoticons
  * such as "xD" and "T_T" are case-sensitive). Teencode is expanded per whole token, so "k"
  * inside "kem" is never touched: the tokeniser, not a `\b` regex, decides what a word is.
+ *
+ * Hot path: after lower-casing, ONE hand-written pass over the text expands teencode,
+ * collapses whitespace and produces the tokens of the clean text (`normalizeAndTokenize`),
+ * so the scan does not tokenise again. Character classes (`\p{L}`, `\p{M}`, `\p{N}`, `\s`,
+ * pictographs) are looked up in a table filled lazily from the very regexes they replace, so
+ * every decision is the one the regex would make.
  */
 import type { CompiledLexicon } from "./compile.ts"
 
@@ -17,54 +23,6 @@ export interface NormalizedText {
   readonly hasPhone: boolean
   /** `#tag` occurrences in the text before normalisation. */
   readonly hashtagCount: number
-}
-
-const URL = /(?:https?:\/\/|www\.)[^\s]+/giu
-/** Vietnamese mobile: 0 or +84/84, then 3|5|7|8|9 and 8 more digits, separators allowed. */
-const PHONE = /(?<![\p{N}])(?:\+?84[ .-]?|0)[35789](?:[ .-]?\d){8}(?![\p{N}])/gu
-const NON_DIGIT = /\D/g
-/** Pictographs plus the joiners and modifiers that glue them into sequences. */
-const EMOJI = /\p{Extended_Pictographic}|[\u{FE0F}\u{200D}\u{20E3}\u{1F3FB}-\u{1F3FF}]/gu
-const HASHTAG = /#(?=[\p{L}\p{N}])/gu
-const WORD = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*/gu
-const SPACES = /\s+/gu
-const APOSTROPHE = /’/g
-/** Cheap pre-check: only text with a non-ASCII or emoticon character needs the emoji passes. */
-const MAYBE_EMOJI = /[^\u0000-\u00FF]/u
-
-export const normalizeText = (merged: string, lex: CompiledLexicon): NormalizedText => {
-  const cues: Array<string> = []
-  let hasPhone = false
-  let hashtagCount = 0
-  let t = merged.normalize("NFKC").replace(APOSTROPHE, "'")
-  if (t.includes("http") || t.includes("www.")) t = t.replace(URL, " ")
-  t = t.replace(PHONE, (m) => {
-    hasPhone = true
-    return m.replace(NON_DIGIT, "")
-  })
-  if (lex.emoticonPattern !== null) {
-    t = t.replace(lex.emoticonPattern, (m) => {
-      cues.push(m)
-      return " "
-    })
-  }
-  if (MAYBE_EMOJI.test(t)) {
-    t = t.replace(EMOJI, (m) => {
-      if (lex.emojiValence.has(m)) cues.push(m)
-      return " "
-    })
-  }
-  t = t.toLowerCase()
-  if (t.includes("#")) {
-    t = t.replace(HASHTAG, () => {
-      hashtagCount++
-      return ""
-    })
-  }
-  const teencode = lex.teencode
-  t = t.replace(WORD, (w) => teencode.get(w) ?? w)
-  t = t.replace(SPACES, " ").trim()
-  return { cleanText: t, cues, hasPhone, hashtagCount }
 }
 
 /**
@@ -78,36 +36,296 @@ export interface Tokens {
   readonly sentence: ReadonlyArray<number>
 }
 
-const TOKEN = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*|[.,!?;:\n]/gu
+const URL = /(?:https?:\/\/|www\.)[^\s]+/giu
+/** Vietnamese mobile: 0 or +84/84, then 3|5|7|8|9 and 8 more digits, separators allowed. */
+const PHONE = /(?<![\p{N}])(?:\+?84[ .-]?|0)[35789](?:[ .-]?\d){8}(?![\p{N}])/gu
+const NON_DIGIT = /\D/g
+const HASHTAG = /#(?=[\p{L}\p{N}])/gu
+const WORD = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*/gu
+const SPACES = /\s+/gu
 
+// ---------------------------------------------------------------------------------------
+// Character classes, one byte per code point, filled on first sight from the regexes.
+
+const KNOWN = 1
+/** `[\p{L}\p{M}\p{N}]`: starts or continues a word. */
+const WORD_CHAR = 2
+/** `[\p{L}\p{M}]`: may follow an apostrophe inside a word ("don't"). */
+const LETTER_MARK = 4
+/** `\s` (the same set `String.prototype.trim` removes). */
+const SPACE = 8
+/** `\p{Extended_Pictographic}` or an emoji joiner / modifier: removed as emoji. */
+const EMOJI_CHAR = 16
+/** One of `, ; : . ! ?` or a line break: a clause break. */
+const CLAUSE_END = 32
+/** One of `. ! ? ;` or a line break: also a sentence break. */
+const SENTENCE_END = 64
+
+const IS_WORD = /^[\p{L}\p{M}\p{N}]$/u
+const IS_LETTER_MARK = /^[\p{L}\p{M}]$/u
+const IS_SPACE = /^\s$/u
+const IS_EMOJI = /^(?:\p{Extended_Pictographic}|[\u{FE0F}\u{200D}\u{20E3}\u{1F3FB}-\u{1F3FF}])$/u
+
+const classify = (cp: number): number => {
+  const ch = String.fromCodePoint(cp)
+  let k = KNOWN
+  if (IS_WORD.test(ch)) k |= WORD_CHAR
+  if (IS_LETTER_MARK.test(ch)) k |= LETTER_MARK
+  if (IS_SPACE.test(ch)) k |= SPACE
+  if (IS_EMOJI.test(ch)) k |= EMOJI_CHAR
+  if (",;:.!?\n".includes(ch)) k |= CLAUSE_END
+  if (".!?;\n".includes(ch)) k |= SENTENCE_END
+  return k
+}
+
+const bmpClass = new Uint8Array(0x10000)
+const astralClass = new Map<number, number>()
+
+/** The class bits of a code point (a lone surrogate is its own code point, as in the regexes). */
+const classOf = (cp: number): number => {
+  if (cp < 0x10000) {
+    const k = bmpClass[cp]!
+    if (k !== 0) return k
+    const c = classify(cp)
+    bmpClass[cp] = c
+    return c
+  }
+  let k = astralClass.get(cp)
+  if (k === undefined) {
+    k = classify(cp)
+    astralClass.set(cp, k)
+  }
+  return k
+}
+
+/** The code point at `i` (a surrogate pair counts as one, a lone surrogate as itself). */
+const codePointAt = (s: string, i: number): number => {
+  const c = s.charCodeAt(i)
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1)
+    if (d >= 0xdc00 && d <= 0xdfff) return ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000
+  }
+  return c
+}
+
+/** End (exclusive) of the `WORD` match that starts at `i` (where a word character is). */
+const wordEnd = (s: string, i: number): number => {
+  const n = s.length
+  let j = i
+  // [\p{L}\p{M}\p{N}]+
+  while (j < n) {
+    const cp = codePointAt(s, j)
+    if ((classOf(cp) & WORD_CHAR) === 0) break
+    j += cp >= 0x10000 ? 2 : 1
+  }
+  // (?:'[\p{L}\p{M}]+)*
+  while (j + 1 < n && s.charCodeAt(j) === 39) {
+    let k = j + 1
+    while (k < n) {
+      const cp = codePointAt(s, k)
+      if ((classOf(cp) & LETTER_MARK) === 0) break
+      k += cp >= 0x10000 ? 2 : 1
+    }
+    if (k === j + 1) break
+    j = k
+  }
+  return j
+}
+
+class TokenSink {
+  readonly words: Array<string> = []
+  readonly clause: Array<number> = []
+  readonly sentence: Array<number> = []
+  c = 0
+  s = 0
+  clauseBreak = false
+  sentenceBreak = false
+  word(w: string): void {
+    if (this.words.length > 0) {
+      if (this.clauseBreak) this.c++
+      if (this.sentenceBreak) this.s++
+    }
+    this.clauseBreak = false
+    this.sentenceBreak = false
+    this.words.push(w)
+    this.clause.push(this.c)
+    this.sentence.push(this.s)
+  }
+  tokens(): Tokens {
+    return { words: this.words, clause: this.clause, sentence: this.sentence }
+  }
+}
+
+/**
+ * Tokens of a clean text: words (`[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*`) and the break
+ * characters `. , ! ? ; :` and line breaks, which only move the clause and sentence numbers.
+ */
 export const tokenize = (cleanText: string): Tokens => {
-  const words: Array<string> = []
-  const clause: Array<number> = []
-  const sentence: Array<number> = []
-  let c = 0
-  let s = 0
-  let clauseBreak = false
-  let sentenceBreak = false
-  TOKEN.lastIndex = 0
-  for (let m = TOKEN.exec(cleanText); m !== null; m = TOKEN.exec(cleanText)) {
-    const tok = m[0]
-    if (tok.length === 1 && ",;:.!?\n".includes(tok)) {
-      clauseBreak = true
-      if (tok !== "," && tok !== ":") sentenceBreak = true
+  const sink = new TokenSink()
+  const n = cleanText.length
+  for (let i = 0; i < n; ) {
+    const cp = codePointAt(cleanText, i)
+    const k = classOf(cp)
+    if ((k & WORD_CHAR) !== 0) {
+      const j = wordEnd(cleanText, i)
+      sink.word(cleanText.slice(i, j))
+      i = j
       continue
     }
-    if (words.length > 0) {
-      if (clauseBreak) c++
-      if (sentenceBreak) s++
+    if ((k & CLAUSE_END) !== 0) {
+      sink.clauseBreak = true
+      if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
     }
-    clauseBreak = false
-    sentenceBreak = false
-    words.push(tok)
-    clause.push(c)
-    sentence.push(s)
+    i += cp >= 0x10000 ? 2 : 1
   }
-  return { words, clause, sentence }
+  return sink.tokens()
 }
 
 /** Counts the words of a clean text (for `hashtag_ratio`). */
 export const countWords = (tokens: Tokens): number => tokens.words.length
+
+/**
+ * A teencode expansion that tokenises to its own space-separated words ("mọi người"), so
+ * its tokens can be appended without re-reading the text; null for anything else.
+ */
+const simpleExpansions = new Map<string, ReadonlyArray<string> | null>()
+const simpleExpansion = (value: string): ReadonlyArray<string> | null => {
+  let parts = simpleExpansions.get(value)
+  if (parts === undefined) {
+    const words = tokenize(value).words
+    parts = words.length > 0 && words.join(" ") === value ? words : null
+    simpleExpansions.set(value, parts)
+  }
+  return parts
+}
+
+interface Cleaned {
+  readonly cleanText: string
+  readonly tokens: Tokens
+}
+
+/** The reference path: regex teencode expansion and whitespace collapse, then tokenisation. */
+const cleanSlow = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
+  const cleanText = t.replace(WORD, (w) => teencode.get(w) ?? w).replace(SPACES, " ").trim()
+  return { cleanText, tokens: tokenize(cleanText) }
+}
+
+/**
+ * `t.replace(WORD, teencode).replace(/\s+/gu, " ").trim()` and its tokens in one pass. An
+ * expansion that is not plain words, or one right after an apostrophe (where it could merge
+ * with the word before), sends the text down the reference path.
+ */
+const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
+  const sink = new TokenSink()
+  const n = t.length
+  let out = ""
+  let i = 0
+  while (i < n && (classOf(t.charCodeAt(i)) & SPACE) !== 0) i++
+  let seg = i
+  while (i < n) {
+    const cp = codePointAt(t, i)
+    const k = classOf(cp)
+    if ((k & WORD_CHAR) !== 0) {
+      const j = wordEnd(t, i)
+      const w = t.slice(i, j)
+      const expansion = teencode.get(w)
+      if (expansion === undefined) {
+        sink.word(w)
+      } else {
+        const parts = simpleExpansion(expansion)
+        if (parts === null || (i > 0 && t.charCodeAt(i - 1) === 39)) return cleanSlow(t, teencode)
+        for (const p of parts) sink.word(p)
+        out += seg < i ? t.slice(seg, i) + expansion : expansion
+        seg = j
+      }
+      i = j
+      continue
+    }
+    if ((k & SPACE) !== 0) {
+      let j = i + 1
+      while (j < n && (classOf(t.charCodeAt(j)) & SPACE) !== 0) j++
+      if (j === n) {
+        // Trailing whitespace: trimmed.
+        if (seg < i) out += t.slice(seg, i)
+        seg = n
+      } else if (j - i !== 1 || cp !== 32) {
+        out += seg < i ? t.slice(seg, i) + " " : " "
+        seg = j
+      }
+      i = j
+      continue
+    }
+    if ((k & CLAUSE_END) !== 0) {
+      sink.clauseBreak = true
+      if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
+    }
+    i += cp >= 0x10000 ? 2 : 1
+  }
+  if (seg < n) out = seg === 0 && out === "" ? t : out + t.slice(seg, n)
+  return { cleanText: out, tokens: sink.tokens() }
+}
+
+/** Cheap pre-check: only text with a character above U+00FF goes through the emoji pass. */
+const MAYBE_EMOJI = /[^\u0000-\u00FF]/u
+
+export interface NormalizedTokens {
+  readonly normalized: NormalizedText
+  /** `tokenize(normalized.cleanText)`, found in the same pass. */
+  readonly tokens: Tokens
+}
+
+export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): NormalizedTokens => {
+  const cues: Array<string> = []
+  let hasPhone = false
+  let hashtagCount = 0
+  let t = merged.normalize("NFKC")
+  if (t.includes("’")) t = t.replaceAll("’", "'")
+  if (t.includes("http") || t.includes("www.")) t = t.replace(URL, " ")
+  t = t.replace(PHONE, (m) => {
+    hasPhone = true
+    return m.replace(NON_DIGIT, "")
+  })
+  if (lex.emoticonPattern !== null) {
+    t = t.replace(lex.emoticonPattern, (m) => {
+      cues.push(m)
+      return " "
+    })
+  }
+  if (MAYBE_EMOJI.test(t)) t = removeEmoji(t, lex.emojiValence, cues)
+  t = t.toLowerCase()
+  if (t.includes("#")) {
+    t = t.replace(HASHTAG, () => {
+      hashtagCount++
+      return ""
+    })
+  }
+  const { cleanText, tokens } = clean(t, lex.teencode)
+  return { normalized: { cleanText, cues, hasPhone, hashtagCount }, tokens }
+}
+
+/** Replaces each pictograph, joiner and modifier by a space, recording the known ones. */
+const removeEmoji = (t: string, valence: ReadonlyMap<string, number>, cues: Array<string>): string => {
+  let out = ""
+  let seg = 0
+  const n = t.length
+  for (let i = 0; i < n; ) {
+    const c = t.charCodeAt(i)
+    if (c < 0xa9) {
+      i++
+      continue
+    }
+    const cp = codePointAt(t, i)
+    const size = cp >= 0x10000 ? 2 : 1
+    if ((classOf(cp) & EMOJI_CHAR) !== 0) {
+      const m = t.slice(i, i + size)
+      if (valence.has(m)) cues.push(m)
+      out += seg < i ? t.slice(seg, i) + " " : " "
+      seg = i + size
+    }
+    i += size
+  }
+  return seg === 0 ? t : seg < n ? out + t.slice(seg) : out
+}
+
+export const normalizeText = (merged: string, lex: CompiledLexicon): NormalizedText =>
+  normalizeAndTokenize(merged, lex).normalized

@@ -27,8 +27,8 @@ export interface ScannedText {
 
 const LONG_NUMBER = /^\d{6,}$/
 
-export const scanText = (cleanText: string, lex: CompiledLexicon): ScannedText => {
-  const tokens = tokenize(cleanText)
+/** `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found. */
+export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText)): ScannedText => {
   const { words, clause } = tokens
   const matches: Array<PhraseMatch> = []
   const partPositions = new Map<string, Array<number>>()
