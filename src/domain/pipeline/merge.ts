@@ -6,9 +6,15 @@
 import type { Item, ItemComment } from "../item.ts"
 
 const TRAILING = /[\s.!?;:,]+$/u
+/** The punctuation `TRAILING` strips besides whitespace. */
+const isTrailingMark = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 44
 
-const clean = (part: string | null | undefined): string =>
-  part === null || part === undefined ? "" : part.trim().replace(TRAILING, "")
+/** `part.trim().replace(TRAILING, "")`; the regex runs only when the text ends in a mark. */
+const clean = (part: string | null | undefined): string => {
+  if (part === null || part === undefined) return ""
+  const t = part.trim()
+  return t.length > 0 && isTrailingMark(t.charCodeAt(t.length - 1)) ? t.replace(TRAILING, "") : t
+}
 
 /** Most liked first; equal likes keep crawler order (sort is stable) so output is deterministic. */
 export const topComments = (comments: ReadonlyArray<ItemComment>, max: number): ReadonlyArray<ItemComment> =>

@@ -25,6 +25,23 @@ export interface StatsInput {
   readonly minTextLength: number
 }
 
+/** `[...text].length` without building the array: a surrogate pair is one code point. */
+export const codePointLength = (text: string): number => {
+  let pairs = 0
+  const last = text.length - 1
+  for (let i = 0; i < last; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        pairs++
+        i++
+      }
+    }
+  }
+  return text.length - pairs
+}
+
 export const computeStats = (input: StatsInput): TextStats => {
   const { scanned } = input
   const words = scanned.tokens.words.length
@@ -36,10 +53,11 @@ export const computeStats = (input: StatsInput): TextStats => {
       break
     }
   }
+  const cleanLength = codePointLength(scanned.cleanText)
   return {
-    clean_length: [...scanned.cleanText].length,
+    clean_length: cleanLength,
     word_count: words,
-    is_too_short: [...scanned.cleanText].length < input.minTextLength,
+    is_too_short: cleanLength < input.minTextLength,
     has_spam_keyword: spam,
     has_phone: input.hasPhone,
     hashtag_ratio: words === 0 ? 0 : hashtags / words,
