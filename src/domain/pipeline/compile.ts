@@ -59,9 +59,21 @@ export interface IntentRule {
   readonly compounds: ReadonlyArray<CompoundPattern>
 }
 
+/** A node of the phrase trie: the phrase spelled by the path so far, and its continuations. */
+export interface PhraseNode {
+  /** The space-joined phrase of the path (the `phrases` key). */
+  readonly key: string
+  /** Its entry, when the path is itself a phrase. */
+  readonly entry: PhraseEntry | undefined
+  /** Next token → longer phrases. */
+  readonly next: ReadonlyMap<string, PhraseNode> | undefined
+}
+
 export interface CompiledLexicon {
   readonly version: string
   readonly phrases: ReadonlyMap<string, PhraseEntry>
+  /** `phrases` as a trie over tokens: first token → node (the scan walks it, no key strings built). */
+  readonly phraseTrie: ReadonlyMap<string, PhraseNode>
   /** Longest phrase (in tokens) starting with a given token; absent = 1. */
   readonly maxLenByFirst: ReadonlyMap<string, number>
   readonly teencode: ReadonlyMap<string, string>
@@ -262,6 +274,7 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
   return {
     version: bundle.version,
     phrases,
+    phraseTrie: buildTrie(phrases),
     maxLenByFirst,
     teencode,
     emojiValence,
@@ -275,6 +288,32 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
     intentRules,
     patternCount: nextPattern
   }
+}
+
+interface MutableNode {
+  key: string
+  entry: PhraseEntry | undefined
+  next: Map<string, MutableNode> | undefined
+}
+
+const buildTrie = (phrases: ReadonlyMap<string, PhraseEntry>): ReadonlyMap<string, PhraseNode> => {
+  const root = new Map<string, MutableNode>()
+  for (const [key, entry] of phrases) {
+    const tokens = key.split(" ")
+    let level = root
+    let node: MutableNode | undefined
+    for (let t = 0; t < tokens.length; t++) {
+      const token = tokens[t] ?? ""
+      node = level.get(token)
+      if (node === undefined) {
+        node = { key: tokens.slice(0, t + 1).join(" "), entry: undefined, next: undefined }
+        level.set(token, node)
+      }
+      if (t < tokens.length - 1) level = node.next ??= new Map()
+    }
+    if (node !== undefined) node.entry = entry
+  }
+  return root
 }
 
 const setValence = (e: PhraseEntry | undefined, valence: number): void => {

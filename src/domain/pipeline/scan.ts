@@ -4,7 +4,7 @@
  * searches the text again. Matching whole tokens is what makes "km" never match inside
  * "kmart" and "k" never inside "kem".
  */
-import type { CompiledLexicon, PhraseEntry } from "./compile.ts"
+import type { CompiledLexicon, PhraseEntry, PhraseNode } from "./compile.ts"
 import { tokenize, type Tokens } from "./normalize.ts"
 
 export interface PhraseMatch {
@@ -38,26 +38,34 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
     else list.push(at)
   }
   const n = words.length
+  const trie = lex.phraseTrie
   for (let i = 0; i < n; i++) {
     const first = words[i] ?? ""
     const c0 = first.charCodeAt(0)
     if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart("<number>", i)
-    const maxLen = lex.maxLenByFirst.get(first) ?? 1
-    let key = first
-    const found: Array<PhraseMatch> = []
-    for (let len = 1; len <= maxLen && i + len <= n; len++) {
-      if (len > 1) {
-        if (clause[i + len - 1] !== clause[i]) break
-        key = key + " " + (words[i + len - 1] ?? "")
+    const head = trie.get(first)
+    if (head === undefined) continue
+    let node: PhraseNode = head
+    // Phrases starting here, shortest first, walking the trie within the clause; they are
+    // then reversed into `matches` (longest first).
+    const from = matches.length
+    const c = clause[i]
+    for (let len = 1; ; len++) {
+      const entry = node.entry
+      if (entry !== undefined) {
+        matches.push({ key: node.key, start: i, length: len, entry })
+        if (entry.compoundPart === true) addPart(node.key, i)
       }
-      const entry = lex.phrases.get(key)
-      if (entry === undefined) continue
-      found.push({ key, start: i, length: len, entry })
-      if (entry.compoundPart === true) addPart(key, i)
+      const next: ReadonlyMap<string, PhraseNode> | undefined = node.next
+      if (next === undefined || i + len >= n || clause[i + len] !== c) break
+      const child: PhraseNode | undefined = next.get(words[i + len] ?? "")
+      if (child === undefined) break
+      node = child
     }
-    for (let k = found.length - 1; k >= 0; k--) {
-      const m = found[k]
-      if (m !== undefined) matches.push(m)
+    for (let a = from, b = matches.length - 1; a < b; a++, b--) {
+      const m = matches[a] as PhraseMatch
+      matches[a] = matches[b] as PhraseMatch
+      matches[b] = m
     }
   }
   return { lexicon: lex, cleanText, tokens, matches, partPositions }
