@@ -12,6 +12,20 @@ export const MAX_KEYWORDS = 30
 /** A hashtag the dictionary does not know is a topic marker, not an aspect: low score. */
 export const HASHTAG_SCORE = 0.3
 
+/** Hashtag → its phrase key; hashtags repeat from post to post. Bounded: cleared when full. */
+const hashtagKeys = new Map<string, string>()
+const HASHTAG_KEY_CACHE = 4096
+
+const hashtagKey = (tag: string): string => {
+  let key = hashtagKeys.get(tag)
+  if (key === undefined) {
+    key = termKey(tag.replace(/^#+/, ""))
+    if (hashtagKeys.size >= HASHTAG_KEY_CACHE) hashtagKeys.clear()
+    hashtagKeys.set(tag, key)
+  }
+  return key
+}
+
 export const extractKeywords = (scanned: ScannedText, hashtags: ReadonlyArray<string>): ReadonlyArray<KeywordHit> => {
   const byKeyword = new Map<string, KeywordHit>()
   for (const m of scanned.matches) {
@@ -20,7 +34,7 @@ export const extractKeywords = (scanned: ScannedText, hashtags: ReadonlyArray<st
     byKeyword.set(m.key, { keyword: m.key, aspect: aspect.aspect, score: aspect.score, source: "dictionary" })
   }
   for (const tag of hashtags) {
-    const key = termKey(tag.replace(/^#+/, ""))
+    const key = hashtagKey(tag)
     if (key === "" || byKeyword.has(key)) continue
     const known = scanned.lexicon.phrases.get(key)?.aspect
     byKeyword.set(

@@ -27,15 +27,28 @@ export interface IntentResult {
   readonly matchedPatterns: number
 }
 
+const NO_POSITIONS: ReadonlyArray<number> = []
+
 const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string, ReadonlyArray<number>>): boolean => {
-  const [head, ...rest] = pattern.parts
+  const parts = pattern.parts
+  const head = parts[0]
   if (head === undefined) return false
-  for (const start of positions.get(head) ?? []) {
+  const starts = positions.get(head)
+  if (starts === undefined) return false
+  for (const start of starts) {
     let at = start
     let ok = true
-    for (const part of rest) {
-      const next = (positions.get(part) ?? []).find((p) => p > at && p - start <= pattern.within)
-      if (next === undefined) {
+    for (let k = 1; k < parts.length; k++) {
+      const candidates = positions.get(parts[k] as string) ?? NO_POSITIONS
+      // The first position after `at`, if it is within reach of `start`.
+      let next = -1
+      for (const p of candidates) {
+        if (p > at && p - start <= pattern.within) {
+          next = p
+          break
+        }
+      }
+      if (next === -1) {
         ok = false
         break
       }

@@ -80,8 +80,17 @@ const summarize = (contributions: ReadonlyArray<number>): Summary => {
     if (c > 0) positive += c
     else negative -= c
   }
-  const score = x === 0 ? 0 : Math.max(-1, Math.min(1, x / Math.sqrt(x * x + ALPHA)))
-  return { score, positive, negative }
+  return { score: scoreOf(x), positive, negative }
+}
+
+const scoreOf = (x: number): number => (x === 0 ? 0 : Math.max(-1, Math.min(1, x / Math.sqrt(x * x + ALPHA))))
+
+/** True when a contrast word stands strictly between token positions `a` and `b`. */
+const apart = (contrasts: ReadonlyArray<number>, a: number, b: number): boolean => {
+  const lo = Math.min(a, b)
+  const hi = Math.max(a, b)
+  for (const p of contrasts) if (p > lo && p < hi) return true
+  return false
 }
 
 const probabilitiesOf = (s: Summary): SentimentProbabilities => {
@@ -205,16 +214,34 @@ const aspectBreakdown = (
     if (aspect === undefined || !wanted.has(m.key)) continue
     const c = clause[m.start] ?? 0
     const s = sentence[m.start] ?? 0
-    const apart = (a: number, b: number) => contrasts.some((p) => p > Math.min(a, b) && p < Math.max(a, b))
-    let window = hits.filter((h) => h.clause === c && !apart(h.at, m.start))
-    if (window.length === 0) {
-      const from = m.start - ASPECT_WINDOW
-      const to = m.start + m.length - 1 + ASPECT_WINDOW
-      window = hits.filter((h) => h.sentence === s && h.end >= from && h.at <= to && !apart(h.at, m.start))
+    // The same sums `summarize` makes over the window's values, in the same order.
+    const at = m.start
+    let x = 0
+    let positive = 0
+    let negative = 0
+    let count = 0
+    for (const h of hits) {
+      if (h.clause !== c || apart(contrasts, h.at, at)) continue
+      const v = h.value
+      count++
+      x += v
+      if (v > 0) positive += v
+      else negative -= v
+    }
+    if (count === 0) {
+      const from = at - ASPECT_WINDOW
+      const to = at + m.length - 1 + ASPECT_WINDOW
+      for (const h of hits) {
+        if (h.sentence !== s || h.end < from || h.at > to || apart(contrasts, h.at, at)) continue
+        const v = h.value
+        x += v
+        if (v > 0) positive += v
+        else negative -= v
+      }
     }
     // Contrast weights shape the overall score; an aspect is read from its own side of the
     // contrast, so its opinion counts in full ("tuy hơi đắt nhưng…": PRICE is mildly negative).
-    const summary = summarize(window.map((h) => h.value))
+    const summary: Summary = { score: scoreOf(x), positive, negative }
     const mass = summary.positive + summary.negative
     const confidence = mass === 0 ? 0 : 1 - Math.exp(-mass / EVIDENCE_SCALE)
     let a = acc.get(aspect.aspect)
