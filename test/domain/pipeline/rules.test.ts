@@ -156,3 +156,22 @@ describe("aspect rules", () => {
     expect(post("Gói cước này hời thật").aspects_breakdown.PRICE?.label).toBe("POSITIVE")
   })
 })
+
+describe("lexicon terms are keyed the way the text is normalised", () => {
+  it("an unaccented term whose words are teencode keys ('khong', 'duoc') still matches", () => {
+    // The text "khong hai long" is normalised to "không hai long"; the term must be too.
+    expect(intentOf("Mua xong khong hai long chut nao")).toBe("COMPLAINT")
+    expect(scan("khong hai long").matches.some((m) => m.key === "không hai long")).toBe(true)
+  })
+  it("a variant spelling never overrides the valence of the canonical one", () => {
+    // "thanks" expands to "cảm ơn"; the Vietnamese entry keeps its own weight.
+    expect(lex.phrases.get("cảm ơn")?.valence).toBe(builtinLexicons.sentiment_vi.entries["cảm ơn"])
+  })
+  it("compound intent parts are keyed the same way", () => {
+    const test = { ...builtinLexicons, intents: { ...builtinLexicons.intents, intents: { ...builtinLexicons.intents.intents,
+      LEAD: { priority: 5, patterns: [{ all: ["khong", "ship"] as [string, ...Array<string>], within: 3 }] } } } }
+    const l = compileLexicon(test)
+    const n = normalizeText("ko ship được à", l)
+    expect(detectIntent(scanText(n.cleanText, l), n.hasPhone).intent).toBe("LEAD")
+  })
+})
