@@ -1,7 +1,6 @@
-import * as zlib from "node:zlib"
 import { Context, Effect, Layer, Ref, Result } from "effect"
 import { BatchStorage, type ObjectLocation, StorageError } from "../../ports/BatchStorage.ts"
-import { decodeObject, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
+import { compressZstd, decodeObject, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
 
 interface StoredObject {
   readonly bytes: Uint8Array
@@ -18,12 +17,6 @@ export class MemoryStorageControl extends Context.Service<MemoryStorageControl, 
 }>()("smap/adapters/memory/MemoryStorageControl") {}
 
 const pathOf = (l: ObjectLocation) => `${l.bucket}/${l.key}`
-
-const compress = (bytes: Uint8Array): Uint8Array => {
-  const zstd: unknown = Reflect.get(zlib, "zstdCompressSync")
-  if (typeof zstd !== "function") throw new Error("zstd compression needs node:zlib zstdCompressSync (Node ≥ 22.15)")
-  return new Uint8Array(zlib.zstdCompressSync(bytes))
-}
 
 /**
  * The BatchStorage port in memory, for tests and the embedded local run. Same rules as
@@ -65,10 +58,7 @@ export const BatchStorageMemory = (allowedBuckets: ReadonlyArray<string>) =>
       put: (location, body, options) =>
         failIfInjected.pipe(Effect.andThen(
           options?.compress === true
-            ? Effect.try({
-              try: () => compress(body),
-              catch: (e) => new StorageError({ reason: "Unknown", message: String(e) })
-            }).pipe(Effect.flatMap((bytes) => store(location, bytes, { ...zstdMetadata })))
+            ? compressZstd(body).pipe(Effect.flatMap((bytes) => store(location, bytes, { ...zstdMetadata })))
             : store(location, body, {})
         )),
       check: failIfInjected

@@ -1,12 +1,11 @@
 import { Buffer } from "node:buffer"
 import { IncomingMessage } from "node:http"
 import type { Readable } from "node:stream"
-import * as zlib from "node:zlib"
 import { Client } from "minio"
 import { Effect, Layer, Redacted, Result } from "effect"
 import { BatchStorage, type ObjectLocation, type PutOptions, StorageError, type StoredBatch } from "../../ports/BatchStorage.ts"
 import { AppConfig } from "../../ports/Config.ts"
-import { makeObjectDecoder, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
+import { compressZstd, makeObjectDecoder, normalizeMetadata, zstdMetadata } from "../storage/decodeObject.ts"
 import { toStorageError } from "./errors.ts"
 
 export interface S3StorageOptions {
@@ -56,27 +55,6 @@ const metadataOf = (response: IncomingMessage): Record<string, string> => {
     metadata[name] = Array.isArray(value) ? value.join(",") : value
   }
   return metadata
-}
-
-const compressZstd = (body: Uint8Array): Effect.Effect<Uint8Array, StorageError> => {
-  // `zstdCompress` exists from Node 22.15 (and not in every Deno release); check at run time
-  // so an older runtime gets a clear error rather than a TypeError.
-  const compress: unknown = Reflect.get(zlib, "zstdCompress")
-  if (typeof compress !== "function") {
-    return Effect.fail(
-      new StorageError({ reason: "Unknown", message: "zstd compression needs node:zlib zstdCompress (Node ≥ 22.15)" })
-    )
-  }
-  // The asynchronous variant runs on the libuv thread pool: the event loop stays free.
-  return Effect.callback<Uint8Array, StorageError>((resume) => {
-    zlib.zstdCompress(body, (error, result) => {
-      resume(
-        error === null
-          ? Effect.succeed(new Uint8Array(result.buffer, result.byteOffset, result.byteLength))
-          : Effect.fail(new StorageError({ reason: "Unknown", message: `zstd compression failed: ${error.message}` }))
-      )
-    })
-  })
 }
 
 /** The BatchStorage port on an S3-compatible server (MinIO in production) via minio-js. */

@@ -1,5 +1,6 @@
 import { Decompress } from "fzstd"
-import { Result } from "effect"
+import * as zlib from "node:zlib"
+import { Effect, Result } from "effect"
 import { StorageError } from "../../ports/BatchStorage.ts"
 
 /**
@@ -162,4 +163,26 @@ const concat = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array =>
     offset += chunk.length
   }
   return joined
+}
+
+/** zstd-compresses an object for upload (`put` with `compress`), shared by every adapter. */
+export const compressZstd = (body: Uint8Array): Effect.Effect<Uint8Array, StorageError> => {
+  // `zstdCompress` exists from Node 22.15 (and not in every Deno release); check at run time
+  // so an older runtime gets a clear error rather than a TypeError.
+  const compress: unknown = Reflect.get(zlib, "zstdCompress")
+  if (typeof compress !== "function") {
+    return Effect.fail(
+      new StorageError({ reason: "Unknown", message: "zstd compression needs node:zlib zstdCompress (Node ≥ 22.15)" })
+    )
+  }
+  // The asynchronous variant runs on the libuv thread pool: the event loop stays free.
+  return Effect.callback<Uint8Array, StorageError>((resume) => {
+    zlib.zstdCompress(body, (error, result) => {
+      resume(
+        error === null
+          ? Effect.succeed(new Uint8Array(result.buffer, result.byteOffset, result.byteLength))
+          : Effect.fail(new StorageError({ reason: "Unknown", message: `zstd compression failed: ${error.message}` }))
+      )
+    })
+  })
 }
