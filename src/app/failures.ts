@@ -18,19 +18,18 @@ export const transientBackoff = Schedule.exponential("250 millis", 2).pipe(
  * readiness goes false and the consumer loop stops taking new messages; the first success
  * reports it up again. Permanent and unknown failures pass through at once.
  */
-export const retryWhileTransient = <A, E>(
+export const retryWhileTransient = <A, E extends { readonly message: string }>(
   effect: Effect.Effect<A, E>,
   options: {
     readonly classify: (error: E) => FailureKind
     readonly dependency: Dependency
     readonly readiness: Readiness["Service"]
-    readonly describe: (error: E) => string
   }
 ): Effect.Effect<A, E> =>
   effect.pipe(
     Effect.tapError((error) =>
       options.classify(error) === "transient"
-        ? Effect.logWarning(`${options.dependency} unavailable, backing off: ${options.describe(error)}`).pipe(
+        ? Effect.logWarning(`${options.dependency} unavailable, backing off: ${error.message}`).pipe(
           Effect.andThen(options.readiness.setDependency(options.dependency, false))
         )
         : Effect.void

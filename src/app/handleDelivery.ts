@@ -122,13 +122,19 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       return outcome
     })
 
-  const writeBatch = (write: Parameters<AnalyticsRepository["Service"]["writeBatch"]>[0]) =>
-    retryWhileTransient(repository.writeBatch(write), {
-      classify: repositoryFailureKind,
-      dependency: "database",
-      readiness,
-      describe: (e) => e.message
-    }).pipe(Effect.mapError(repositoryStop))
+  /** Each dependency's calls, retried while its failures are transient (§5). */
+  const database = <A>(effect: Effect.Effect<A, RepositoryError>) =>
+    retryWhileTransient(effect, { classify: repositoryFailureKind, dependency: "database", readiness }).pipe(
+      Effect.mapError(repositoryStop)
+    )
+  const fromStorage = <A>(effect: Effect.Effect<A, StorageError>) =>
+    retryWhileTransient(effect, { classify: storageFailureKind, dependency: "storage", readiness }).pipe(
+      Effect.mapError(storageStop)
+    )
+  const toBroker = <A>(effect: Effect.Effect<A, QueueError>) =>
+    retryWhileTransient(effect, { classify: queueFailureKind, dependency: "broker", readiness }).pipe(
+      Effect.mapError(publishStop)
+    )
 
   const failedLedger = (event: CollectedEvent, platform: string, reason: string, now: string): BatchLedgerEntry => ({
     object_path: event.objectPath,
@@ -156,21 +162,15 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       return yield* Effect.gen(function*() {
         if (event.projectIdProblem !== null) {
           const now = yield* nowIso
-          yield* repository.recordFailedBatch(failedLedger(event, event.platform ?? "UNKNOWN", event.projectIdProblem, now)).pipe(
-            (eff) => retryWhileTransient(eff, { classify: repositoryFailureKind, dependency: "database", readiness, describe: (e) => e.message }),
-            Effect.mapError(repositoryStop)
+          yield* database(
+            repository.recordFailedBatch(failedLedger(event, event.platform ?? "UNKNOWN", event.projectIdProblem, now))
           )
           return yield* Effect.fail(new Stop("permanent", "INVALID_PROJECT_ID", event.projectIdProblem, "decode"))
         }
         const object = yield* timedStage(
           "fetch",
-          retryWhileTransient(storage.get({ bucket: event.bucket, key: event.key }, config.maxBatchBytes), {
-            classify: storageFailureKind,
-            dependency: "storage",
-            readiness,
-            describe: (e) => e.message
-          })
-        ).pipe(Effect.mapError(storageStop))
+          fromStorage(storage.get({ bucket: event.bucket, key: event.key }, config.maxBatchBytes))
+        )
         const raw = yield* readBatchArray(object.bytes).pipe(Effect.mapError((e) => rejected(e, "decode")))
         const entries = decodeEntries(raw, event.objectPath)
         const firstPlatform = entries.find((e) => e._tag === "Item" && e.item.meta.platform !== null)
@@ -226,20 +226,20 @@ export const makeDeliveryHandler = Effect.gen(function*() {
           attempted_at: now,
           failure_reason: null
         }
-        yield* timedStage("write", writeBatch({ ledger, analytics, errors }))
+        yield* timedStage("write", database(repository.writeBatch({ ledger, analytics, errors })))
 
         if (config.publishEnabled) {
           yield* timedStage(
             "publish",
-            retryWhileTransient(publisher.publish({
+            toBroker(publisher.publish({
               project_id: context.project_id,
               job_id: context.job_id,
               task_type: "analyze_result",
               batch_size: raw.length,
               success_count: analytics.length,
               error_count: errors.length
-            }), { classify: queueFailureKind, dependency: "broker", readiness, describe: (e) => e.message })
-          ).pipe(Effect.mapError(publishStop))
+            }))
+          )
         }
 
         const outcome = yield* timedStage(
