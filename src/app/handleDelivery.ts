@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadableRecord } from "../domain/batch.ts"
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
@@ -6,7 +6,7 @@ import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../domain/r
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
 import { BatchStorage, type StorageError, storageFailureKind } from "../ports/BatchStorage.ts"
-import { nowIso } from "../ports/Clock.ts"
+import { nowIso, preciseMillis } from "../ports/Clock.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { type Delivery, EventQueue, type QueueError, queueFailureKind } from "../ports/EventQueue.ts"
 import { Metrics, type Stage } from "../ports/Metrics.ts"
@@ -75,9 +75,9 @@ export const makeDeliveryHandler = Effect.gen(function*() {
 
   const timedStage = <A, E>(stage: Stage, effect: Effect.Effect<A, E>) =>
     Effect.gen(function*() {
-      const start = yield* Clock.currentTimeMillis
+      const start = yield* preciseMillis
       const result = yield* effect
-      const end = yield* Clock.currentTimeMillis
+      const end = yield* preciseMillis
       yield* metrics.stageDuration(stage, (end - start) / 1000)
       return result
     })
@@ -155,7 +155,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
 
   const process = (delivery: Delivery) =>
     Effect.gen(function*() {
-      const batchStart = yield* Clock.currentTimeMillis
+      const batchStart = yield* preciseMillis
       const event = yield* timedStage("decode", decodeEvent(delivery.body, config.buckets)).pipe(
         Effect.mapError((e) => rejected(e, "decode"))
       )
@@ -202,9 +202,9 @@ export const makeDeliveryHandler = Effect.gen(function*() {
                 errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now))
                 return
               }
-              const start = yield* Clock.currentTimeMillis
+              const start = yield* preciseMillis
               const record = pipeline.analyze(entry.item, context, now)
-              const end = yield* Clock.currentTimeMillis
+              const end = yield* preciseMillis
               if (record.record === "analytics") analytics.push({ ...record, processing_time_ms: end - start })
               else errors.push(record)
             }), { discard: true })
@@ -247,7 +247,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
           settle(queue.ack(delivery), { _tag: "Acked", stored: analytics.length - skipped, skipped, errors: errors.length })
         )
         if (outcome._tag === "Acked") {
-          const batchEnd = yield* Clock.currentTimeMillis
+          const batchEnd = yield* preciseMillis
           yield* metrics.message("acked")
           yield* metrics.items(platform, "stored", outcome.stored)
           yield* metrics.items(platform, "skipped", outcome.skipped)

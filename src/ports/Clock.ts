@@ -1,4 +1,4 @@
-import { DateTime, Effect } from "effect"
+import { Clock, DateTime, Effect } from "effect"
 
 /**
  * The one source of time: Effect's Clock service (TestClock in tests), read as UTC.
@@ -10,3 +10,6 @@ export const nowIso: Effect.Effect<string> = Effect.map(DateTime.now, DateTime.f
 
 /** Current instant in epoch milliseconds, for durations. */
 export const nowMillis: Effect.Effect<number> = Effect.map(DateTime.now, DateTime.toEpochMillis)
+
+/** Current instant in milliseconds with sub-millisecond precision, for short durations. */
+export const preciseMillis: Effect.Effect<number> = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos) / 1e6)
