@@ -49,6 +49,8 @@ describe("consume, end to end", () => {
     expect(post?.["pipeline_version"]).toBe("crawler_v2")
     expect(post?.["fetch_status"]).toBe("success")
     expect(post?.["model_version"]).toMatch(/^lexicon-vi-en@/)
+    expect(Number(post?.["processing_time_ms"])).toBeGreaterThan(0)
+    expect((post?.["analyzed_at"] as Date).getTime()).toBeGreaterThan((post?.["crawled_at"] as Date).getTime())
     expect(["POSITIVE", "NEGATIVE", "NEUTRAL"]).toContain(post?.["overall_sentiment"])
     expect(String(post?.["view_count"])).toBe("7000")
     expect(post?.["permalink"]).toContain("7576276451171880000")
