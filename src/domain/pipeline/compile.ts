@@ -92,10 +92,12 @@ export interface CompiledLexicon {
 }
 
 /**
- * Fixed tie order for intents of equal priority (SEEDING before SPAM: a post pushing a phone
- * number for loans is first of all a seeding post); the same order as `INTENTS`.
+ * Fixed tie order for intents of equal priority. SPAM before SEEDING: a contact channel (a
+ * phone number, "inbox", "link in bio") is how both kinds of advert reach people, so when a
+ * post also matches a SPAM topic (loans, recruitment, betting, earning money online) the topic
+ * decides: "tuyển nhân viên …, liên hệ zalo 09…" is recruitment spam, not product seeding.
  */
-export const INTENT_TIE_ORDER = ["CRISIS", "SEEDING", "SPAM", "COMPLAINT", "LEAD", "SUPPORT"] as const
+export const INTENT_TIE_ORDER = ["CRISIS", "SPAM", "SEEDING", "COMPLAINT", "LEAD", "SUPPORT"] as const
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}]+)*/gu
 

@@ -1,7 +1,7 @@
 /**
  * §3.5 rule-based intent. Each intent has patterns (phrases, ordered compounds, the phone
  * signal); the intent with the highest priority among those with a match wins, ties broken by
- * the fixed order CRISIS, SEEDING, SPAM, COMPLAINT, LEAD, SUPPORT (`INTENT_TIE_ORDER`).
+ * the fixed order CRISIS, SPAM, SEEDING, COMPLAINT, LEAD, SUPPORT (`INTENT_TIE_ORDER`).
  * Confidence grows with the number of distinct patterns of the winner that matched:
  * min(0.5 + 0.1 × n, 1.0). Nothing matched: DISCUSSION with confidence 1.0.
  *
@@ -88,6 +88,36 @@ export const isQuestion = (scanned: ScannedText): boolean => {
   return false
 }
 
+/**
+ * The clauses (numbers as in `tokens.clause`) that ask something: a clause ending with "?",
+ * holding a question cue ("ở đâu", "con nào", "how much"), or ending in a question particle
+ * before any vocatives ("… tốt không shop"). Empty when the text asks nothing.
+ */
+export const questionClauses = (scanned: ScannedText): ReadonlySet<number> => {
+  const { words, clause } = scanned.tokens
+  const asked = new Set<number>(scanned.tokens.asked ?? NO_POSITIONS)
+  const n = words.length
+  let trailing: Uint8Array | undefined
+  let questionFinal: Uint8Array | undefined
+  for (const m of scanned.matches) {
+    const e = m.entry
+    if (e.questionCue === true) asked.add(clause[m.start] ?? 0)
+    if (m.length === 1) {
+      if (e.trailing === true) (trailing ??= new Uint8Array(n))[m.start] = 1
+      if (e.questionFinal === true) (questionFinal ??= new Uint8Array(n))[m.start] = 1
+    }
+  }
+  if (questionFinal === undefined) return asked
+  for (let i = n - 1; i >= 0; ) {
+    const c = clause[i]
+    let j = i
+    while (j >= 0 && clause[j] === c && trailing?.[j] === 1 && questionFinal[j] !== 1) j--
+    if (j >= 0 && clause[j] === c && questionFinal[j] === 1 && j > 0 && clause[j - 1] === c) asked.add(c ?? 0)
+    while (i >= 0 && clause[i] === c) i--
+  }
+  return asked
+}
+
 export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentResult => {
   const lex = scanned.lexicon
   const matched = new Uint8Array(lex.patternCount)
@@ -129,17 +159,26 @@ export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentRes
 }
 
 /**
- * After sentiment: an unclassified (DISCUSSION) post that is NEGATIVE overall and tells a
+ * After sentiment, two corrections:
+ * - a COMPLAINT, or a SUPPORT post that asks nothing, whose overall sentiment is POSITIVE is a
+ *   DISCUSSION: the complaint or support word was only mentioned ("đổi trả nhanh gọn",
+ *   "hướng dẫn tận tình"), since a complaint is dissatisfaction and help praised is a review;
+ * - an unclassified (DISCUSSION) post that is NEGATIVE overall and tells a
  * first-person experience or frustration ("mình mua", "mới mua", "i bought", "quá bực") is a
  * COMPLAINT, at the lowest confidence (0.5: no complaint pattern matched).
  */
 export const refineIntent = (intent: IntentResult, scanned: ScannedText, sentiment: SentimentLabel): IntentResult => {
+  if (sentiment === "POSITIVE" && (intent.intent === "COMPLAINT" || (intent.intent === "SUPPORT" && !isQuestion(scanned)))) {
+    return DISCUSSION
+  }
   if (intent.intent !== "DISCUSSION" || sentiment !== "NEGATIVE") return intent
   for (const m of scanned.matches) {
     if (m.entry.grievance === true) return { intent: "COMPLAINT", confidence: intentConfidence(0), matchedPatterns: 0 }
   }
   return intent
 }
+
+const DISCUSSION: IntentResult = { intent: "DISCUSSION", confidence: 1, matchedPatterns: 0 }
 
 /** min(0.5 + 0.1 × n, 1.0), rounded to kill binary noise (0.1 × 3 = 0.30000000000000004). */
 export const intentConfidence = (patternsMatched: number): number =>

@@ -34,6 +34,8 @@ export interface Tokens {
   readonly words: ReadonlyArray<string>
   readonly clause: ReadonlyArray<number>
   readonly sentence: ReadonlyArray<number>
+  /** Clauses (numbers as in `clause`) that end with a "?": the text asks there. */
+  readonly asked?: ReadonlyArray<number>
 }
 
 const URL = /(?:https?:\/\/|www\.)[^\s]+/giu
@@ -136,6 +138,7 @@ class TokenSink {
   readonly words: Array<string> = []
   readonly clause: Array<number> = []
   readonly sentence: Array<number> = []
+  readonly asked: Array<number> = []
   c = 0
   s = 0
   clauseBreak = false
@@ -151,8 +154,12 @@ class TokenSink {
     this.clause.push(this.c)
     this.sentence.push(this.s)
   }
+  /** A "?": the clause of the last word (if any) asks something. */
+  question(): void {
+    if (this.words.length > 0 && this.asked[this.asked.length - 1] !== this.c) this.asked.push(this.c)
+  }
   tokens(): Tokens {
-    return { words: this.words, clause: this.clause, sentence: this.sentence }
+    return { words: this.words, clause: this.clause, sentence: this.sentence, asked: this.asked }
   }
 }
 
@@ -173,6 +180,7 @@ export const tokenize = (cleanText: string): Tokens => {
       continue
     }
     if ((k & CLAUSE_END) !== 0) {
+      if (cp === 63) sink.question()
       sink.clauseBreak = true
       if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
     }
@@ -256,6 +264,7 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
       continue
     }
     if ((k & CLAUSE_END) !== 0) {
+      if (cp === 63) sink.question()
       sink.clauseBreak = true
       if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
     }

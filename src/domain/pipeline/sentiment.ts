@@ -11,6 +11,9 @@
  *   `before_weight` and what follows by `after_weight`; a concessive ("mặc dù") scales its own
  *   clause by `before_weight`;
  * - a speed word after a loss verb is blame, not praise ("pin sụt nhanh", "drains fast");
+ * - praise inside a clause that asks ("con nào tốt không", "ở đâu rẻ nhỉ", "is it good?") is
+ *   the thing asked about, not the author's opinion: it does not count; blame still does
+ *   ("sao lại chậm thế?" is a complaint phrased as a question);
  * - emoji and emoticons found before normalisation count as opinions of weight 1.
  * x = Σ valence·weight; score = x / √(x² + 15) (VADER's normalisation, in (-1, 1)).
  * Probabilities: the polar share 1 − e^(−mass/4) is split between POSITIVE and NEGATIVE in
@@ -18,6 +21,7 @@
  */
 import type { Aspect, AspectSentiment, KeywordHit, SentimentLabel, SentimentProbabilities } from "../records.ts"
 import { compileLexicon, type CompiledLexicon } from "./compile.ts"
+import { questionClauses } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
 
@@ -129,6 +133,7 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   // End positions of loss verbs ("sụt", "hao", "drains"), for the speed-word reversal.
   const triggers: Array<number> = []
   const best = sentimentMatches(scanned, triggers)
+  const asked = questionClauses(scanned)
   const hits: Array<Hit> = []
   const contrasts: Array<number> = []
   let currentSentence = -1
@@ -191,6 +196,10 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
       if (negated) value *= lex.negationFactor
       negatedUntil = -1
       boostUntil = -1
+      if (value > 0 && asked.has(c)) {
+        i = end
+        continue
+      }
       const weight = contrastWeight * (c === concessiveClause ? lex.contrastBefore : 1)
       hits.push({ value, weight, at: i, end: end - 1, clause: c, sentence: s, negated })
     }

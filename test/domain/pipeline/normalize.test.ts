@@ -66,6 +66,7 @@ const referenceTokenize = (cleanText: string): Tokens => {
   const words: Array<string> = []
   const clause: Array<number> = []
   const sentence: Array<number> = []
+  const asked: Array<number> = []
   let c = 0
   let s = 0
   let clauseBreak = false
@@ -73,6 +74,8 @@ const referenceTokenize = (cleanText: string): Tokens => {
   for (const m of cleanText.matchAll(TOKEN)) {
     const tok = m[0]
     if (tok.length === 1 && ",;:.!?\n".includes(tok)) {
+      // A "?" marks the clause of the word before it (if any) as a question.
+      if (tok === "?" && words.length > 0 && asked[asked.length - 1] !== c) asked.push(c)
       clauseBreak = true
       if (tok !== "," && tok !== ":") sentenceBreak = true
       continue
@@ -87,7 +90,7 @@ const referenceTokenize = (cleanText: string): Tokens => {
     clause.push(c)
     sentence.push(s)
   }
-  return { words, clause, sentence }
+  return { words, clause, sentence, asked }
 }
 
 const expectSame = (text: string, l: CompiledLexicon = lex) => {

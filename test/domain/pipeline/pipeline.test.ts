@@ -148,8 +148,9 @@ describe("intent (§3.5)", () => {
     expect(intentOf("giá bao nhiêu, bảo hành thế nào").intent).toBe("LEAD")
     expect(intentOf("bảo hành ở đâu").intent).toBe("SUPPORT")
   })
-  it("ties at priority 9 go to SEEDING before SPAM", () => {
-    expect(intentOf("vay vốn nhanh liên hệ 0912345678").intent).toBe("SEEDING")
+  it("ties at priority 9 go to SPAM before SEEDING: the spam topic decides, not the contact channel", () => {
+    expect(intentOf("vay vốn nhanh liên hệ 0912345678").intent).toBe("SPAM")
+    expect(intentOf("son chính hãng liên hệ 0912345678").intent).toBe("SEEDING")
     expect(intentOf("vay vốn nhanh").intent).toBe("SPAM")
   })
   it("confidence = min(0.5 + 0.1 × patterns matched, 1.0)", () => {

@@ -175,3 +175,25 @@ describe("lexicon terms are keyed the way the text is normalised", () => {
     expect(detectIntent(scanText(n.cleanText, l), n.hasPhone).intent).toBe("LEAD")
   })
 })
+
+describe("sentiment: praise inside a question is what is asked about", () => {
+  it("a positive word in a clause that asks does not count", () => {
+    expect(sentiment("Mọi người gợi ý giúp con nào tốt không").label).toBe("NEUTRAL")
+    expect(sentiment("mua loại kem này ở đâu rẻ nhỉ").label).toBe("NEUTRAL")
+    expect(sentiment("Is the new model any good?").label).toBe("NEUTRAL")
+  })
+  it("praise in its own clause still counts, and blame phrased as a question still counts", () => {
+    expect(sentiment("Áo đẹp quá, mua ở đâu vậy ạ?").label).toBe("POSITIVE")
+    expect(sentiment("Sao app lại tệ thế này?").label).toBe("NEGATIVE")
+  })
+})
+
+describe("intent: a complaint or support word in a positive review", () => {
+  it("a POSITIVE post is not a COMPLAINT, nor SUPPORT when it asks nothing", () => {
+    expect(post("Đổi trả ở cửa hàng này nhanh gọn, rất hài lòng").primary_intent).toBe("DISCUSSION")
+    expect(post("Nhân viên hướng dẫn cài đặt rất tận tình, cảm ơn nhiều").primary_intent).toBe("DISCUSSION")
+  })
+  it("a support question stays SUPPORT even when polite", () => {
+    expect(post("Cho mình hỏi cách cài ứng dụng với ạ, cảm ơn nhiều").primary_intent).toBe("SUPPORT")
+  })
+})
