@@ -6,7 +6,7 @@
  */
 import type { KeywordHit } from "../records.ts"
 import { termKey } from "./compile.ts"
-import type { ScannedText } from "./scan.ts"
+import { aspectMatches, type ScannedText } from "./scan.ts"
 
 export const MAX_KEYWORDS = 30
 /** A hashtag the dictionary does not know is a topic marker, not an aspect: low score. */
@@ -28,7 +28,7 @@ const hashtagKey = (tag: string): string => {
 
 export const extractKeywords = (scanned: ScannedText, hashtags: ReadonlyArray<string>): ReadonlyArray<KeywordHit> => {
   const byKeyword = new Map<string, KeywordHit>()
-  for (const m of scanned.matches) {
+  for (const m of aspectMatches(scanned)) {
     const aspect = m.entry.aspect
     if (aspect === undefined || byKeyword.has(m.key)) continue
     byKeyword.set(m.key, { keyword: m.key, aspect: aspect.aspect, score: aspect.score, source: "dictionary" })

@@ -70,3 +70,27 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
   }
   return { lexicon: lex, cleanText, tokens, matches, partPositions }
 }
+
+/**
+ * The matches that name an aspect, without those that lie inside a longer match naming a
+ * different aspect: in "giao nhanh" (SERVICE) the implied PERFORMANCE of "nhanh" is not meant,
+ * in "giá vé" both words are PRICE anyway. Order as in `matches`.
+ */
+export const aspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
+  const out: Array<PhraseMatch> = []
+  const all: Array<PhraseMatch> = []
+  for (const m of scanned.matches) if (m.entry.aspect !== undefined) all.push(m)
+  for (const m of all) {
+    const aspect = m.entry.aspect?.aspect
+    const end = m.start + m.length
+    let shadowed = false
+    for (const o of all) {
+      if (o.length > m.length && o.start <= m.start && o.start + o.length >= end && o.entry.aspect?.aspect !== aspect) {
+        shadowed = true
+        break
+      }
+    }
+    if (!shadowed) out.push(m)
+  }
+  return out
+}

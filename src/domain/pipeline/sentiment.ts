@@ -23,7 +23,7 @@ import type { Aspect, AspectSentiment, KeywordHit, SentimentLabel, SentimentProb
 import { compileLexicon, type CompiledLexicon } from "./compile.ts"
 import { questionClauses } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
-import { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
+import { aspectMatches, scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
 
 export interface SentimentResult {
   readonly label: SentimentLabel
@@ -218,7 +218,7 @@ const aspectBreakdown = (
   interface Acc { weighted: number; confidence: number; mentions: number; keywords: Array<string> }
   const acc = new Map<Aspect, Acc>()
   const { clause, sentence } = scanned.tokens
-  for (const m of scanned.matches) {
+  for (const m of aspectMatches(scanned)) {
     const aspect = m.entry.aspect
     if (aspect === undefined || !wanted.has(m.key)) continue
     const c = clause[m.start] ?? 0
@@ -229,7 +229,17 @@ const aspectBreakdown = (
     let positive = 0
     let negative = 0
     let count = 0
-    for (const h of hits) {
+    // An opinion word that implies its aspect ("chậm", "đắt", "đẹp") is read by itself (with
+    // its negation and intensifiers), not with the clause's other opinions about other things.
+    const own = m.entry.valence !== undefined && m.entry.valence !== 0
+      ? hits.find((h) => h.at <= at && h.end >= at)
+      : undefined
+    if (own !== undefined) {
+      count = 1
+      x = own.value
+      if (x > 0) positive = x
+      else negative = -x
+    } else for (const h of hits) {
       if (h.clause !== c || apart(contrasts, h.at, at)) continue
       const v = h.value
       count++

@@ -197,3 +197,20 @@ describe("intent: a complaint or support word in a positive review", () => {
     expect(post("Cho mình hỏi cách cài ứng dụng với ạ, cảm ơn nhiều").primary_intent).toBe("SUPPORT")
   })
 })
+
+describe("aspect rules: implied aspects", () => {
+  const aspectsOf = (text: string) => {
+    const r = post(text)
+    return Object.fromEntries(Object.entries(r.aspects_breakdown).map(([k, v]) => [k, v?.label]))
+  }
+  it("an implied aspect inside a longer phrase of another aspect is not reported", () => {
+    // "giao nhanh" is SERVICE; the "nhanh"/"chậm" inside it does not add PERFORMANCE.
+    const keys = post("Cửa hàng giao chậm ghê, hai tuần mới tới").keywords.map((k) => k.aspect)
+    expect(keys).toContain("SERVICE")
+    expect(keys).not.toContain("PERFORMANCE")
+  })
+  it("an opinion word that implies its aspect is read by itself, not with the clause's other opinions", () => {
+    expect(aspectsOf("Máy nhìn sang trọng mà chạy chậm rì")).toMatchObject({ DESIGN: "POSITIVE", PERFORMANCE: "NEGATIVE" })
+    expect(aspectsOf("Điện thoại này không hề chậm, pin trâu")).toMatchObject({ PERFORMANCE: "POSITIVE" })
+  })
+})
