@@ -154,6 +154,12 @@ class TokenSink {
     this.clause.push(this.c)
     this.sentence.push(this.s)
   }
+  /** Clause- or sentence-ending punctuation `cp` of character class `k`. */
+  punctuation(cp: number, k: number): void {
+    if (cp === 63) this.question()
+    this.clauseBreak = true
+    if ((k & SENTENCE_END) !== 0) this.sentenceBreak = true
+  }
   /** A "?": the clause of the last word (if any) asks something. */
   question(): void {
     if (this.words.length > 0 && this.asked[this.asked.length - 1] !== this.c) this.asked.push(this.c)
@@ -179,11 +185,7 @@ export const tokenize = (cleanText: string): Tokens => {
       i = j
       continue
     }
-    if ((k & CLAUSE_END) !== 0) {
-      if (cp === 63) sink.question()
-      sink.clauseBreak = true
-      if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
-    }
+    if ((k & CLAUSE_END) !== 0) sink.punctuation(cp, k)
     i += cp >= 0x10000 ? 2 : 1
   }
   return sink.tokens()
@@ -263,11 +265,7 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
       i = j
       continue
     }
-    if ((k & CLAUSE_END) !== 0) {
-      if (cp === 63) sink.question()
-      sink.clauseBreak = true
-      if ((k & SENTENCE_END) !== 0) sink.sentenceBreak = true
-    }
+    if ((k & CLAUSE_END) !== 0) sink.punctuation(cp, k)
     i += cp >= 0x10000 ? 2 : 1
   }
   if (seg < n) out = seg === 0 && out === "" ? t : out + t.slice(seg, n)
