@@ -2,10 +2,12 @@
  * The composition root: which adapter serves which port, per environment. Nothing else in
  * the code base picks adapters. Each layer here needs only AppConfig (and a scope).
  *
- * - `memoryLayers`: every port in memory: tests, and the embedded local run;
+ * - `memoryLayers`: every port in memory: tests, and `local --memory`;
+ * - `embeddedLayers`: the real PostgreSQL adapter on an embedded database, the rest in memory:
+ *   the embedded local run (`local`, `npm start`);
  * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (see `consume`).
  */
-import { Layer } from "effect"
+import { Layer, type Redacted } from "effect"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
 import { MetricsMemory } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
@@ -16,21 +18,30 @@ import { Readiness } from "./ports/Readiness.ts"
 import type { AppConfigShape } from "./ports/Config.ts"
 import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
-import { PgLive } from "./adapters/postgres/client.ts"
+import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
 import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
 import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
 import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
 import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
 
-export const memoryLayers = (config: AppConfigShape) =>
+const inMemoryExceptRepository = (config: AppConfigShape) =>
   Layer.mergeAll(
     EventQueueMemory,
-    AnalyticsRepositoryMemory,
     BatchStorageMemory(config.buckets),
     ResultPublisherMemory,
     AnalyticsPipelineLive,
     Readiness.layer.pipe(Layer.provideMerge(MetricsMemory))
+  )
+
+export const memoryLayers = (config: AppConfigShape) =>
+  Layer.merge(inMemoryExceptRepository(config), AnalyticsRepositoryMemory)
+
+/** In memory but for the repository: PostgreSQL's adapter on the database at `databaseUrl`. */
+export const embeddedLayers = (config: AppConfigShape, databaseUrl: Redacted.Redacted<string>) =>
+  Layer.merge(
+    inMemoryExceptRepository(config),
+    AnalyticsRepositoryPg.pipe(Layer.provide(pgLayer({ url: databaseUrl, maxConnections: 4 })))
   )
 
 /**

@@ -5,7 +5,10 @@ import { LoggerLive } from "../adapters/logging/logger.ts"
 import { MetricsMemoryState } from "../adapters/memory/metrics.ts"
 import { MemoryQueueControl } from "../adapters/memory/queue.ts"
 import { runConsumer } from "../app/consumer.ts"
-import { memoryLayers } from "../main.ts"
+import { embeddedLayers, memoryLayers } from "../main.ts"
+import { embeddedPostgres } from "../adapters/postgres/embedded.ts"
+import { pgLayer } from "../adapters/postgres/client.ts"
+import { loadMigrations, migrateUp } from "../adapters/postgres/migrator.ts"
 import { AnalyticsRepository } from "../ports/AnalyticsRepository.ts"
 import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
@@ -29,19 +32,30 @@ const batchFiles = (directory: string) =>
   })
 
 /**
- * `local [DIR]`: the whole service on the embedded default, no external services. Every
- * port is in memory; the batches in DIR (default `examples/`) are uploaded and announced
- * the way a crawler does, the real consumer loop processes them, and a summary is printed.
+ * `local [DIR] [--memory]`: the whole service on the embedded default, no external services.
+ * PostgreSQL is embedded (PGlite on a loopback port, migrated by the real migrator, written by
+ * the real adapter); broker and storage are in memory (`--memory`: the repository too). The
+ * batches in DIR (default `examples/`) are uploaded and announced the way a crawler does, the
+ * real consumer loop processes them, and a summary is printed.
  */
 export const command: Command = {
   name: "local",
   summary: "Run the consumer on the embedded default (all in memory) over the example batches and print a summary.",
-  usage: "smap-analytics local [DIR]",
+  usage: "smap-analytics local [DIR] [--memory]",
   run: (args) =>
     Effect.gen(function*() {
       const config = yield* AppConfig
-      const directory = args[0] ?? "examples"
+      const directory = args.find((a) => !a.startsWith("--")) ?? "examples"
       const files = yield* batchFiles(directory)
+      const layers = args.includes("--memory")
+        ? memoryLayers(config)
+        : yield* Effect.gen(function*() {
+          const { url } = yield* embeddedPostgres
+          yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(
+            Effect.provide(pgLayer({ url, maxConnections: 1 }))
+          )
+          return embeddedLayers(config, url)
+        })
       return yield* Effect.gen(function*() {
         const storage = yield* BatchStorage
         const queue = yield* MemoryQueueControl
@@ -75,6 +89,7 @@ export const command: Command = {
         const counts = yield* (yield* AnalyticsRepository).counts()
         const metrics = yield* MetricsMemoryState
         const summary = {
+          database: args.includes("--memory") ? "in memory" : "embedded PostgreSQL (PGlite)",
           batches: files.length,
           acked: metrics.counter("analytics_messages_total", { outcome: "acked" }),
           dead_lettered: metrics.counter("analytics_messages_total", { outcome: "dead_lettered" }),
@@ -88,8 +103,9 @@ export const command: Command = {
         }
         yield* Effect.sync(() => console.log(JSON.stringify(summary, null, 2)))
         return summary.acked === files.length ? 0 : 1
-      }).pipe(Effect.provide(memoryLayers(config)))
+      }).pipe(Effect.provide(layers))
     }).pipe(
+      Effect.scoped,
       Effect.provide(LoggerLive),
       Effect.provide(AppConfig.layer),
       Effect.catch((error) =>
