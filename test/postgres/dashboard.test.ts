@@ -4,6 +4,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import type { Statement } from "effect/sql/Statement"
 import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
 import { Dashboard, DashboardPg, dashboardStatements } from "../../src/adapters/postgres/dashboard.ts"
+import type { KeywordHit } from "../../src/domain/records.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { analytics, batch, PROJECT } from "./fixtures.ts"
 import { projectId, seedPosts } from "./seed.ts"
@@ -94,6 +95,41 @@ describe("Dashboard (PostgreSQL)", () => {
       expect(radar.map((p) => [p.id, p.risk_level])).toEqual([["1", "CRITICAL"], ["2", "HIGH"]])
     }).pipe(Effect.provide(Live)))
 
+  it.live("top keywords from post_keywords equal the old count over the posts' jsonb keywords", () =>
+    Effect.gen(function*() {
+      yield* seeded
+      const repo = yield* AnalyticsRepository
+      const kw = (keyword: string, aspect: KeywordHit["aspect"]): KeywordHit => ({ keyword, aspect, score: 1, source: "dictionary" })
+      // Rewritten posts: more, fewer and repeated keywords; an older crawl that must change nothing.
+      yield* repo.writeBatch(batch({
+        errors: [],
+        analytics: [
+          analytics({ id: "1", published_at: isoHoursBefore(1), crawled_at: "2025-12-06T11:00:00.000Z", keywords: [kw("pin", "PERFORMANCE"), kw("giá", "PRICE"), kw("pin", "PERFORMANCE")] }),
+          analytics({ id: "4", published_at: isoHoursBefore(3), crawled_at: "2025-12-06T11:00:00.000Z", keywords: [] }),
+          analytics({ id: "5", published_at: isoHoursBefore(50), crawled_at: "2025-12-01T00:00:00.000Z", keywords: [kw("spam", "GENERAL")] }),
+          analytics({ id: "6", project_id: null, job_id: null, keywords: [kw("sạc", "PERFORMANCE")] })
+        ]
+      }))
+      const sql = yield* SqlClient
+      const q = dashboardStatements(sql)
+      const ranges = [{}, { from: isoHoursBefore(24) }, { from: isoHoursBefore(48), to: isoHoursBefore(2) }, { to: isoHoursBefore(24) }]
+      for (const project of [PROJECT, projectId(3), projectId(39)]) {
+        for (const range of ranges) {
+          for (const limit of [2, 200]) {
+            const now = yield* q.topKeywords(project, range, limit)
+            const before = yield* q.topKeywordsFromPosts(project, range, limit)
+            expect([project, range, limit, now]).toEqual([project, range, limit, before])
+          }
+        }
+      }
+      const dashboard = yield* Dashboard
+      expect(yield* dashboard.topKeywords(PROJECT, 10)).toEqual([
+        { keyword: "thiết kế", aspect: "DESIGN", posts: 3 },
+        { keyword: "pin", aspect: "PERFORMANCE", posts: 2 },
+        { keyword: "giá", aspect: "PRICE", posts: 1 }
+      ])
+    }).pipe(Effect.provide(Live)))
+
   it.live("every dashboard query's plan uses an index on the ANALYZEd table", () =>
     Effect.gen(function*() {
       yield* seeded
@@ -114,11 +150,22 @@ describe("Dashboard (PostgreSQL)", () => {
         const [text, params] = statement.compile()
         const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)
         const plan = JSON.stringify(row?.["QUERY PLAN"])
-        expect([name, /"Index Name":"idx_post_analytics_/.test(plan)]).toEqual([name, true])
+        expect([name, /"Index Name":"idx_post_(analytics|keywords)_/.test(plan)]).toEqual([name, true])
         expect([name, plan.includes(`"Node Type":"Seq Scan"`)]).toEqual([name, false])
       }
       const [radarText, radarParams] = plans["crisisRadar"]?.compile() ?? ["", []]
       const [radar] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${radarText}`, radarParams)
       expect(JSON.stringify(radar?.["QUERY PLAN"])).toContain("idx_post_analytics_project_crisis")
+      // Top keywords, all-time and over a published range: an index-only scan of post_keywords
+      // once the visibility map is set (autovacuum's job in production).
+      yield* sql`VACUUM ANALYZE post_keywords`
+      for (const statement of [plans["topKeywords"], q.topKeywords(project, { from: isoHoursBefore(24 * 7), to: NOW }, 20)]) {
+        const [text, params] = statement?.compile() ?? ["", []]
+        const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)
+        const plan = JSON.stringify(row?.["QUERY PLAN"])
+        expect(plan).toContain(`"Node Type":"Index Only Scan"`)
+        expect(plan).toContain("idx_post_keywords_project_keyword")
+        expect(plan).not.toContain("post_analytics")
+      }
     }).pipe(Effect.provide(Live)))
 })

@@ -9,7 +9,8 @@ const INDEXES = [
   "idx_post_analytics_project_published",
   "idx_post_analytics_project_crisis",
   "idx_crawl_errors_project_id",
-  "idx_batch_ledger_project_id"
+  "idx_batch_ledger_project_id",
+  "idx_post_keywords_project_keyword"
 ]
 
 const indexes = Effect.gen(function*() {
@@ -31,12 +32,12 @@ describe("migrations", () => {
   it.live("up creates the tables and every index valid; status reports all applied; up again is a no-op", () =>
     Effect.gen(function*() {
       const migrations = yield* loadMigrations()
-      expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6])
-      expect(migrations.filter((m) => !m.transactional).map((m) => m.version)).toEqual([2, 3, 4, 5, 6])
+      expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect(migrations.filter((m) => !m.transactional).map((m) => m.version)).toEqual([2, 3, 4, 5, 6, 8])
       const first = yield* migrateUp(migrations)
-      expect(first.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6])
+      expect(first.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
       expect(first.flatMap((r) => r.fallbacks)).toEqual([])
-      expect(yield* tables).toEqual(["batch_ledger", "crawl_errors", "post_analytics", "schema_migrations"])
+      expect(yield* tables).toEqual(["batch_ledger", "crawl_errors", "post_analytics", "post_keywords", "schema_migrations"])
       expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
       expect(yield* migrationStatus(migrations)).toEqual(migrations.map((m) => ({ version: m.version, name: m.name, applied: true, known: true })))
       expect(yield* migrateUp(migrations)).toEqual([])
@@ -47,15 +48,18 @@ describe("migrations", () => {
       const migrations = yield* loadMigrations()
       yield* migrateUp(migrations)
       const one = yield* migrateDown(migrations)
-      expect(one.map((r) => r.version)).toEqual([6])
-      expect((yield* indexes).map((i) => i.name)).not.toContain("idx_batch_ledger_project_id")
-      expect((yield* migrationStatus(migrations)).filter((s) => !s.applied).map((s) => s.version)).toEqual([6])
+      expect(one.map((r) => r.version)).toEqual([8])
+      expect((yield* indexes).map((i) => i.name)).not.toContain("idx_post_keywords_project_keyword")
+      expect((yield* migrationStatus(migrations)).filter((s) => !s.applied).map((s) => s.version)).toEqual([8])
+      const two = yield* migrateDown(migrations)
+      expect(two.map((r) => r.version)).toEqual([7])
+      expect(yield* tables).not.toContain("post_keywords")
       const rest = yield* migrateDown(migrations, { to: 0 })
-      expect(rest.map((r) => r.version)).toEqual([5, 4, 3, 2, 1])
+      expect(rest.map((r) => r.version)).toEqual([6, 5, 4, 3, 2, 1])
       expect(yield* tables).toEqual(["schema_migrations"])
       expect((yield* migrationStatus(migrations)).some((s) => s.applied)).toBe(false)
       // and back up again from nothing
-      expect((yield* migrateUp(migrations)).length).toBe(6)
+      expect((yield* migrateUp(migrations)).length).toBe(8)
     }).pipe(Effect.provide(TestPg)))
 
   it.live("a rerun after a failed concurrent build drops the INVALID leftover and ends with a valid index", () =>
@@ -128,6 +132,40 @@ describe("migrations", () => {
       const reverted = yield* Fiber.join(down)
       expect(reverted.map((r) => r.version)).toEqual([2])
       expect(yield* indexes).toEqual([])
+    }).pipe(Effect.provide(TestPg)))
+})
+
+describe("migration 0007 post_keywords", () => {
+  it.live("up backfills one row per keyword of every stored post (positions kept, nulls not distinct); down drops it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations, { to: 6 })
+      const post = (id: string, project: string | null, keywords: string) =>
+        sql.unsafe(`INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, overall_sentiment,
+          overall_sentiment_score, overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral,
+          is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
+          content_text, hashtags) VALUES ($1, $2::uuid, 'TIKTOK', '2025-12-01T00:00:00Z', '2025-12-02Z', 'NEUTRAL', 0, 0,
+          'DISCUSSION', 1, 0, 'LOW', false, false, '{}', $3::jsonb, '{}', '{}', 'm', 'success', '', '[]')`, [id, project, keywords])
+      const kw = (keyword: string, aspect: string) => ({ keyword, aspect, score: 1, source: "dictionary" })
+      yield* post("1", "a95796bc-5c7b-432b-bf99-0afa8ed81f0c", JSON.stringify([kw("giá", "PRICE"), kw("pin", "PERFORMANCE"), kw("giá", "PRICE")]))
+      yield* post("1", null, JSON.stringify([kw("sạc", "PERFORMANCE")]))
+      yield* post("2", null, "[]")
+      const runs = yield* migrateUp(migrations)
+      expect(runs.map((r) => r.version)).toEqual([7, 8])
+      const rows = yield* sql<{ project_id: string | null; post_id: string; ord: number; keyword: string; aspect: string; published_at: Date }>`
+        SELECT project_id, post_id, ord, keyword, aspect, published_at FROM post_keywords ORDER BY project_id NULLS FIRST, post_id, ord`
+      expect(rows.map((r) => [r.project_id, r.post_id, r.ord, r.keyword, r.aspect, r.published_at.toISOString()])).toEqual([
+        [null, "1", 1, "sạc", "PERFORMANCE", "2025-12-01T00:00:00.000Z"],
+        ["a95796bc-5c7b-432b-bf99-0afa8ed81f0c", "1", 1, "giá", "PRICE", "2025-12-01T00:00:00.000Z"],
+        ["a95796bc-5c7b-432b-bf99-0afa8ed81f0c", "1", 2, "pin", "PERFORMANCE", "2025-12-01T00:00:00.000Z"],
+        ["a95796bc-5c7b-432b-bf99-0afa8ed81f0c", "1", 3, "giá", "PRICE", "2025-12-01T00:00:00.000Z"]
+      ])
+      // The identity treats a null project as one value: a second dry-run row for the same position is refused.
+      const duplicate = yield* Effect.exit(sql`INSERT INTO post_keywords (ord, project_id, platform, post_id) VALUES (1, NULL, 'TIKTOK', '1')`)
+      expect(duplicate._tag).toBe("Failure")
+      yield* migrateDown(migrations, { to: 6 })
+      expect(yield* tables).not.toContain("post_keywords")
     }).pipe(Effect.provide(TestPg)))
 })
 

@@ -4,12 +4,25 @@ import { SqlClient } from "effect/sql/SqlClient"
 import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
 import { pgLayer } from "../../src/adapters/postgres/client.ts"
 import { reasonForSqlState } from "../../src/adapters/postgres/sqlState.ts"
+import type { KeywordHit } from "../../src/domain/records.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { analytics, batch, errorRecord, ledger, OTHER_PROJECT, PROJECT } from "./fixtures.ts"
 import { TestPgMigrated } from "./testDatabase.ts"
 
 const Repo = AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated))
 const key = { project_id: PROJECT, platform: "TIKTOK", id: "7412345678901234567" }
+const kw = (keyword: string, aspect: KeywordHit["aspect"] = "GENERAL"): KeywordHit => ({ keyword, aspect, score: 1, source: "dictionary" })
+
+/** Every post_keywords row as `project|platform|post#ord keyword/aspect@published`, in identity order. */
+const keywordRows = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  const rows = yield* sql<{ row: string }>`
+    SELECT concat(coalesce(project_id::text, '-'), '|', platform, '|', post_id, '#', ord, ' ', keyword, '/', aspect, '@',
+      to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI')) AS row
+    FROM post_keywords ORDER BY project_id NULLS FIRST, platform, post_id, ord`
+  return rows.map((r) => r.row)
+})
+const p = `${PROJECT}|TIKTOK|7412345678901234567`
 
 describe("AnalyticsRepositoryPg", () => {
   it.live("writes a batch and reads every column back exactly (19-digit ids, bigint counts, jsonb, UTC)", () =>
@@ -23,6 +36,7 @@ describe("AnalyticsRepositoryPg", () => {
       const [row] = yield* sql<{ id: string; author_id: string; views: string }>`
         SELECT id, author_id, view_count::text AS views FROM post_analytics`
       expect(row).toEqual({ id: "7412345678901234567", author_id: "6912345678901234567", views: "3000000000" })
+      expect(yield* keywordRows).toEqual([`${p}#1 thiết kế/DESIGN@${record.published_at?.slice(0, 16)}`])
     }).pipe(Effect.provide(Repo)))
 
   it.live("timestamps with an offset are stored as the same instant and read back in UTC", () =>
@@ -44,6 +58,7 @@ describe("AnalyticsRepositoryPg", () => {
       expect(error.message).toContain("23514")
       expect(yield* repo.counts()).toEqual({ analytics: 0, errors: 0, batches: 0 })
       expect(yield* repo.ledger(ledger().object_path)).toBeNull()
+      expect(yield* keywordRows).toEqual([])
     }).pipe(Effect.provide(Repo)))
 
   it.live("redelivery upserts: no duplicate rows, ledger attempts increment, first attempt kept", () =>
@@ -68,6 +83,12 @@ describe("AnalyticsRepositoryPg", () => {
       const [err] = yield* sql<{ message: string; created: Date }>`SELECT error_message AS message, created_at AS created FROM crawl_errors`
       expect(err?.message).toBe("still removed")
       expect(err?.created.toISOString()).toBe("2025-12-06T10:15:31.000Z")
+      // The keyword rows follow the post: redelivered, they are neither duplicated nor lost.
+      const before = yield* keywordRows
+      expect(before).toHaveLength(1)
+      yield* repo.writeBatch(batch())
+      yield* repo.writeBatch(batch())
+      expect(yield* keywordRows).toEqual(before)
     }).pipe(Effect.provide(Repo)))
 
   it.live("an older crawl never overwrites a newer row; a null crawled_at counts as oldest", () =>
@@ -84,6 +105,30 @@ describe("AnalyticsRepositoryPg", () => {
       expect((yield* repo.findPost(key))?.like_count).toBe(300)
       yield* write("2025-12-07T10:00:00.000Z", 301) // same crawl re-processed
       expect((yield* repo.findPost(key))?.like_count).toBe(301)
+    }).pipe(Effect.provide(Repo)))
+
+  it.live("keyword rows follow the crawled_at guard: an older crawl never changes them, a newer one replaces them", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const write = (crawled_at: string | null, keywords: ReadonlyArray<KeywordHit>, published_at = "2025-12-06T08:00:00.000Z") =>
+        repo.writeBatch(batch({ analytics: [analytics({ crawled_at, keywords: [...keywords], published_at })], errors: [] }))
+      yield* write("2025-12-06T10:00:00.000Z", [kw("giá", "PRICE"), kw("pin", "PERFORMANCE")])
+      const stored = [`${p}#1 giá/PRICE@2025-12-06T08:00`, `${p}#2 pin/PERFORMANCE@2025-12-06T08:00`]
+      expect(yield* keywordRows).toEqual(stored)
+      yield* write("2025-12-05T10:00:00.000Z", [kw("older")], "2025-12-01T00:00:00.000Z") // older crawl
+      yield* write(null, [kw("unknown age"), kw("a"), kw("b")]) // null crawled_at
+      expect(yield* keywordRows).toEqual(stored)
+      // Newer: more keywords, a repeated one (it counts twice, as in the jsonb) and a new published_at.
+      yield* write("2025-12-07T10:00:00.000Z", [kw("sạc", "PERFORMANCE"), kw("giá", "PRICE"), kw("sạc", "PERFORMANCE")], "2025-12-06T09:00:00.000Z")
+      expect(yield* keywordRows).toEqual([
+        `${p}#1 sạc/PERFORMANCE@2025-12-06T09:00`,
+        `${p}#2 giá/PRICE@2025-12-06T09:00`,
+        `${p}#3 sạc/PERFORMANCE@2025-12-06T09:00`
+      ])
+      yield* write("2025-12-07T10:00:00.000Z", [kw("bảo hành", "SERVICE")], "2025-12-06T09:00:00.000Z") // same crawl, fewer keywords
+      expect(yield* keywordRows).toEqual([`${p}#1 bảo hành/SERVICE@2025-12-06T09:00`])
+      yield* write("2025-12-08T10:00:00.000Z", []) // newer, no keywords at all
+      expect(yield* keywordRows).toEqual([])
     }).pipe(Effect.provide(Repo)))
 
   it.live("identity is (project, platform, id) with nulls not distinct; a batch repeating a post keeps its newest crawl", () =>
@@ -109,6 +154,13 @@ describe("AnalyticsRepositoryPg", () => {
       expect(yield* repo.counts(null)).toEqual({ analytics: 1, errors: 1, batches: 1 })
       expect(yield* repo.counts()).toEqual({ analytics: 4, errors: 1, batches: 2 })
       expect(yield* repo.findPost({ ...key, project_id: null })).not.toBeNull()
+      // One keyword row per stored post (the batch's older duplicate and the dry run's redelivery add none).
+      expect(yield* keywordRows).toEqual([
+        "-|TIKTOK|7412345678901234567#1 thiết kế/DESIGN@2025-12-05T08:00",
+        `${OTHER_PROJECT}|TIKTOK|7412345678901234567#1 thiết kế/DESIGN@2025-12-05T08:00`,
+        `${p}#1 thiết kế/DESIGN@2025-12-05T08:00`,
+        `${PROJECT}|YOUTUBE|7412345678901234567#1 thiết kế/DESIGN@2025-12-05T08:00`
+      ])
     }).pipe(Effect.provide(Repo)))
 
   it.live("recordFailedBatch writes only the ledger row, with its reason", () =>

@@ -8,7 +8,8 @@ export const projectId = (n: number) => `00000000-0000-4000-8000-${n.toString(16
  * Seeds `rows` posts over `projects` projects in one generate_series statement. Rows arrive in
  * runs of 50 per project, as crawler batches do, so a project's rows share heap pages the way
  * they do in production. Published times spread over the 30 days before `now`; one post in 20
- * is HIGH, one in 50 CRITICAL.
+ * is HIGH, one in 50 CRITICAL. Each post's keywords go to post_keywords in the same statement,
+ * as the writer's do (analyticsRepository.ts, WRITE_ANALYTICS_SQL).
  */
 export const seedPosts = (options: {
   readonly rows: number
@@ -20,7 +21,7 @@ export const seedPosts = (options: {
   Effect.gen(function*() {
     const sql = yield* SqlClient
     yield* sql.unsafe(
-      `INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, crawled_at, overall_sentiment,
+      `WITH seeded AS (INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, crawled_at, overall_sentiment,
         overall_sentiment_score, overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral,
         is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, view_count, like_count, comment_count,
         share_count, save_count, follower_count, processing_time_ms, model_version, job_id, batch_index, task_type,
@@ -43,8 +44,12 @@ export const seedPosts = (options: {
         g % 100000, g % 1000, g % 100, g % 10, g % 10, g % 60000, 1.5, 'seed', 'job-' || (g / 50), (g / 50) % 12,
         'research_and_crawl', 'VinFast VF8', 'seed', 'success', (ARRAY['VinFast', 'Toyota'])[1 + (g / 50) % 2], 'VinFast VF8',
         'post ' || g, NULL, 'a' || (g % 5000), 'author', 'author', false, '[]'::jsonb
-      FROM generate_series($4::bigint + 1, $4::bigint + $1) AS g`,
+      FROM generate_series($4::bigint + 1, $4::bigint + $1) AS g
+      RETURNING project_id, platform, id, published_at, keywords)
+      INSERT INTO post_keywords (published_at, ord, project_id, platform, post_id, keyword, aspect)
+      SELECT s.published_at, e.ord, s.project_id, s.platform, s.id, e.k->>'keyword', e.k->>'aspect'
+      FROM seeded s CROSS JOIN LATERAL jsonb_array_elements(s.keywords) WITH ORDINALITY AS e(k, ord)`,
       [options.rows, options.projects, options.now, options.offset ?? 0]
     )
-    if (options.analyze !== false) yield* sql`ANALYZE post_analytics`
+    if (options.analyze !== false) yield* sql`ANALYZE post_analytics, post_keywords`
   })

@@ -125,7 +125,8 @@ const updateAll = (columns: ColumnSpec, keep: ReadonlyArray<string>) =>
   columns.filter(([name]) => !keep.includes(name)).map(([name]) => `${name} = EXCLUDED.${name}`).join(", ")
 
 /**
- * The crawled_at guard lives in the upsert's WHERE so that it is decided under the row lock:
+ * The post_analytics upsert alone (bench/batchInsert.ts compares its shape); `writeBatch` runs it
+ * inside WRITE_ANALYTICS_SQL below. The crawled_at guard lives in the upsert's WHERE so that it is decided under the row lock:
  * an older crawl (or one with no crawled_at) never overwrites a newer stored row.
  */
 export const UPSERT_ANALYTICS_SQL = unnestSql(
@@ -134,6 +135,42 @@ export const UPSERT_ANALYTICS_SQL = unnestSql(
   `ON CONFLICT ON CONSTRAINT post_analytics_identity DO UPDATE SET ${updateAll(ANALYTICS_COLUMNS, ["id", "project_id", "platform"])}
    WHERE post_analytics.crawled_at IS NULL OR EXCLUDED.crawled_at >= post_analytics.crawled_at`
 )
+
+/** A post's `keywords` as an array, whatever was stored (the writer only stores arrays). */
+const keywordArray = (column: string) => `CASE WHEN jsonb_typeof(${column}) = 'array' THEN ${column} ELSE '[]'::jsonb END`
+
+/**
+ * What `writeBatch` runs for the analytics rows: the upsert above plus `post_keywords`, one row
+ * per element of a post's `keywords` (top keywords reads it, see dashboard.ts), in ONE
+ * statement. `written` is the upsert's RETURNING, i.e. only the rows the crawled_at guard let
+ * through, so an older crawl changes neither the post nor its keywords. For those posts the
+ * keyword rows at positions 1..n are upserted (unchanged ones are not rewritten: redelivery
+ * writes nothing) and any beyond n deleted, so a redelivered batch never duplicates them.
+ *
+ * All sub-statements of one statement share one snapshot and run in no guaranteed order; the
+ * DELETE and the INSERT touch disjoint rows (ord > n vs ord ≤ n), so the order cannot matter.
+ * The DELETE is split in two because `IS NOT DISTINCT FROM` cannot use the identity index: a
+ * project's rows are found by `project_id = …`, the dry runs' by `project_id IS NULL`.
+ */
+export const WRITE_ANALYTICS_SQL = `WITH written AS (
+  ${UPSERT_ANALYTICS_SQL}
+  RETURNING project_id, platform, id, published_at, ${keywordArray("keywords")} AS keywords
+), stale AS (
+  DELETE FROM post_keywords k USING written w
+  WHERE k.project_id = w.project_id AND k.platform = w.platform AND k.post_id = w.id
+    AND k.ord > jsonb_array_length(w.keywords)
+), stale_dry_run AS (
+  DELETE FROM post_keywords k USING written w
+  WHERE k.project_id IS NULL AND w.project_id IS NULL AND k.platform = w.platform AND k.post_id = w.id
+    AND k.ord > jsonb_array_length(w.keywords)
+)
+INSERT INTO post_keywords (published_at, ord, project_id, platform, post_id, keyword, aspect)
+SELECT w.published_at, e.ord, w.project_id, w.platform, w.id, e.k->>'keyword', e.k->>'aspect'
+FROM written w CROSS JOIN LATERAL jsonb_array_elements(w.keywords) WITH ORDINALITY AS e(k, ord)
+ON CONFLICT ON CONSTRAINT post_keywords_identity DO UPDATE
+  SET published_at = EXCLUDED.published_at, keyword = EXCLUDED.keyword, aspect = EXCLUDED.aspect
+  WHERE (post_keywords.published_at, post_keywords.keyword, post_keywords.aspect)
+    IS DISTINCT FROM (EXCLUDED.published_at, EXCLUDED.keyword, EXCLUDED.aspect)`
 
 /** `created_at` keeps the first sighting; the rest describes the latest attempt. */
 export const UPSERT_ERRORS_SQL = unnestSql(
@@ -278,7 +315,7 @@ export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlC
       const analytics = newestPerPost(batch.analytics)
       const errors = lastPerError(batch.errors)
       const statements = [
-        ...(analytics.length === 0 ? [] : [sql.unsafe(UPSERT_ANALYTICS_SQL, unnestParams(ANALYTICS_COLUMNS, analytics))]),
+        ...(analytics.length === 0 ? [] : [sql.unsafe(WRITE_ANALYTICS_SQL, unnestParams(ANALYTICS_COLUMNS, analytics))]),
         ...(errors.length === 0 ? [] : [sql.unsafe(UPSERT_ERRORS_SQL, unnestParams(ERROR_COLUMNS, errors))]),
         sql.unsafe(LEDGER_SQL, ledgerParams(batch.ledger))
       ]

@@ -83,6 +83,15 @@ export const EXPECTED_COLUMNS: Readonly<Record<string, Readonly<Record<string, s
     last_attempt_at: "timestamp with time zone",
     attempts: "integer",
     failure_reason: "text"
+  },
+  post_keywords: {
+    published_at: "timestamp with time zone",
+    ord: "integer",
+    project_id: "uuid",
+    platform: "text",
+    post_id: "text",
+    keyword: "text",
+    aspect: "text"
   }
 }
 
@@ -91,11 +100,13 @@ export const EXPECTED_INDEXES: Readonly<Record<string, string>> = {
   post_analytics_identity: "post_analytics",
   crawl_errors_identity: "crawl_errors",
   batch_ledger_pkey: "batch_ledger",
+  post_keywords_identity: "post_keywords",
   idx_post_analytics_project_id: "post_analytics",
   idx_post_analytics_project_published: "post_analytics",
   idx_post_analytics_project_crisis: "post_analytics",
   idx_crawl_errors_project_id: "crawl_errors",
-  idx_batch_ledger_project_id: "batch_ledger"
+  idx_batch_ledger_project_id: "batch_ledger",
+  idx_post_keywords_project_keyword: "post_keywords"
 }
 
 /** One line of the schema report. */
