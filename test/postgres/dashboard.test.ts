@@ -156,9 +156,18 @@ describe("Dashboard (PostgreSQL)", () => {
       const [radarText, radarParams] = plans["crisisRadar"]?.compile() ?? ["", []]
       const [radar] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${radarText}`, radarParams)
       expect(JSON.stringify(radar?.["QUERY PLAN"])).toContain("idx_post_analytics_project_crisis")
-      // Top keywords, all-time and over a published range: an index-only scan of post_keywords
-      // once the visibility map is set (autovacuum's job in production).
-      yield* sql`VACUUM ANALYZE post_keywords`
+      // Index-only scans once the visibility map is set (autovacuum's job in production).
+      // Top keywords, all-time and over a published range: post_keywords only.
+      yield* sql`VACUUM ANALYZE post_keywords, post_analytics`
+      // Summary and trend read only columns of the summary index (by platform: of either index
+      // holding project_id, published_at and platform).
+      for (const name of ["summary", "summaryByPlatform", "trend"]) {
+        const [text, params] = plans[name]?.compile() ?? ["", []]
+        const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)
+        const plan = JSON.stringify(row?.["QUERY PLAN"])
+        expect([name, plan.includes(`"Node Type":"Index Only Scan"`)]).toEqual([name, true])
+        if (name !== "summaryByPlatform") expect([name, plan.includes("idx_post_analytics_project_summary")]).toEqual([name, true])
+      }
       for (const statement of [plans["topKeywords"], q.topKeywords(project, { from: isoHoursBefore(24 * 7), to: NOW }, 20)]) {
         const [text, params] = statement?.compile() ?? ["", []]
         const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)

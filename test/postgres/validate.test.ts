@@ -23,7 +23,7 @@ describe("validate", () => {
       const report = yield* validateWith()
       expect(failures(report)).toEqual([])
       expect(report.ok).toBe(true)
-      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(10)
+      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(11)
       expect(formatReport(report)).toContain("validate: all checks passed")
     }).pipe(Effect.provide(TestPgMigrated)))
 

@@ -104,6 +104,7 @@ export const EXPECTED_INDEXES: Readonly<Record<string, string>> = {
   idx_post_analytics_project_id: "post_analytics",
   idx_post_analytics_project_published: "post_analytics",
   idx_post_analytics_project_crisis: "post_analytics",
+  idx_post_analytics_project_summary: "post_analytics",
   idx_crawl_errors_project_id: "crawl_errors",
   idx_batch_ledger_project_id: "batch_ledger",
   idx_post_keywords_project_keyword: "post_keywords"
