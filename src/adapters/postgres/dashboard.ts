@@ -198,6 +198,14 @@ export const dashboardStatements = (sql: Sql) => ({
 export const runSerial = <A>(sql: Sql, statement: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
   sql.withTransaction(Effect.andThen(sql`SET LOCAL max_parallel_workers_per_gather = 0`, statement))
 
+/**
+ * Top keywords now reads post_keywords, where no jsonb_array_elements guess inflates the
+ * estimate (3 350 rows estimated 3 331 on 1M posts), so the planner's own parallel choice
+ * stands: it runs the statement alone, without runSerial's three extra round trips (BEGIN,
+ * SET LOCAL, COMMIT). Everything else still runs through runSerial.
+ */
+export const runsAlone = (operation: string): boolean => operation === "topKeywords"
+
 const nullableNumber = (row: Row | undefined, column: string): number | null =>
   row === undefined || row[column] === null || row[column] === undefined ? null : num(row, column)
 
@@ -224,7 +232,7 @@ export const DashboardPg: Layer.Layer<Dashboard, never, SqlClient> = Layer.effec
     const sql = yield* SqlClient
     const q = dashboardStatements(sql)
     const run = <A>(operation: string, effect: Effect.Effect<A, SqlError>) =>
-      runSerial(sql, effect).pipe(Effect.mapError(toRepositoryError(operation)), Effect.withSpan(`Dashboard.${operation}`))
+      (runsAlone(operation) ? effect : runSerial(sql, effect)).pipe(Effect.mapError(toRepositoryError(operation)), Effect.withSpan(`Dashboard.${operation}`))
 
     return Dashboard.of({
       postsPage: (request) =>
