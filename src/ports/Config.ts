@@ -13,6 +13,12 @@ export interface AppConfigShape {
   readonly eventExchange: string
   readonly eventRoutingKey: string
   readonly eventQueueName: string
+  /**
+   * The main queue's type: `classic` (today's queue) or `quorum`, which counts deliveries
+   * itself and dead-letters a message past `maxDeliveryAttempts` redeliveries, so a batch
+   * that kills the process (out of memory, a native crash) cannot loop forever.
+   */
+  readonly eventQueueType: "classic" | "quorum"
   readonly deadLetterExchange: string
   readonly deadLetterQueue: string
   readonly maxDeliveryAttempts: number
@@ -56,6 +62,7 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
   eventExchange: text("EVENT_EXCHANGE", "smap.events"),
   eventRoutingKey: text("EVENT_ROUTING_KEY", "data.collected"),
   eventQueueName: text("EVENT_QUEUE_NAME", "analytics.data.collected"),
+  eventQueueType: Config.Literals(["classic", "quorum"], "EVENT_QUEUE_TYPE").pipe(Config.withDefault("classic" as const)),
   deadLetterExchange: text("DEAD_LETTER_EXCHANGE", "smap.events.dlx"),
   deadLetterQueue: text("DEAD_LETTER_QUEUE", "analytics.data.collected.dlq"),
   maxDeliveryAttempts: positiveInt("MAX_DELIVERY_ATTEMPTS", 5),

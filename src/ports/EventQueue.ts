@@ -9,7 +9,11 @@ export interface Delivery {
   readonly messageId: string | null
   readonly body: Uint8Array
   readonly headers: Readonly<Record<string, unknown>>
-  /** How many times this message has been handed to a consumer, this delivery included (≥ 1). */
+  /**
+   * How many times this message has been handed to a consumer, this delivery included (≥ 1).
+   * Redeliveries after a consumer died without settling count only where the broker counts
+   * deliveries (a RabbitMQ quorum queue); elsewhere only `retry` advances it.
+   */
   readonly attempt: number
   readonly redelivered: boolean
 }

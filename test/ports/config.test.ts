@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Redacted } from "effect"
+import { mainQueueArguments, topologyFromConfig } from "../../src/adapters/rabbitmq/topology.ts"
 import { formatStartupError } from "../../src/cli/errors.ts"
 import { appConfig } from "../../src/ports/Config.ts"
 
@@ -16,6 +17,7 @@ describe("configuration (§6)", () => {
       assert.strictEqual(config.eventExchange, "smap.events")
       assert.strictEqual(config.eventRoutingKey, "data.collected")
       assert.strictEqual(config.eventQueueName, "analytics.data.collected")
+      assert.strictEqual(config.eventQueueType, "classic")
       assert.strictEqual(config.maxDeliveryAttempts, 5)
       assert.strictEqual(config.minioEndpoint.href, "http://127.0.0.1:9000/")
       assert.deepStrictEqual(config.buckets, ["crawl-results"])
@@ -68,6 +70,21 @@ describe("configuration (§6)", () => {
       for (const line of [yield* problem({ MAX_BATCH_ITEMS: "0" }), yield* problem({ LOG_FORMAT: "xml" })]) {
         assert.notInclude(line, "\n")
       }
+    }))
+
+  it.effect("EVENT_QUEUE_TYPE: classic by default (today's queue and arguments), quorum on request, nothing else", () =>
+    Effect.gen(function*() {
+      // The default declares exactly the arguments it always did: existing queues still match.
+      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(yield* load({}))), { "x-dead-letter-exchange": "smap.events.dlx" })
+      assert.strictEqual((yield* load({ EVENT_QUEUE_TYPE: "classic" })).eventQueueType, "classic")
+      const quorum = yield* load({ EVENT_QUEUE_TYPE: "quorum", MAX_DELIVERY_ATTEMPTS: "3" })
+      assert.strictEqual(quorum.eventQueueType, "quorum")
+      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(quorum)), {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": 3,
+        "x-dead-letter-exchange": "smap.events.dlx"
+      })
+      assert.match(yield* problem({ EVENT_QUEUE_TYPE: "stream" }), /^invalid configuration: EVENT_QUEUE_TYPE: Expected "classic" \| "quorum"/)
     }))
 
   it.effect("secrets stay redacted when printed", () =>

@@ -1,15 +1,16 @@
 import { Effect, Layer } from "effect"
 import { layerRabbitConnection, RabbitConnection } from "../../src/adapters/rabbitmq/connection.ts"
 import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueueRabbit.ts"
+import { mainQueueArguments, type Topology } from "../../src/adapters/rabbitmq/topology.ts"
 import { EventQueue } from "../../src/ports/EventQueue.ts"
 import { eventQueueContract, QueueHarness } from "../contracts/eventQueue.contract.ts"
 import { adminConnection, rabbitUrlRedacted, testTopology, withChannel } from "../support/rabbit.ts"
 
-/** The real adapter on a topology of its own, with a harness that publishes and reads the DLQ. */
-const rabbitLayer = Layer.unwrap(
+/** The real adapter on a topology of its own (classic or quorum main queue), with a harness that publishes and reads the DLQ. */
+const rabbitLayer = (queueType: Topology["queueType"]) => Layer.unwrap(
   Effect.gen(function*() {
     const admin = yield* adminConnection
-    const topology = yield* testTopology(admin)
+    const topology = yield* testTopology(admin, { queueType })
     const connection = Layer.fresh(layerRabbitConnection({ url: rabbitUrlRedacted, connectionName: "contract-test" }))
     const queue = Layer.effect(
       EventQueue,
@@ -23,7 +24,7 @@ const rabbitLayer = Layer.unwrap(
           // The adapter declares the topology when it subscribes; declare it here too so a
           // message published before the first subscription is not unroutable.
           await channel.assertExchange(topology.exchange, "topic", { durable: true })
-          await channel.assertQueue(topology.queue, { durable: true, arguments: { "x-dead-letter-exchange": topology.deadLetterExchange } })
+          await channel.assertQueue(topology.queue, { durable: true, arguments: mainQueueArguments(topology) })
           await channel.bindQueue(topology.queue, topology.exchange, topology.routingKey)
           channel.publish(topology.exchange, topology.routingKey, Buffer.from(body), {
             persistent: true,
@@ -47,4 +48,5 @@ const rabbitLayer = Layer.unwrap(
   })
 )
 
-eventQueueContract("RabbitMQ", rabbitLayer)
+eventQueueContract("RabbitMQ (classic queue)", rabbitLayer("classic"))
+eventQueueContract("RabbitMQ (quorum queue)", rabbitLayer("quorum"))

@@ -1,10 +1,12 @@
 import { createServer } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import type * as amqp from "amqplib"
-import { Effect, Predicate, Queue, Redacted, Stream } from "effect"
+import { Effect, Option, Predicate, Queue, Redacted, Stream } from "effect"
 import { makeRabbitConnection, type RabbitConnectionShape } from "../../src/adapters/rabbitmq/connection.ts"
 import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueueRabbit.ts"
-import type { Topology } from "../../src/adapters/rabbitmq/topology.ts"
+import { inspectTopology } from "../../src/adapters/rabbitmq/inspect.ts"
+import { listDeadLetters } from "../../src/adapters/rabbitmq/tools.ts"
+import { mainQueueArguments, type Topology } from "../../src/adapters/rabbitmq/topology.ts"
 import type { Delivery } from "../../src/ports/EventQueue.ts"
 import {
   adminConnection,
@@ -233,7 +235,15 @@ describe("EventQueueRabbit", () => {
         backoff: fastBackoff
       })
       const queue = yield* makeEventQueueRabbit(connection, {
-        topology: { exchange: "x", routingKey: "k", queue: "q", deadLetterExchange: "dx", deadLetterQueue: "dq" },
+        topology: {
+          exchange: "x",
+          routingKey: "k",
+          queue: "q",
+          deadLetterExchange: "dx",
+          deadLetterQueue: "dq",
+          queueType: "classic",
+          deliveryLimit: 5
+        },
         prefetchCount: 1
       })
       yield* Effect.sleep("200 millis")
@@ -242,6 +252,120 @@ describe("EventQueueRabbit", () => {
       assert.strictEqual(error.reason, "Unavailable")
       assert.notInclude(error.message, "s3cr3t")
       assert.include(error.message, `127.0.0.1:${port}`)
+    }))
+})
+
+/**
+ * One delivery on a connection of its own, left unsettled when the connection closes: what the
+ * broker sees when the process dies while processing a batch (out of memory, a native crash).
+ */
+const takeAndCrash = (topology: Topology) =>
+  Effect.scoped(Effect.gen(function*() {
+    const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted, connectionName: "crash-test", backoff: fastBackoff })
+    const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 1, backoff: fastBackoff })
+    return yield* queue.deliveries.pipe(Stream.runHead, Effect.timeoutOption("3 seconds"), Effect.map(Option.flatten))
+  }))
+
+describe("EventQueueRabbit on a quorum queue (EVENT_QUEUE_TYPE=quorum)", () => {
+  const quorumSetup = (deliveryLimit: number) =>
+    Effect.gen(function*() {
+      const admin = yield* adminConnection
+      const topology = yield* testTopology(admin, { queueType: "quorum", deliveryLimit })
+      const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted, connectionName: "quorum-test", backoff: fastBackoff })
+      const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4, backoff: fastBackoff })
+      yield* connection.current
+      yield* queue.check
+      return { admin, topology, connection, queue }
+    })
+
+  it.live("check declares the main queue as a quorum queue with the delivery limit and dead-letter exchange", () =>
+    Effect.gen(function*() {
+      const { admin, topology, connection } = yield* quorumSetup(3)
+      // Re-declaring with exactly these arguments is accepted, so they are the queue's arguments.
+      yield* withChannel(admin, (channel) =>
+        channel.assertQueue(topology.queue, {
+          durable: true,
+          arguments: { "x-queue-type": "quorum", "x-delivery-limit": 3, "x-dead-letter-exchange": topology.deadLetterExchange }
+        }))
+      // validate re-declares with the same arguments: every finding passes.
+      const findings = yield* inspectTopology(connection, topology)
+      assert.deepStrictEqual(findings.filter((f) => !f.ok), [])
+      assert.strictEqual(findings.length, 4)
+      // A classic declaration of the same queue is refused: the type is part of the arguments.
+      const refused = yield* withChannel(admin, (channel) =>
+        channel.assertQueue(topology.queue, { durable: true, arguments: mainQueueArguments({ ...topology, queueType: "classic" }) })).pipe(Effect.flip)
+      assert.include(String(refused.cause), "x-queue-type")
+    }))
+
+  it.live("a delivery whose consumer dies without settling comes back as attempt 2, 3, … (the broker counts)", () =>
+    Effect.gen(function*() {
+      const { admin, topology, queue } = yield* quorumSetup(10)
+      yield* publishJson(admin, topology.exchange, topology.routingKey, { event_id: "evt_crash" })
+      const attempts: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        const delivery = yield* takeAndCrash(topology)
+        if (Option.isNone(delivery)) return assert.fail(`no delivery on round ${i + 1}`)
+        attempts.push(delivery.value.attempt)
+        assert.strictEqual(delivery.value.redelivered, i > 0)
+      }
+      assert.deepStrictEqual(attempts, [1, 2, 3])
+      // Our own count and the broker's combine: a retry after two crashes is attempt 4 and its
+      // copy (a new message, delivery count 0) still says so.
+      const fourth = yield* queue.deliveries.pipe(Stream.runHead, Effect.timeout("5 seconds"), Effect.map(Option.getOrThrow))
+      assert.strictEqual(fourth.attempt, 4)
+      yield* queue.retry(fourth)
+      const fifth = yield* queue.deliveries.pipe(Stream.runHead, Effect.timeout("5 seconds"), Effect.map(Option.getOrThrow))
+      assert.strictEqual(fifth.attempt, 5)
+      assert.isUndefined(fifth.headers["x-delivery-count"], "the retried copy must not carry the old message's delivery count")
+      yield* queue.ack(fifth)
+    }))
+
+  it.live("past the delivery limit the broker dead-letters a poison message instead of redelivering it for ever", () =>
+    Effect.gen(function*() {
+      const { admin, topology, connection } = yield* quorumSetup(2)
+      yield* publishJson(admin, topology.exchange, topology.routingKey, { event_id: "evt_poison" })
+      // Limit 2: the first delivery and two redeliveries; the third return dead-letters it.
+      const attempts: Array<number> = []
+      for (let i = 0; i < 3; i++) {
+        const delivery = yield* takeAndCrash(topology)
+        if (Option.isNone(delivery)) return assert.fail(`no delivery on round ${i + 1}`)
+        attempts.push(delivery.value.attempt)
+      }
+      assert.deepStrictEqual(attempts, [1, 2, 3])
+      yield* eventually(queueDepth(admin, topology.deadLetterQueue).pipe(Effect.filterOrFail((n) => n === 1)))
+      // `dead-letters list` names the broker's reason, there being none of ours.
+      const listed = yield* listDeadLetters(connection, topology, 10)
+      assert.strictEqual(listed[0]?.id, "evt_poison")
+      assert.strictEqual(listed[0]?.errorCode, "delivery_limit")
+      assert.include(listed[0]?.errorMessage, "x-delivery-limit")
+      const dead = yield* drain(admin, topology.deadLetterQueue)
+      assert.deepStrictEqual(JSON.parse(dead[0]?.content.toString() ?? "null"), { event_id: "evt_poison" })
+      const headers = dead[0]?.properties.headers ?? {}
+      assert.strictEqual(headers["x-first-death-reason"], "delivery_limit")
+      assert.strictEqual(headers["x-first-death-queue"], topology.queue)
+      // The loop is over: nothing left to deliver.
+      assert.strictEqual(yield* queueDepth(admin, topology.queue), 0)
+      assert.isTrue(Option.isNone(yield* takeAndCrash(topology)))
+    }))
+
+  it.live("an existing classic queue is a TopologyMismatch naming x-queue-type, and validate reports it", () =>
+    Effect.gen(function*() {
+      const admin = yield* adminConnection
+      const topology = yield* testTopology(admin, { queueType: "quorum" })
+      yield* withChannel(admin, (channel) =>
+        channel.assertQueue(topology.queue, { durable: true, arguments: { "x-dead-letter-exchange": topology.deadLetterExchange } }))
+      const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted })
+      const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4 })
+      yield* connection.current
+      const error = yield* Effect.flip(queue.check)
+      assert.strictEqual(error.reason, "TopologyMismatch")
+      assert.include(error.message, `queue '${topology.queue}'`)
+      assert.include(error.message, "\"x-queue-type\":\"quorum\"")
+      assert.include(error.message, "x-queue-type")
+      const findings = yield* inspectTopology(connection, topology)
+      const eventQueue = findings.find((f) => f.name === "event queue")
+      assert.isFalse(eventQueue?.ok)
+      assert.include(eventQueue?.detail, "x-queue-type")
     }))
 })
 

@@ -33,10 +33,13 @@ export const withChannel = <A>(model: amqp.ChannelModel, use: (channel: amqp.Cha
   })
 
 /**
- * Names unique to one test, so tests run in parallel with each other and with other users of
+ * Names unique to one test (a classic main queue unless `queueType` says otherwise), so tests run in parallel with each other and with other users of
  * the broker; everything they name is deleted when the scope closes.
  */
-export const testTopology = (model: amqp.ChannelModel) =>
+export const testTopology = (
+  model: amqp.ChannelModel,
+  options: { readonly queueType?: Topology["queueType"]; readonly deliveryLimit?: number } = {}
+) =>
   Effect.acquireRelease(
     Effect.sync((): Topology => {
       const id = randomUUID().slice(0, 8)
@@ -45,7 +48,9 @@ export const testTopology = (model: amqp.ChannelModel) =>
         routingKey: "data.collected",
         queue: `test.${id}.analytics`,
         deadLetterExchange: `test.${id}.dlx`,
-        deadLetterQueue: `test.${id}.dlq`
+        deadLetterQueue: `test.${id}.dlq`,
+        queueType: options.queueType ?? "classic",
+        deliveryLimit: options.deliveryLimit ?? 5
       }
     }),
     (topology) =>

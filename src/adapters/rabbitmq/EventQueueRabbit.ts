@@ -5,7 +5,7 @@ import { type DeadLetterReason, type Delivery, EventQueue, QueueError } from "..
 import { backoffDelay, type Backoff, CLOSE_TIMEOUT_MS, RabbitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { makeConfirmPublisher } from "./confirmPublisher.ts"
 import { toQueueError } from "./errors.ts"
-import { messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
+import { BROKER_DELIVERY_COUNT, messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
 import { declareTopology, type Topology, topologyFromConfig } from "./topology.ts"
 
 export interface EventQueueRabbitOptions {
@@ -31,15 +31,21 @@ interface ConsumerChannel {
 
 const resubscribeBackoff: Backoff = { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.2 }
 
-/** `x-smap-attempts` as written by `retry`/`deadLetter`; garbage counts as no attempts. */
-const priorAttempts = (headers: Readonly<Record<string, unknown>>): number => {
-  const raw = headers[SMAP_HEADERS.attempts]
+/** A header as a non-negative integer; absent or garbage counts as 0. */
+const countHeader = (raw: unknown): number => {
   const value = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : typeof raw === "bigint" ? Number(raw) : 0
-  // Quorum queues count redeliveries themselves (`x-delivery-count`); use it when it is higher.
-  const delivered = headers["x-delivery-count"]
-  const count = Number.isInteger(value) && value > 0 ? value : 0
-  return typeof delivered === "number" && delivered > count ? delivered : count
+  return Number.isInteger(value) && value > 0 ? value : 0
 }
+
+/**
+ * This delivery's attempt (≥ 1): the larger of what `retry`/`deadLetter` counted
+ * (`x-smap-attempts`, previous attempts) and what a quorum queue counted (`x-delivery-count`,
+ * previous deliveries of this very message, set by the broker on redelivery). The broker's
+ * count is what makes a redelivery after a crash (the process died before settling, so nothing
+ * of ours was written) count as another attempt; a classic queue has no such count.
+ */
+export const attemptOf = (headers: Readonly<Record<string, unknown>>): number =>
+  Math.max(countHeader(headers[SMAP_HEADERS.attempts]), countHeader(headers[BROKER_DELIVERY_COUNT])) + 1
 
 /** The EventQueue port on RabbitMQ (§5): one consumer per `deliveries` run. */
 export const makeEventQueueRabbit = (
@@ -108,7 +114,7 @@ export const makeEventQueueRabbit = (
             messageId: typeof message.properties.messageId === "string" ? message.properties.messageId : null,
             body: new Uint8Array(message.content.buffer, message.content.byteOffset, message.content.byteLength),
             headers,
-            attempt: priorAttempts(headers) + 1,
+            attempt: attemptOf(headers),
             redelivered: message.fields.redelivered
           })
         }

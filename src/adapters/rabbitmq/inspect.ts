@@ -2,7 +2,7 @@ import type * as amqp from "amqplib"
 import { Effect } from "effect"
 import { awaitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { errorMessage } from "./errors.ts"
-import { mainQueueArguments, type Topology } from "./topology.ts"
+import { mainQueueArguments, type QueueArguments, type Topology } from "./topology.ts"
 
 export interface TopologyFinding {
   readonly name: string
@@ -34,7 +34,7 @@ export const inspectTopology = (
           await channel.close().catch(() => undefined)
         }
       })
-    const queue = (name: string, args: Record<string, string>) => async (channel: amqp.Channel) => {
+    const queue = (name: string, args: QueueArguments) => async (channel: amqp.Channel) => {
       const q = await channel.checkQueue(name)
       await channel.assertQueue(name, { durable: true, arguments: args })
       return `queue '${name}' exists as declared: ${q.messageCount} messages, ${q.consumerCount} consumers`

@@ -11,6 +11,12 @@ export const SMAP_HEADERS = {
   originalRoutingKey: "x-smap-original-routing-key"
 } as const
 
+/**
+ * Set by a quorum queue on a redelivered message: how often it was delivered before. It
+ * describes one message in one queue, so a moved copy (a new message) does not carry it on.
+ */
+export const BROKER_DELIVERY_COUNT = "x-delivery-count"
+
 /** AMQP header tables are limited to 64 KiB in amqplib; reasons are for people, keep them short. */
 const MAX_REASON_CHARS = 2_000
 /** Events are small; a larger body is not parsed just to label a dead letter. */
@@ -31,7 +37,8 @@ export const eventIdOf = (body: Uint8Array): string | null => {
 }
 
 /**
- * The headers of a moved copy: the original ones, the attempt count so far and, the first time
+ * The headers of a moved copy: the original ones (less the broker's delivery count, which the
+ * attempt count already includes), the attempt count so far and, the first time
  * the message is moved, where it was originally published (a retried copy travels through the
  * default exchange, which would otherwise hide the original routing key).
  */
@@ -40,7 +47,7 @@ export const messageHeaders = (
   delivery: Delivery,
   extra: { readonly reason?: DeadLetterReason }
 ): Record<string, unknown> => {
-  const original: Record<string, unknown> = message.properties.headers ?? {}
+  const { [BROKER_DELIVERY_COUNT]: _deliveryCount, ...original }: Record<string, unknown> = message.properties.headers ?? {}
   const headers: Record<string, unknown> = {
     ...original,
     [SMAP_HEADERS.attempts]: delivery.attempt,

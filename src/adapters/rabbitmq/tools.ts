@@ -5,7 +5,7 @@ import type { QueueError } from "../../ports/EventQueue.ts"
 import { makeConfirmPublisher } from "./confirmPublisher.ts"
 import { awaitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { toQueueError } from "./errors.ts"
-import { eventIdOf, republishProperties, SMAP_HEADERS } from "./messages.ts"
+import { BROKER_DELIVERY_COUNT, eventIdOf, republishProperties, SMAP_HEADERS } from "./messages.ts"
 import type { Topology } from "./topology.ts"
 
 /**
@@ -60,6 +60,9 @@ const stringHeader = (headers: Record<string, unknown>, name: string): string | 
   return typeof value === "string" ? value : Buffer.isBuffer(value) ? value.toString("utf8") : null
 }
 
+/** `x-first-death-reason` of a message the broker dead-lettered (`delivery_limit`, `rejected`, `expired`, …). */
+const brokerReason = (headers: Record<string, unknown>): string | null => stringHeader(headers, "x-first-death-reason")
+
 const describeDeadLetter = (message: amqp.GetMessage, position: number): DeadLetter => {
   const headers: Record<string, unknown> = message.properties.headers ?? {}
   const body = new Uint8Array(message.content.buffer, message.content.byteOffset, message.content.byteLength)
@@ -70,8 +73,13 @@ const describeDeadLetter = (message: amqp.GetMessage, position: number): DeadLet
     id: eventId ?? messageId ?? `#${position}`,
     eventId: eventId ?? null,
     messageId,
-    errorCode: stringHeader(headers, SMAP_HEADERS.errorCode),
-    errorMessage: stringHeader(headers, SMAP_HEADERS.errorMessage),
+    // A message the broker dead-lettered itself (a quorum queue's delivery limit: the consumer
+    // died while processing it, every time) carries no reason of ours, only the broker's.
+    errorCode: stringHeader(headers, SMAP_HEADERS.errorCode) ?? brokerReason(headers),
+    errorMessage: stringHeader(headers, SMAP_HEADERS.errorMessage) ??
+      (brokerReason(headers) === "delivery_limit"
+        ? "dead-lettered by the broker: delivered more often than the queue's x-delivery-limit without being settled (the consumer likely crashed processing it)"
+        : brokerReason(headers) === null ? null : "dead-lettered by the broker"),
     attempts: typeof attempts === "number" ? attempts : null,
     originalRoutingKey: stringHeader(headers, SMAP_HEADERS.originalRoutingKey) ?? message.fields.routingKey,
     body: message.content.toString("utf8")
@@ -144,6 +152,7 @@ const replayHeaders = (headers: Record<string, unknown>): Record<string, unknown
     [SMAP_HEADERS.errorCode]: _code,
     [SMAP_HEADERS.errorMessage]: _message,
     [SMAP_HEADERS.attempts]: _attempts,
+    [BROKER_DELIVERY_COUNT]: _deliveryCount,
     ...rest
   } = headers
   return rest

@@ -11,6 +11,14 @@ export interface Topology {
   readonly queue: string
   readonly deadLetterExchange: string
   readonly deadLetterQueue: string
+  /** `classic` (the default) or `quorum` (the broker counts deliveries and enforces the limit). */
+  readonly queueType: "classic" | "quorum"
+  /**
+   * Quorum only: the main queue's `x-delivery-limit`. A message returned to the queue more
+   * often than this without being settled (its consumer's channel or process died) is
+   * dead-lettered by the broker itself (`x-first-death-reason: delivery_limit`).
+   */
+  readonly deliveryLimit: number
 }
 
 export const topologyFromConfig = (config: AppConfigShape): Topology => ({
@@ -18,22 +26,39 @@ export const topologyFromConfig = (config: AppConfigShape): Topology => ({
   routingKey: config.eventRoutingKey,
   queue: config.eventQueueName,
   deadLetterExchange: config.deadLetterExchange,
-  deadLetterQueue: config.deadLetterQueue
+  deadLetterQueue: config.deadLetterQueue,
+  queueType: config.eventQueueType,
+  deliveryLimit: config.maxDeliveryAttempts
 })
+
+/** Queue arguments as declared; the broker compares them on every re-declaration. */
+export type QueueArguments = Readonly<Record<string, string | number>>
 
 /**
  * The main queue names the dead-letter exchange, so that even a message the broker itself
  * rejects or expires lands in the dead-letter queue instead of being dropped (the earlier
  * service's defect). The adapter dead-letters explicitly either way.
+ *
+ * A classic queue has exactly that argument (unchanged, so existing queues keep matching). A
+ * quorum queue adds its type and `x-delivery-limit`: it counts deliveries itself, so a message
+ * whose processing kills the process is dead-lettered after the limit instead of looping.
+ * `x-dead-letter-strategy` is left out: the default, at-most-once, is what this service wants
+ * (at-least-once would require `x-overflow: reject-publish`), and a queue declared with the
+ * strategy spelled out would not match a re-declaration without it, and vice versa.
  */
-export const mainQueueArguments = (topology: Topology): Record<string, string> => ({
-  "x-dead-letter-exchange": topology.deadLetterExchange
-})
+export const mainQueueArguments = (topology: Topology): QueueArguments =>
+  topology.queueType === "quorum"
+    ? {
+      "x-queue-type": "quorum",
+      "x-delivery-limit": topology.deliveryLimit,
+      "x-dead-letter-exchange": topology.deadLetterExchange
+    }
+    : { "x-dead-letter-exchange": topology.deadLetterExchange }
 
 /** What each declaration asks for, as said in a mismatch message. */
 const wanted = {
   exchange: (type: string) => `type=${type} durable=true`,
-  queue: (args: Record<string, string>) => `durable=true arguments=${JSON.stringify(args)}`
+  queue: (args: QueueArguments) => `durable=true arguments=${JSON.stringify(args)}`
 }
 
 const PRECONDITION_FAILED = 406
