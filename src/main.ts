@@ -8,22 +8,22 @@
  * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (see `consume`).
  */
 import { Layer, type Redacted } from "effect"
+import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
 import { MetricsMemory } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
 import { EventQueueMemory } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
-import { Readiness } from "./ports/Readiness.ts"
-import type { AppConfigShape } from "./ports/Config.ts"
-import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
 import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
 import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
-import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
 import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
+import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
 import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
+import type { AppConfigShape } from "./ports/Config.ts"
+import { Readiness } from "./ports/Readiness.ts"
 
 const inMemoryExceptRepository = (config: AppConfigShape) =>
   Layer.mergeAll(

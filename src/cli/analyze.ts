@@ -61,7 +61,7 @@ export const command: Command = {
   run: (args) =>
     Effect.gen(function*() {
       const parsed = parseArgs(args)
-      if (typeof parsed === "string") return yield* Effect.fail(`analyze: ${parsed}\nusage: ${command.usage}`)
+      if (typeof parsed === "string") return yield* Effect.fail(`${parsed}\nusage: ${command.usage}`)
       const text = yield* readInput(parsed.source)
       const json = yield* Effect.try({
         try: () => parseJson(text),
