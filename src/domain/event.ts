@@ -70,13 +70,39 @@ export const resolveProjectId = (projectId: string | null, jobId: string | null)
   return job === null ? null : firstUuid(job[1])
 }
 
-/** Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key. */
-export const parseObjectPath = (path: string): { bucket: string; key: string } | null => {
-  const stripped = path.trim().replace(/^minio:\/\//i, "").replace(/^\/+/, "")
+/**
+ * Why an object key cannot be used, or null when it is safe. A key is used as written by the S3
+ * client, so anything a server or proxy could resolve to another bucket or prefix is refused
+ * before any request: `.` and `..` segments, empty segments (`a//b`, a trailing `/`), backslashes,
+ * percent-encoded dots, slashes or backslashes, and control characters.
+ */
+export const objectKeyProblem = (key: string): string | null => {
+  if (key.length === 0) return "the object key is empty"
+  if (key.length > 1024) return "the object key is longer than 1024 characters"
+  if (key.includes("\\")) return "the object key contains a backslash"
+  if (/%(2e|2f|5c)/i.test(key)) return "the object key contains a percent-encoded dot, slash or backslash"
+  if (/[\u0000-\u001f\u007f]/.test(key)) return "the object key contains a control character"
+  for (const segment of key.split("/")) {
+    if (segment === "") return "the object key has an empty segment (a leading, doubled or trailing '/')"
+    if (segment === "." || segment === "..") return `the object key has a '${segment}' segment`
+  }
+  return null
+}
+
+/**
+ * Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key, or says why it cannot
+ * (`INVALID_PATH`): a path is relative to the store, so a leading `/` is refused, and the key must
+ * pass {@link objectKeyProblem}.
+ */
+export const parseObjectPath = (path: string): { bucket: string; key: string } | { problem: string } => {
+  const stripped = path.trim().replace(/^minio:\/\//i, "")
+  if (stripped.startsWith("/")) return { problem: "it is an absolute path (starts with '/')" }
   const slash = stripped.indexOf("/")
-  if (slash <= 0) return null
+  if (slash <= 0) return { problem: "it must be <bucket>/<object key> with neither empty" }
+  const bucket = stripped.slice(0, slash)
   const key = stripped.slice(slash + 1)
-  return key.trim().length === 0 ? null : { bucket: stripped.slice(0, slash), key }
+  const problem = objectKeyProblem(key)
+  return problem === null ? { bucket, key } : { problem }
 }
 
 const toInt = (value: number | string | null | undefined): number | null => {
@@ -84,6 +110,9 @@ const toInt = (value: number | string | null | undefined): number | null => {
   const n = typeof value === "number" ? value : Number(value.trim())
   return Number.isInteger(n) ? n : null
 }
+
+/** A value quoted in a message, cut so that a hostile event cannot make huge log lines. */
+const bounded = (value: string, max = 200) => value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`
 
 const textOrNull = (value: string | null | undefined): string | null =>
   value == null || value.trim() === "" ? null : value
@@ -107,8 +136,8 @@ export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowed
     return yield* reject("MISSING_PATH", "event payload has no minio_path")
   }
   const location = parseObjectPath(p.minio_path)
-  if (location === null) {
-    return yield* reject("INVALID_PATH", `minio_path '${p.minio_path}' must be <bucket>/<object key> with neither empty`)
+  if ("problem" in location) {
+    return yield* reject("INVALID_PATH", `minio_path '${bounded(p.minio_path)}' cannot be read: ${location.problem}`)
   }
   if (!allowedBuckets.includes(location.bucket)) {
     return yield* reject(

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { decodeEvent, firstUuid, parseObjectPath, resolveProjectId } from "../../src/domain/event.ts"
+import { decodeEvent, firstUuid, objectKeyProblem, parseObjectPath, resolveProjectId } from "../../src/domain/event.ts"
 
 const PROJECT = "a95796bc-5c7b-432b-bf99-0afa8ed81f0c"
 const bytes = (value: unknown) =>
@@ -61,6 +61,7 @@ describe("the data.collected event", () => {
       assert.strictEqual(yield* rejectionCode(event({ minio_path: "   " })), "MISSING_PATH")
       assert.strictEqual(yield* rejectionCode(event({ minio_path: "crawl-results/" })), "INVALID_PATH")
       assert.strictEqual(yield* rejectionCode(event({ minio_path: "/batch.json" })), "INVALID_PATH")
+      assert.strictEqual(yield* rejectionCode(event({ minio_path: "crawl-results/../other-bucket/secret.json" })), "INVALID_PATH")
       assert.strictEqual(yield* rejectionCode(event({ minio_path: "other-bucket/a.json" })), "FOREIGN_BUCKET")
       assert.strictEqual(yield* rejectionCode(event({ platform: "facebook" })), "SCHEMA_INVALID")
     }))
@@ -97,6 +98,32 @@ describe("event helpers", () => {
   })
   it("splits bucket and key", () => {
     assert.deepStrictEqual(parseObjectPath("b/k/x.json"), { bucket: "b", key: "k/x.json" })
-    assert.strictEqual(parseObjectPath("nokey"), null)
+    assert.deepStrictEqual(parseObjectPath("minio://b/k/x.json"), { bucket: "b", key: "k/x.json" })
+    assert.ok("problem" in parseObjectPath("nokey"))
+  })
+  it("refuses keys that could resolve outside the bucket or prefix", () => {
+    for (
+      const path of [
+        "crawl-results/../other-bucket/secret.json",
+        "crawl-results/a/../../other/x.json",
+        "crawl-results/./a.json",
+        "crawl-results/a/..",
+        "crawl-results//a.json",
+        "crawl-results/a/",
+        "crawl-results/a\\..\\b.json",
+        "crawl-results/%2e%2e/other/x.json",
+        "crawl-results/%2E./x.json",
+        "crawl-results/a%2fb.json",
+        "crawl-results/a%5cb.json",
+        "crawl-results/a\u0000b.json",
+        "/crawl-results/a.json",
+        "minio:///crawl-results/a.json"
+      ]
+    ) {
+      const parsed = parseObjectPath(path)
+      assert.ok("problem" in parsed, `${JSON.stringify(path)} was accepted as ${JSON.stringify(parsed)}`)
+    }
+    assert.strictEqual(objectKeyProblem("tiktok/p/brand/batch_000.json"), null)
+    assert.strictEqual(objectKeyProblem("tiktok/p/brand/batch.v2..json"), null)
   })
 })

@@ -136,6 +136,19 @@ describe("BatchStorageS3 against s3rver", () => {
       assert.strictEqual(putError.reason, "Forbidden")
     }))
 
+  it.live("a key that climbs out of the bucket is Forbidden, and the other bucket's object is never read", () =>
+    Effect.gen(function*() {
+      const server = yield* s3TestServer([BUCKET, "other-bucket"])
+      const secret = encoder.encode(JSON.stringify([{ meta: { id: "secret" } }]))
+      // The secret is put by an adapter that may write to the other bucket.
+      yield* makeBatchStorageS3(server.storageOptions({ buckets: ["other-bucket"] })).put({ bucket: "other-bucket", key: "secret.json" }, secret)
+      const storage = makeBatchStorageS3(server.storageOptions({ buckets: [BUCKET] }))
+      for (const key of ["../other-bucket/secret.json", "a/../../other-bucket/secret.json", "%2e%2e/other-bucket/secret.json", "..\\other-bucket\\secret.json"]) {
+        const error = yield* storageFailure(storage.get({ bucket: BUCKET, key }, 1024 * 1024))
+        assert.strictEqual(error.reason, "Forbidden", key)
+      }
+    }))
+
   it.live("a missing object is NotFound", () =>
     Effect.gen(function*() {
       const server = yield* s3TestServer([BUCKET])

@@ -1,3 +1,4 @@
+import { objectKeyProblem } from "../../domain/event.ts"
 import { Buffer } from "node:buffer"
 import { IncomingMessage } from "node:http"
 import type { Readable } from "node:stream"
@@ -73,15 +74,19 @@ export const makeBatchStorageS3 = (options: S3StorageOptions): BatchStorage["Ser
         )
     })
 
-  const guard = (location: ObjectLocation): Effect.Effect<void, StorageError> =>
-    allowed.has(location.bucket)
-      ? Effect.void
-      : Effect.fail(
+  /** The domain refuses such paths first; the adapter refuses them again so no caller can skip it. */
+  const guard = (location: ObjectLocation): Effect.Effect<void, StorageError> => {
+    if (!allowed.has(location.bucket)) {
+      return Effect.fail(
         new StorageError({
           reason: "Forbidden",
           message: `bucket '${location.bucket}' is not one of the configured buckets (${[...allowed].join(", ")})`
         })
       )
+    }
+    const problem = objectKeyProblem(location.key)
+    return problem === null ? Effect.void : Effect.fail(new StorageError({ reason: "Forbidden", message: problem }))
+  }
 
   const download = (location: ObjectLocation, maxBytes: number, what: string) =>
     Effect.callback<StoredBatch, StorageError>((resume) => {
