@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { ImpactSettings } from "../domain/pipeline/index.ts"
 
 /**
@@ -55,9 +55,41 @@ const nonNegative = (name: string, fallback: number) =>
 const text = (name: string, fallback: string) => Config.String(name).pipe(Config.withDefault(fallback))
 const secret = (name: string, fallback: string) => Config.Redacted(name).pipe(Config.withDefault(Redacted.make(fallback)))
 
+/**
+ * Why a service URL cannot be used, or null. The value itself is never quoted: it may carry a
+ * password. Checked at start-up so that a typo stops the service with one line instead of a
+ * client retrying an unreachable address forever.
+ */
+export const serviceUrlProblem = (value: string, schemes: ReadonlyArray<string>): string | null => {
+  let url: URL
+  try {
+    url = new URL(value.trim())
+  } catch {
+    return `not a URL (expected ${schemes.map((s) => `${s}//…`).join(" or ")}; the port must be a number)`
+  }
+  if (!schemes.includes(url.protocol)) {
+    return `scheme '${url.protocol.slice(0, 20)}' is not ${schemes.map((s) => `'${s}'`).join(" or ")}`
+  }
+  if (url.hostname === "" && !(url.protocol.startsWith("postgres") && url.searchParams.has("host"))) return "the URL names no host"
+  return null
+}
+
+const serviceUrl = (name: string, fallback: string, schemes: ReadonlyArray<string>) =>
+  Config.String(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapEffect((value) => {
+      const problem = serviceUrlProblem(value, schemes)
+      return problem === null
+        ? Effect.succeed(value.trim())
+        : Effect.fail(new Config.ConfigError(new ConfigProvider.SourceError({ message: `${name}: ${problem}` })))
+    })
+  )
+
 export const appConfig: Config.Config<AppConfigShape> = Config.all({
-  databaseUrl: secret("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-  rabbitmqUrl: secret("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672"),
+  databaseUrl: serviceUrl("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]).pipe(
+    Config.map(Redacted.make)
+  ),
+  rabbitmqUrl: serviceUrl("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672", ["amqp:", "amqps:"]).pipe(Config.map(Redacted.make)),
   prefetchCount: positiveInt("RABBITMQ_PREFETCH_COUNT", 16),
   eventExchange: text("EVENT_EXCHANGE", "smap.events"),
   eventRoutingKey: text("EVENT_ROUTING_KEY", "data.collected"),
@@ -66,7 +98,7 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
   deadLetterExchange: text("DEAD_LETTER_EXCHANGE", "smap.events.dlx"),
   deadLetterQueue: text("DEAD_LETTER_QUEUE", "analytics.data.collected.dlq"),
   maxDeliveryAttempts: positiveInt("MAX_DELIVERY_ATTEMPTS", 5),
-  minioEndpoint: Config.URL("MINIO_ENDPOINT").pipe(Config.withDefault(new URL("http://127.0.0.1:9000"))),
+  minioEndpoint: serviceUrl("MINIO_ENDPOINT", "http://127.0.0.1:9000", ["http:", "https:"]).pipe(Config.map((s) => new URL(s))),
   minioAccessKey: secret("MINIO_ACCESS_KEY", "minioadmin"),
   minioSecretKey: secret("MINIO_SECRET_KEY", "minioadmin"),
   minioRegion: text("MINIO_REGION", "us-east-1"),

@@ -72,6 +72,33 @@ describe("configuration (§6)", () => {
       }
     }))
 
+  it.effect("malformed service URLs stop start-up with one line that names the variable and never the value", () =>
+    Effect.gen(function*() {
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [{ DATABASE_URL: "app:s3cret@db:5432/smap" }, /^invalid configuration: DATABASE_URL: scheme 'app:' is not 'postgres:' or 'postgresql:'$/],
+        [{ DATABASE_URL: "db.internal/smap" }, /^invalid configuration: DATABASE_URL: not a URL/],
+        [{ DATABASE_URL: "postgres://app:s3cret@db:notaport/smap" }, /^invalid configuration: DATABASE_URL: not a URL .*port must be a number/],
+        [{ RABBITMQ_URL: "http://guest:s3cret@127.0.0.1:5672" }, /^invalid configuration: RABBITMQ_URL: scheme 'http:' is not 'amqp:' or 'amqps:'$/],
+        [{ RABBITMQ_URL: "amqp://u:s3cret@[bad" }, /^invalid configuration: RABBITMQ_URL: not a URL/],
+        [{ MINIO_ENDPOINT: "ftp://s3cret@minio:9000" }, /^invalid configuration: MINIO_ENDPOINT: scheme 'ftp:' is not 'http:' or 'https:'$/],
+        [{ MINIO_ENDPOINT: "http://" }, /^invalid configuration: MINIO_ENDPOINT: not a URL/]
+      ]
+      for (const [env, expected] of cases) {
+        const line = yield* problem(env)
+        assert.match(line, expected, JSON.stringify(env))
+        assert.notInclude(line, "s3cret")
+        assert.notInclude(line, "\n")
+      }
+      const ok = yield* load({
+        DATABASE_URL: "postgresql://app:pw@db.internal:6543/smap?sslmode=require",
+        RABBITMQ_URL: "amqps://u:p@mq.internal/vhost",
+        MINIO_ENDPOINT: "https://s3.internal"
+      })
+      assert.strictEqual(ok.minioEndpoint.hostname, "s3.internal")
+      assert.strictEqual(Redacted.value(ok.rabbitmqUrl), "amqps://u:p@mq.internal/vhost")
+      assert.strictEqual((yield* load({ DATABASE_URL: "postgres:///smap?host=/var/run/postgresql" })).lexiconPath, null)
+    }))
+
   it.effect("EVENT_QUEUE_TYPE: classic by default (today's queue and arguments), quorum on request, nothing else", () =>
     Effect.gen(function*() {
       // The default declares exactly the arguments it always did: existing queues still match.
