@@ -2,7 +2,8 @@ import { Duration, Effect } from "effect"
 import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadableRecord } from "../domain/batch.ts"
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
-import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../domain/records.ts"
+import { boundText, completedLedger, dedupeBatch, failedLedger, type LedgerSubject } from "../domain/ledger.ts"
+import type { AnalyticsRecord, ErrorRecord } from "../domain/records.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
 import { BatchStorage, type StorageError, storageFailureKind } from "../ports/BatchStorage.ts"
@@ -92,9 +93,10 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       )
     )
 
-  const deadLetter = (delivery: Delivery, stop: Stop) =>
+  const deadLetter = (delivery: Delivery, stop: Stop, known: Known) =>
     Effect.gen(function*() {
-      yield* Effect.logError(`dead-lettering: ${stop.code}: ${stop.message}`)
+      yield* Effect.logError(`dead-lettering: ${stop.code}: ${boundText(stop.message, 1000)}`)
+      yield* recordFailure(known, stop)
       yield* metrics.error(stop.stage, stop.code)
       const outcome = yield* settle(
         queue.deadLetter(delivery, { code: stop.code, message: stop.message }),
@@ -105,15 +107,16 @@ export const makeDeliveryHandler = Effect.gen(function*() {
     })
 
   /** Unknown failures get `maxDeliveryAttempts` tries in all, then the dead-letter queue. */
-  const retryOrDeadLetter = (delivery: Delivery, stop: Stop) =>
+  const retryOrDeadLetter = (delivery: Delivery, stop: Stop, known: Known) =>
     Effect.gen(function*() {
       if (delivery.attempt >= config.maxDeliveryAttempts) {
         return yield* deadLetter(
           delivery,
-          new Stop("permanent", stop.code, `${stop.message} (gave up after ${delivery.attempt} attempts)`, stop.stage)
+          new Stop("permanent", stop.code, `${stop.message} (gave up after ${delivery.attempt} attempts)`, stop.stage),
+          known
         )
       }
-      yield* Effect.logWarning(`attempt ${delivery.attempt} failed, retrying later: ${stop.code}: ${stop.message}`)
+      yield* Effect.logWarning(`attempt ${delivery.attempt} failed, retrying later: ${stop.code}: ${boundText(stop.message, 1000)}`)
       yield* metrics.error(stop.stage, stop.code)
       // Wait before handing the message back, so a failing batch is not retried in a tight loop.
       yield* Effect.sleep(unknownRetryDelay(delivery.attempt))
@@ -136,35 +139,52 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       Effect.mapError(publishStop)
     )
 
-  const failedLedger = (event: CollectedEvent, platform: string, reason: string, now: string): BatchLedgerEntry => ({
+  /** What is known of a delivery's batch so far, for the ledger row and the log lines. */
+  interface Known {
+    subject: LedgerSubject | null
+    actualSize: number
+  }
+
+  const subjectOf = (event: CollectedEvent, platform: string): LedgerSubject => ({
     object_path: event.objectPath,
     event_id: event.eventId,
     project_id: event.context.project_id,
     job_id: event.context.job_id,
     platform,
     batch_index: event.context.batch_index,
-    expected_size: config.expectedBatchSize[platform] ?? null,
-    actual_size: 0,
-    stored_count: 0,
-    skipped_count: 0,
-    error_count: 0,
-    status: "failed",
-    attempted_at: now,
-    failure_reason: reason
+    expected_size: config.expectedBatchSize[platform] ?? null
   })
 
-  const process = (delivery: Delivery) =>
+  /**
+   * A batch that is dead-lettered after its event was read leaves a `failed` ledger row with
+   * the reason. Writing it is best effort: a database that refuses it must not keep the message
+   * from the dead-letter queue.
+   */
+  const recordFailure = (known: Known, stop: Stop) =>
+    known.subject === null ? Effect.void : Effect.gen(function*() {
+      const now = yield* nowIso
+      yield* database(repository.recordFailedBatch(failedLedger(known.subject!, known.actualSize, stop.code, stop.message, now))).pipe(
+        Effect.catch((e) => Effect.logWarning(`could not record the failed batch in the ledger: ${e.message}`))
+      )
+    })
+
+  /** Log annotations naming the batch, each value bounded so hostile input cannot flood the logs. */
+  const batchAnnotations = (known: Known) => ({
+    event_id: boundText(known.subject?.event_id ?? "", 200),
+    job_id: boundText(known.subject?.job_id ?? "", 200),
+    platform: known.subject?.platform ?? "",
+    batch_path: boundText(known.subject?.object_path ?? "", 300)
+  })
+
+  const process = (delivery: Delivery, known: Known) =>
     Effect.gen(function*() {
       const batchStart = yield* preciseMillis
       const event = yield* timedStage("decode", decodeEvent(delivery.body, config.buckets)).pipe(
         Effect.mapError((e) => rejected(e, "decode"))
       )
+      known.subject = subjectOf(event, event.platform ?? "UNKNOWN")
       return yield* Effect.gen(function*() {
         if (event.projectIdProblem !== null) {
-          const now = yield* nowIso
-          yield* database(
-            repository.recordFailedBatch(failedLedger(event, event.platform ?? "UNKNOWN", event.projectIdProblem, now))
-          )
           return yield* Effect.fail(new Stop("permanent", "INVALID_PROJECT_ID", event.projectIdProblem, "decode"))
         }
         const object = yield* timedStage(
@@ -172,11 +192,13 @@ export const makeDeliveryHandler = Effect.gen(function*() {
           fromStorage(storage.get({ bucket: event.bucket, key: event.key }, config.maxBatchBytes))
         )
         const raw = yield* readBatchArray(object.bytes).pipe(Effect.mapError((e) => rejected(e, "decode")))
+        known.actualSize = raw.length
         const entries = decodeEntries(raw, event.objectPath)
         const firstPlatform = entries.find((e) => e._tag === "Item" && e.item.meta.platform !== null)
         const platform = event.platform ??
           (firstPlatform?._tag === "Item" ? firstPlatform.item.meta.platform : null) ?? "UNKNOWN"
         yield* Effect.annotateCurrentSpan({ platform })
+        known.subject = subjectOf(event, platform)
 
         const mismatch = sizeMismatch(platform, raw.length, config.expectedBatchSize, config.maxBatchItems)
         if (mismatch !== null) {
@@ -209,24 +231,12 @@ export const makeDeliveryHandler = Effect.gen(function*() {
               else errors.push(record)
             }), { discard: true })
         )
-        const skipped = analytics.filter((r) => r.is_skipped).length
-        const ledger: BatchLedgerEntry = {
-          object_path: event.objectPath,
-          event_id: event.eventId,
-          project_id: context.project_id,
-          job_id: context.job_id,
-          platform,
-          batch_index: context.batch_index,
-          expected_size: config.expectedBatchSize[platform] ?? null,
-          actual_size: raw.length,
-          stored_count: analytics.length - skipped,
-          skipped_count: skipped,
-          error_count: errors.length,
-          status: "completed",
-          attempted_at: now,
-          failure_reason: null
+        const batch = dedupeBatch(analytics, errors)
+        const ledger = completedLedger(known.subject, raw.length, batch, now)
+        if (batch.duplicates > 0) {
+          yield* Effect.logWarning(`${batch.duplicates} items repeat a post already in the batch; the newest crawl of each is stored`)
         }
-        yield* timedStage("write", database(repository.writeBatch({ ledger, analytics, errors })))
+        yield* timedStage("write", database(repository.writeBatch({ ledger, analytics: batch.analytics, errors: batch.errors })))
 
         if (config.publishEnabled) {
           yield* timedStage(
@@ -236,15 +246,20 @@ export const makeDeliveryHandler = Effect.gen(function*() {
               job_id: context.job_id,
               task_type: "analyze_result",
               batch_size: raw.length,
-              success_count: analytics.length,
-              error_count: errors.length
+              success_count: batch.analytics.length,
+              error_count: batch.errors.length
             }))
           )
         }
 
         const outcome = yield* timedStage(
           "ack",
-          settle(queue.ack(delivery), { _tag: "Acked", stored: analytics.length - skipped, skipped, errors: errors.length })
+          settle(queue.ack(delivery), {
+            _tag: "Acked",
+            stored: ledger.stored_count,
+            skipped: ledger.skipped_count,
+            errors: ledger.error_count
+          })
         )
         if (outcome._tag === "Acked") {
           const batchEnd = yield* preciseMillis
@@ -252,35 +267,31 @@ export const makeDeliveryHandler = Effect.gen(function*() {
           yield* metrics.items(platform, "stored", outcome.stored)
           yield* metrics.items(platform, "skipped", outcome.skipped)
           yield* metrics.items(platform, "error", outcome.errors)
-          yield* Effect.forEach(errors, (e) => metrics.error("pipeline", e.error_category), { discard: true })
+          yield* Effect.forEach(batch.errors, (e) => metrics.error("pipeline", e.error_category), { discard: true })
           yield* metrics.batchDuration(platform, (batchEnd - batchStart) / 1000)
           yield* Effect.logInfo(
             `batch stored: ${outcome.stored} analytics, ${outcome.skipped} skipped, ${outcome.errors} errors`
           )
         }
         return outcome
-      }).pipe(
-        Effect.annotateLogs({
-          event_id: event.eventId ?? "",
-          job_id: event.context.job_id ?? "",
-          platform: event.platform ?? "",
-          batch_path: event.objectPath
-        })
-      )
+      }).pipe(Effect.annotateLogs(batchAnnotations(known)))
     })
 
-  return (delivery: Delivery): Effect.Effect<Outcome> =>
-    process(delivery).pipe(
-      Effect.catch((stop) => stop.kind === "permanent" ? deadLetter(delivery, stop) : retryOrDeadLetter(delivery, stop)),
+  return (delivery: Delivery): Effect.Effect<Outcome> => {
+    const known: Known = { subject: null, actualSize: 0 }
+    const failed = (stop: Stop) =>
+      (stop.kind === "permanent" ? deadLetter(delivery, stop, known) : retryOrDeadLetter(delivery, stop, known)).pipe(
+        Effect.annotateLogs(batchAnnotations(known))
+      )
+    return process(delivery, known).pipe(
+      Effect.catch(failed),
       Effect.catchDefect((defect) =>
-        retryOrDeadLetter(
-          delivery,
-          new Stop("unknown", "INTERNAL_ERROR", defect instanceof Error ? defect.message : String(defect), "pipeline")
-        )
+        failed(new Stop("unknown", "INTERNAL_ERROR", defect instanceof Error ? defect.message : String(defect), "pipeline"))
       ),
       Effect.ensuring(metrics.inflight(-1)),
       (effect) => Effect.andThen(metrics.inflight(1), effect),
       Effect.annotateLogs({ delivery_id: delivery.deliveryId, attempt: delivery.attempt }),
       Effect.withSpan("Consumer.handle", { attributes: { delivery_id: delivery.deliveryId } })
     )
+  }
 })

@@ -145,6 +145,8 @@ export interface BatchLedgerEntry {
   readonly stored_count: number
   readonly skipped_count: number
   readonly error_count: number
+  /** Items that repeated a post or error identity already in the batch (nothing written for them). */
+  readonly duplicate_count: number
   readonly status: BatchStatus
   readonly attempted_at: string
   readonly failure_reason: string | null

@@ -120,6 +120,37 @@ describe("handling one delivery", () => {
       assert.strictEqual((yield* (yield* MemoryQueueControl).retried).length, 1)
     }).pipe(Effect.provide(memoryApp())))
 
+  it.effect("items repeating a post inside the batch are counted as duplicates: the ledger adds up to the batch and to the rows", () =>
+    Effect.gen(function*() {
+      const items = rawBatch(10)
+      const repeated = [...items, items[3], items[3], items[7]]
+      yield* seed(repeated)
+      const outcome = yield* step
+      assert.strictEqual(outcome._tag, "Acked")
+      const tables = yield* (yield* MemoryRepositoryControl).tables
+      const [entry] = [...tables.ledger.values()]
+      assert.strictEqual(entry?.actual_size, 13)
+      assert.strictEqual(entry?.duplicate_count, 3)
+      assert.strictEqual((entry?.stored_count ?? 0) + (entry?.skipped_count ?? 0), tables.posts.size)
+      assert.strictEqual(entry?.error_count, tables.errors.size)
+      assert.strictEqual(
+        (entry?.stored_count ?? 0) + (entry?.skipped_count ?? 0) + (entry?.error_count ?? 0) + (entry?.duplicate_count ?? 0),
+        entry?.actual_size
+      )
+    }).pipe(Effect.provide(memoryApp())))
+
+  it.effect("an unknown failure that runs out of attempts leaves a failed ledger row with its reason", () =>
+    Effect.gen(function*() {
+      yield* seed(rawBatch(5))
+      yield* (yield* MemoryRepositoryControl).inject({ reason: "Unknown", times: 2 })
+      const outcomes = [yield* stepWithClock, yield* stepWithClock]
+      assert.deepStrictEqual(outcomes.map((o) => o._tag), ["Retried", "DeadLettered"])
+      const [entry] = [...(yield* (yield* MemoryRepositoryControl).tables).ledger.values()]
+      assert.strictEqual(entry?.status, "failed")
+      assert.strictEqual(entry?.actual_size, 5)
+      assert.match(entry?.failure_reason ?? "", /^DATABASE_ERROR: .*gave up after 2 attempts/)
+    }).pipe(Effect.provide(memoryApp({ env: { MAX_DELIVERY_ATTEMPTS: "2" } }))))
+
   it.effect("an unknown failure is retried up to MAX_DELIVERY_ATTEMPTS, then dead-lettered", () =>
     Effect.gen(function*() {
       yield* seed(rawBatch(5))
@@ -160,7 +191,16 @@ describe("handling one delivery", () => {
         assert.isAbove(dead[0]?.reason.message.length ?? 0, 10)
         const written = yield* counts
         assert.strictEqual(written.analytics + written.errors, 0)
-        assert.strictEqual(written.batches, code === "INVALID_PROJECT_ID" ? 1 : 0)
+        // Once the event names its batch, the batch's end is in the ledger: failed, with the reason.
+        const eventRead = !["NOT_JSON", "SCHEMA_INVALID", "MISSING_PATH", "FOREIGN_BUCKET"].includes(code)
+        assert.strictEqual(written.batches, eventRead ? 1 : 0)
+        if (eventRead) {
+          const [entry] = [...(yield* (yield* MemoryRepositoryControl).tables).ledger.values()]
+          assert.strictEqual(entry?.status, "failed")
+          assert.isTrue(entry?.failure_reason?.startsWith(`${code}: `), entry?.failure_reason ?? "")
+          assert.strictEqual(entry?.stored_count, 0)
+          if (name === "over the item limit") assert.strictEqual(entry?.actual_size, 30)
+        }
         assert.strictEqual((yield* MetricsMemoryState).counter("analytics_messages_total", { outcome: "dead_lettered" }), 1)
       }).pipe(Effect.provide(memoryApp({ env: { MAX_BATCH_BYTES: name === "over the size limit" ? "2000" : "1000000", MAX_BATCH_ITEMS: "25" } }))))
   }

@@ -76,6 +76,7 @@ export const ledgerEntry = (overrides: Partial<BatchLedgerEntry> = {}): BatchLed
   stored_count: 1,
   skipped_count: 0,
   error_count: 1,
+  duplicate_count: 0,
   status: "completed",
   attempted_at: "2025-12-06T10:16:00.000Z",
   failure_reason: null,

@@ -1,6 +1,7 @@
 import { PgTypes } from "@effect/sql-pg"
 import { Effect, Layer, Result } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import { dedupeBatch } from "../../domain/ledger.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../../domain/records.ts"
 import {
   AnalyticsRepository,
@@ -184,13 +185,13 @@ export const UPSERT_ERRORS_SQL = unnestSql(
 const LEDGER_SQL = `
   INSERT INTO batch_ledger (object_path, event_id, project_id, job_id, platform, batch_index, expected_size,
     actual_size, stored_count, skipped_count, error_count, status, failure_reason,
-    first_attempt_at, last_attempt_at, attempts)
-  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::timestamptz, $14::timestamptz, 1)
+    first_attempt_at, last_attempt_at, attempts, duplicate_count)
+  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::timestamptz, $14::timestamptz, 1, $15)
   ON CONFLICT (object_path) DO UPDATE SET event_id = EXCLUDED.event_id, project_id = EXCLUDED.project_id,
     job_id = EXCLUDED.job_id, platform = EXCLUDED.platform, batch_index = EXCLUDED.batch_index,
     expected_size = EXCLUDED.expected_size, actual_size = EXCLUDED.actual_size,
     stored_count = EXCLUDED.stored_count, skipped_count = EXCLUDED.skipped_count,
-    error_count = EXCLUDED.error_count, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason,
+    error_count = EXCLUDED.error_count, duplicate_count = EXCLUDED.duplicate_count, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason,
     last_attempt_at = EXCLUDED.last_attempt_at, attempts = batch_ledger.attempts + 1`
 
 const ledgerParams = (e: BatchLedgerEntry): Array<unknown> => [
@@ -207,29 +208,14 @@ const ledgerParams = (e: BatchLedgerEntry): Array<unknown> => [
   e.error_count,
   e.status,
   e.failure_reason,
-  e.attempted_at
+  e.attempted_at,
+  e.duplicate_count
 ]
 
-const isOlder = (a: string | null, b: string | null): boolean =>
-  a === null ? b !== null : b !== null && Date.parse(a) < Date.parse(b)
-
 /**
- * One statement may not touch the same row twice (SQLSTATE 21000), so a batch that repeats a
- * post keeps only its newest crawl, the same rule the upsert applies across batches.
+ * One statement may not touch the same row twice (SQLSTATE 21000): `dedupeBatch` keeps a batch's
+ * newest crawl of each post, the same rule the upsert applies across batches.
  */
-export const newestPerPost = (records: ReadonlyArray<AnalyticsRecord>): ReadonlyArray<AnalyticsRecord> => {
-  const byKey = new Map<string, AnalyticsRecord>()
-  for (const record of records) {
-    const key = JSON.stringify([record.project_id, record.platform, record.id])
-    const seen = byKey.get(key)
-    if (seen === undefined || !isOlder(record.crawled_at, seen.crawled_at)) byKey.set(key, record)
-  }
-  return [...byKey.values()]
-}
-
-const lastPerError = (records: ReadonlyArray<ErrorRecord>): ReadonlyArray<ErrorRecord> =>
-  [...new Map(records.map((r) => [JSON.stringify([r.content_id, r.project_id, r.platform, r.job_id]), r])).values()]
-
 /** `is_skipped` is not a column; a skipped post is the only kind stored with all of these (§3.4). */
 const looksSkipped = (row: Row): boolean =>
   row["overall_sentiment"] === "NEUTRAL" && num(row, "overall_sentiment_score") === 0 &&
@@ -297,6 +283,7 @@ const toLedger = (row: Row): StoredLedgerEntry => ({
   stored_count: num(row, "stored_count"),
   skipped_count: num(row, "skipped_count"),
   error_count: num(row, "error_count"),
+  duplicate_count: num(row, "duplicate_count"),
   status: text(row, "status") === "failed" ? "failed" : "completed",
   attempted_at: iso(row, "last_attempt_at"),
   failure_reason: textOrNull(row, "failure_reason"),
@@ -312,8 +299,9 @@ export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlC
     const sql = yield* SqlClient
 
     const writeBatch = (batch: BatchWrite) => {
-      const analytics = newestPerPost(batch.analytics)
-      const errors = lastPerError(batch.errors)
+      // Deduplicated and ordered by key, whatever the caller passed: rows locked in one order
+      // cannot deadlock against another consumer writing an overlapping batch.
+      const { analytics, errors } = dedupeBatch(batch.analytics, batch.errors)
       const statements = [
         ...(analytics.length === 0 ? [] : [sql.unsafe(WRITE_ANALYTICS_SQL, unnestParams(ANALYTICS_COLUMNS, analytics))]),
         ...(errors.length === 0 ? [] : [sql.unsafe(UPSERT_ERRORS_SQL, unnestParams(ERROR_COLUMNS, errors))]),

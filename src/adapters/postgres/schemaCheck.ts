@@ -78,6 +78,7 @@ export const EXPECTED_COLUMNS: Readonly<Record<string, Readonly<Record<string, s
     stored_count: "integer",
     skipped_count: "integer",
     error_count: "integer",
+    duplicate_count: "integer",
     status: "text",
     first_attempt_at: "timestamp with time zone",
     last_attempt_at: "timestamp with time zone",

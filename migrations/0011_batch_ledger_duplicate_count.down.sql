@@ -1,0 +1,1 @@
+ALTER TABLE batch_ledger DROP COLUMN IF EXISTS duplicate_count;
