@@ -24,15 +24,22 @@ export const retryWhileTransient = <A, E extends { readonly message: string }>(
     readonly classify: (error: E) => FailureKind
     readonly dependency: Dependency
     readonly readiness: Readiness["Service"]
+    /**
+     * A transient failure that says nothing about the dependency's health (a deadlock with
+     * another consumer): retried the same way, logged as what it is, readiness untouched.
+     */
+    readonly isContention?: (error: E) => boolean
   }
 ): Effect.Effect<A, E> =>
   effect.pipe(
     Effect.tapError((error) =>
-      options.classify(error) === "transient"
-        ? Effect.logWarning(`${options.dependency} unavailable, backing off: ${error.message}`).pipe(
+      options.classify(error) !== "transient"
+        ? Effect.void
+        : options.isContention?.(error) === true
+        ? Effect.logInfo(`${options.dependency} write conflict with another writer, retrying: ${error.message}`)
+        : Effect.logWarning(`${options.dependency} unavailable, backing off: ${error.message}`).pipe(
           Effect.andThen(options.readiness.setDependency(options.dependency, false))
         )
-        : Effect.void
     ),
     Effect.retry({ schedule: transientBackoff, while: (error) => options.classify(error) === "transient" }),
     Effect.tap(() => options.readiness.setDependency(options.dependency, true))

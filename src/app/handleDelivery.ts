@@ -127,7 +127,12 @@ export const makeDeliveryHandler = Effect.gen(function*() {
 
   /** Each dependency's calls, retried while its failures are transient (§5). */
   const database = <A>(effect: Effect.Effect<A, RepositoryError>) =>
-    retryWhileTransient(effect, { classify: repositoryFailureKind, dependency: "database", readiness }).pipe(
+    retryWhileTransient(effect, {
+      classify: repositoryFailureKind,
+      dependency: "database",
+      readiness,
+      isContention: (e) => e.reason === "Conflict"
+    }).pipe(
       Effect.mapError(repositoryStop)
     )
   const fromStorage = <A>(effect: Effect.Effect<A, StorageError>) =>

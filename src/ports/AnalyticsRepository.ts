@@ -30,12 +30,14 @@ export interface RowCounts {
 }
 
 /**
- * - `Unavailable`: connection refused or lost, timeout, admin shutdown, serialization
- *   conflict: transient, the same write may be retried as a whole;
+ * - `Unavailable`: connection refused or lost, timeout, admin shutdown: transient, the same
+ *   write may be retried as a whole, and the database is reported down meanwhile;
+ * - `Conflict`: a deadlock or serialization failure against another writer: transient too,
+ *   retried as a whole, but the database is up and is not reported down;
  * - `Constraint`, `InvalidData`: the batch itself is wrong (permanent);
  * - `Unknown`.
  */
-export const REPOSITORY_ERROR_REASONS = ["Unavailable", "Constraint", "InvalidData", "Unknown"] as const
+export const REPOSITORY_ERROR_REASONS = ["Unavailable", "Conflict", "Constraint", "InvalidData", "Unknown"] as const
 
 export class RepositoryError extends Schema.TaggedError<RepositoryError>()("RepositoryError", {
   reason: Schema.Literals(REPOSITORY_ERROR_REASONS),
@@ -43,7 +45,11 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 }) {}
 
 export const repositoryFailureKind = (error: RepositoryError): FailureKind =>
-  error.reason === "Unavailable" ? "transient" : error.reason === "Unknown" ? "unknown" : "permanent"
+  error.reason === "Unavailable" || error.reason === "Conflict"
+    ? "transient"
+    : error.reason === "Unknown"
+    ? "unknown"
+    : "permanent"
 
 /**
  * Where analytics rows live (§4). Semantics every adapter keeps:

@@ -151,6 +151,23 @@ describe("handling one delivery", () => {
       assert.match(entry?.failure_reason ?? "", /^DATABASE_ERROR: .*gave up after 2 attempts/)
     }).pipe(Effect.provide(memoryApp({ env: { MAX_DELIVERY_ATTEMPTS: "2" } }))))
 
+  it.effect("a write conflict (deadlock with another consumer) is retried without reporting the database down", () =>
+    Effect.gen(function*() {
+      yield* seed(rawBatch(5))
+      yield* (yield* MemoryRepositoryControl).inject({ reason: "Conflict", times: 2 })
+      yield* (yield* Readiness).setDependency("database", true)
+      const fiber = yield* Effect.forkChild(step)
+      yield* TestClock.adjust("100 millis")
+      assert.isTrue((yield* (yield* Readiness).ready).dependencies.database)
+      assert.strictEqual((yield* (yield* MemoryRepositoryControl).writeCount), 0, "the first write conflicted")
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust("5 seconds")
+      const outcome = yield* Fiber.join(fiber)
+      assert.strictEqual(outcome._tag, "Acked")
+      assert.isTrue((yield* (yield* Readiness).ready).dependencies.database)
+      assert.strictEqual((yield* (yield* MemoryRepositoryControl).writeCount), 1)
+      assert.strictEqual((yield* (yield* MemoryQueueControl).deadLettered).length, 0)
+    }).pipe(Effect.provide(memoryApp())))
+
   it.effect("an unknown failure is retried up to MAX_DELIVERY_ATTEMPTS, then dead-lettered", () =>
     Effect.gen(function*() {
       yield* seed(rawBatch(5))

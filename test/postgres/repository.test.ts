@@ -163,6 +163,26 @@ describe("AnalyticsRepositoryPg", () => {
       ])
     }).pipe(Effect.provide(Repo)))
 
+  it.live("two writers of overlapping batches, in opposite item orders, never deadlock: rows are written in key order", () =>
+    Effect.gen(function*() {
+      const repo = yield* AnalyticsRepository
+      const posts = Array.from({ length: 60 }, (_, i) =>
+        analytics({ id: String(7_400_000_000_000_000_000n + BigInt(i)), crawled_at: "2025-12-06T10:00:00.000Z" }))
+      for (let round = 0; round < 15; round++) {
+        const crawled = `2025-12-06T10:${String(round + 1).padStart(2, "0")}:00.000Z`
+        const ours = posts.map((p) => ({ ...p, crawled_at: crawled }))
+        const theirs = [...ours].reverse()
+        const outcomes = yield* Effect.all([
+          repo.writeBatch(batch({ ledger: ledger({ object_path: `a/${round}` }), analytics: ours, errors: [] })),
+          repo.writeBatch(batch({ ledger: ledger({ object_path: `b/${round}` }), analytics: theirs, errors: [] }))
+        ], { concurrency: 2, mode: "result" })
+        for (const outcome of outcomes) {
+          if (outcome._tag === "Failure") expect.fail(`round ${round}: ${outcome.failure.reason}: ${outcome.failure.message}`)
+        }
+      }
+      expect((yield* repo.counts(PROJECT)).analytics).toBe(60)
+    }).pipe(Effect.provide(Repo)), 60_000)
+
   it.live("recordFailedBatch writes only the ledger row, with its reason", () =>
     Effect.gen(function*() {
       const repo = yield* AnalyticsRepository
@@ -202,8 +222,8 @@ describe("AnalyticsRepositoryPg", () => {
       ["57P01", "Unavailable"],
       ["57P02", "Unavailable"],
       ["57P03", "Unavailable"],
-      ["40001", "Unavailable"],
-      ["40P01", "Unavailable"],
+      ["40001", "Conflict"],
+      ["40P01", "Conflict"],
       ["57014", "Unavailable"],
       ["55P03", "Unavailable"],
       ["23505", "Constraint"],

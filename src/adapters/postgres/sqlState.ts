@@ -25,7 +25,7 @@ export const reasonForSqlState = (code: string | undefined): Reason | undefined 
   if (code === undefined) return undefined
   if (code.startsWith("08")) return "Unavailable" // connection exception
   if (code === "57P01" || code === "57P02" || code === "57P03") return "Unavailable" // shutdown, crash, cannot connect now
-  if (code === "40001" || code === "40P01") return "Unavailable" // serialization failure, deadlock: retry the batch
+  if (code === "40001" || code === "40P01") return "Conflict" // serialization failure, deadlock: retry, the database is up
   if (code === "57014" || code === "55P03" || code === "25P03") return "Unavailable" // statement, lock, idle-in-tx timeouts
   if (code === "53300") return "Unavailable" // too many connections
   if (code.startsWith("23")) return "Constraint"
