@@ -15,14 +15,14 @@ import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
 import { EventQueueMemory } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
-import { AnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
+import { AnalyticsRepositoryPg, makeAnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
 import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
 import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
 import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
 import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
 import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
-import type { AppConfigShape } from "./ports/Config.ts"
+import { AppConfig, type AppConfigShape } from "./ports/Config.ts"
 import { Readiness } from "./ports/Readiness.ts"
 
 const inMemoryExceptRepository = (config: AppConfigShape) =>
@@ -54,7 +54,10 @@ export const productionLayers = () => {
   return Layer.mergeAll(
     EventQueueRabbitLive,
     ResultPublisherLive,
-    AnalyticsRepositoryPg.pipe(Layer.provide(PgLive)),
+    Layer.unwrap(AppConfig.useSync((config) =>
+      // A little past the server's statement_timeout: the server gives up first when it can.
+      makeAnalyticsRepositoryPg({ deadlineMs: config.databaseStatementTimeoutMs + 2_000 })
+    )).pipe(Layer.provide(PgLive)),
     BatchStorageS3Live,
     AnalyticsPipelineLive,
     OpsHttpLive.pipe(Layer.provide(readiness))

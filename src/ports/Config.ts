@@ -8,6 +8,11 @@ import type { ImpactSettings } from "../domain/pipeline/index.ts"
  */
 export interface AppConfigShape {
   readonly databaseUrl: Redacted.Redacted<string>
+  /**
+   * The longest a service statement may run (server-side `statement_timeout`); a write with no
+   * answer a little after it (a silently stalled connection) fails as unavailable.
+   */
+  readonly databaseStatementTimeoutMs: number
   readonly rabbitmqUrl: Redacted.Redacted<string>
   readonly prefetchCount: number
   readonly eventExchange: string
@@ -89,6 +94,7 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
   databaseUrl: serviceUrl("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]).pipe(
     Config.map(Redacted.make)
   ),
+  databaseStatementTimeoutMs: positiveInt("DATABASE_STATEMENT_TIMEOUT_MS", 10_000),
   rabbitmqUrl: serviceUrl("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672", ["amqp:", "amqps:"]).pipe(Config.map(Redacted.make)),
   prefetchCount: positiveInt("RABBITMQ_PREFETCH_COUNT", 16),
   eventExchange: text("EVENT_EXCHANGE", "smap.events"),

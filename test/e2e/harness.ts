@@ -38,7 +38,9 @@ export const makeWorld = async () => {
   const id = randomBytes(4).toString("hex")
   const scope = await Effect.runPromise(Scope.make())
   const bucket = "crawl-results"
-  const s3 = await Effect.runPromise(s3TestServer([bucket]).pipe(Scope.provide(scope)))
+  /** A bucket on the same server that the service is not configured to read. */
+  const foreignBucket = "other-bucket"
+  const s3 = await Effect.runPromise(s3TestServer([bucket, foreignBucket]).pipe(Scope.provide(scope)))
   const database = `e2e_${id}`
   const adminUrl = Redacted.make(TEST_DATABASE_URL)
   const sql = <A>(f: (client: SqlClient) => Effect.Effect<A, unknown, SqlClient>, url = adminUrl) =>
@@ -69,6 +71,7 @@ export const makeWorld = async () => {
   const broker = await amqp.connect(rabbitUrl)
   broker.on("error", () => undefined)
   const storage: BatchStorage["Service"] = makeBatchStorageS3(s3.storageOptions())
+  const foreignStorage: BatchStorage["Service"] = makeBatchStorageS3(s3.storageOptions({ buckets: [foreignBucket] }))
   const children: Array<ChildProcess> = []
 
   const cliEnv = (extra: Record<string, string>) => {
@@ -119,6 +122,10 @@ export const makeWorld = async () => {
   const upload = (key: string, body: unknown, compress = false) =>
     Effect.runPromise(storage.put({ bucket, key }, new TextEncoder().encode(JSON.stringify(body)), { compress }))
 
+  /** Stores an object in the bucket the service must never read. */
+  const uploadForeign = (key: string, body: unknown) =>
+    Effect.runPromise(foreignStorage.put({ bucket: foreignBucket, key }, new TextEncoder().encode(JSON.stringify(body))))
+
   /** Stores bytes as given, with the given metadata (for objects a crawler got wrong). */
   const uploadRaw = async (key: string, bytes: Uint8Array, metadata: Record<string, string>) => {
     const client = new Minio.Client({
@@ -166,7 +173,7 @@ export const makeWorld = async () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }
 
-  return { id, bucket, env, names, cli, startConsumer, query, publish, upload, uploadRaw, deadLetters, queueDepth, metrics, ready, close }
+  return { id, bucket, foreignBucket, env, names, cli, startConsumer, query, publish, upload, uploadForeign, uploadRaw, deadLetters, queueDepth, metrics, ready, close }
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>

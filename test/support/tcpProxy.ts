@@ -6,6 +6,8 @@ import { createServer, type Server, type Socket, connect } from "node:net"
  */
 export const tcpProxy = async (targetPort: number, targetHost = "127.0.0.1") => {
   const sockets = new Set<Socket>()
+  /** Client/upstream pairs, so that a freeze can stop their traffic without closing them. */
+  const pairs = new Set<readonly [Socket, Socket]>()
   let server: Server | null = null
   let port = 0
 
@@ -15,16 +17,19 @@ export const tcpProxy = async (targetPort: number, targetHost = "127.0.0.1") => 
         const upstream = connect(targetPort, targetHost)
         sockets.add(client)
         sockets.add(upstream)
+        const pair = [client, upstream] as const
+        pairs.add(pair)
         const drop = () => {
           client.destroy()
           upstream.destroy()
           sockets.delete(client)
           sockets.delete(upstream)
+          pairs.delete(pair)
         }
         client.on("error", drop).on("close", drop)
         upstream.on("error", drop).on("close", drop)
-        client.pipe(upstream)
-        upstream.pipe(client)
+        client.on("data", (chunk: Buffer) => upstream.write(chunk))
+        upstream.on("data", (chunk: Buffer) => client.write(chunk))
       })
       s.once("error", reject)
       s.listen(port, "127.0.0.1", () => {
@@ -49,6 +54,17 @@ export const tcpProxy = async (targetPort: number, targetHost = "127.0.0.1") => 
         server.close(() => resolve())
         server = null
       }),
+    /**
+     * Silently stalls every connection open now: nothing is forwarded either way and nothing
+     * is closed, as when a network path drops packets. New connections work.
+     */
+    freeze: () => {
+      // Without a data listener a flowing socket drops what it reads: open, and silent.
+      for (const [client, upstream] of pairs) {
+        client.removeAllListeners("data")
+        upstream.removeAllListeners("data")
+      }
+    },
     /** Accepts connections again, on the same port. */
     restore: listen,
     close: async () => {

@@ -1,5 +1,5 @@
 import { PgTypes } from "@effect/sql-pg"
-import { Effect, Layer, Result } from "effect"
+import { Effect, Fiber, Layer, Option, Result } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { dedupeBatch } from "../../domain/ledger.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../../domain/records.ts"
@@ -7,6 +7,7 @@ import {
   AnalyticsRepository,
   type BatchWrite,
   type PostKey,
+  RepositoryError,
   type RowCounts,
   type StoredLedgerEntry
 } from "../../ports/AnalyticsRepository.ts"
@@ -292,11 +293,44 @@ const toLedger = (row: Row): StoredLedgerEntry => ({
   attempts: num(row, "attempts")
 })
 
+export interface AnalyticsRepositoryPgOptions {
+  /**
+   * How long a write or check may go without an answer before it fails as `Unavailable`: a
+   * connection that stalls silently (no reset) must not hold a batch forever. The driver then
+   * cancels the statement and retires the session, so the retry gets a fresh connection.
+   */
+  readonly deadlineMs: number
+}
+
 /** `AnalyticsRepository` on PostgreSQL; needs a `SqlClient` (see `pgLayer` / `PgLive`). */
-export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlClient> = Layer.effect(
+export const makeAnalyticsRepositoryPg = (
+  options: AnalyticsRepositoryPgOptions
+): Layer.Layer<AnalyticsRepository, never, SqlClient> =>
+  Layer.effect(
   AnalyticsRepository,
   Effect.gen(function*() {
     const sql = yield* SqlClient
+    // The work runs in its own fiber, and the caller stops waiting at the deadline without
+    // waiting for it to unwind: on a frozen socket even the rollback would never return. The
+    // abandoned fiber is interrupted in the background; the driver then retires its session.
+    const withDeadline = (operation: string) => <A>(effect: Effect.Effect<A, RepositoryError>) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.forkDetach(effect)
+          const abandon = Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
+          const exit = yield* restore(Effect.timeoutOption(Fiber.await(fiber), options.deadlineMs)).pipe(
+            Effect.onInterrupt(() => abandon)
+          )
+          if (Option.isSome(exit)) return yield* exit.value
+          yield* abandon
+          return yield* Effect.fail(
+            new RepositoryError({
+              reason: "Unavailable",
+              message: `${operation}: no answer from the database within ${options.deadlineMs} ms (connection stalled?)`
+            })
+          )
+        })
+      )
 
     const writeBatch = (batch: BatchWrite) => {
       // Deduplicated and ordered by key, whatever the caller passed: rows locked in one order
@@ -309,6 +343,7 @@ export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlC
       ]
       return sql.withTransaction(Effect.forEach(statements, (s) => s, { discard: true })).pipe(
         Effect.mapError(toRepositoryError("writeBatch")),
+        withDeadline("writeBatch"),
         Effect.withSpan("AnalyticsRepositoryPg.writeBatch", {
           attributes: { object_path: batch.ledger.object_path, analytics: analytics.length, errors: errors.length }
         })
@@ -316,7 +351,11 @@ export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlC
     }
 
     const recordFailedBatch = (entry: BatchLedgerEntry) =>
-      sql.unsafe(LEDGER_SQL, ledgerParams(entry)).pipe(Effect.asVoid, Effect.mapError(toRepositoryError("recordFailedBatch")))
+      sql.unsafe(LEDGER_SQL, ledgerParams(entry)).pipe(
+        Effect.asVoid,
+        Effect.mapError(toRepositoryError("recordFailedBatch")),
+        withDeadline("recordFailedBatch")
+      )
 
     const findPost = (key: PostKey) =>
       sql<Row>`SELECT * FROM post_analytics
@@ -351,8 +390,11 @@ export const AnalyticsRepositoryPg: Layer.Layer<AnalyticsRepository, never, SqlC
       )
     }
 
-    const check = sql`SELECT 1`.pipe(Effect.asVoid, Effect.mapError(toRepositoryError("check")))
+    const check = sql`SELECT 1`.pipe(Effect.asVoid, Effect.mapError(toRepositoryError("check")), withDeadline("check"))
 
     return AnalyticsRepository.of({ writeBatch, recordFailedBatch, findPost, ledger, counts, check })
   })
 )
+
+/** The adapter with a 30 s deadline (tests, benchmarks, the embedded run). */
+export const AnalyticsRepositoryPg = makeAnalyticsRepositoryPg({ deadlineMs: 30_000 })

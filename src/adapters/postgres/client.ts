@@ -10,6 +10,12 @@ export interface PgConnectOptions {
   readonly searchPath?: string | undefined
   readonly maxConnections?: number | undefined
   readonly applicationName?: string | undefined
+  /**
+   * Server-side limits for the service's sessions: `statement_timeout` and, at twice that,
+   * `idle_in_transaction_session_timeout`, so a stalled client cannot hold locks. Unset for
+   * migrations, whose concurrent index builds may run long.
+   */
+  readonly statementTimeoutMs?: number | undefined
 }
 
 /** A pooled client; the URL stays redacted until the driver opens the socket. */
@@ -18,11 +24,19 @@ export const pgLayer = (options: PgConnectOptions): Layer.Layer<PgClient.PgClien
     url: options.url,
     applicationName: options.applicationName ?? "smap-analytics",
     connectTimeout: "5 seconds",
+    // TCP keepalive probes start after 10 s idle, so a silently dead peer is noticed.
+    keepAlive: "10 seconds",
     maxConnections: options.maxConnections ?? 10,
-    ...(options.searchPath === undefined ? {} : { startupParameters: { search_path: options.searchPath } })
+    startupParameters: {
+      ...(options.searchPath === undefined ? {} : { search_path: options.searchPath }),
+      ...(options.statementTimeoutMs === undefined ? {} : {
+        statement_timeout: String(options.statementTimeoutMs),
+        idle_in_transaction_session_timeout: String(options.statementTimeoutMs * 2)
+      })
+    }
   })
 
 /** The client for the service and the CLI, from `DATABASE_URL` (§6). */
 export const PgLive: Layer.Layer<PgClient.PgClient | SqlClient, SqlError, AppConfig> = Layer.unwrap(
-  AppConfig.useSync((config) => pgLayer({ url: config.databaseUrl }))
+  AppConfig.useSync((config) => pgLayer({ url: config.databaseUrl, statementTimeoutMs: config.databaseStatementTimeoutMs }))
 )
