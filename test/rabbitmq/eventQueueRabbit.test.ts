@@ -118,6 +118,24 @@ describe("EventQueueRabbit", () => {
       assert.deepStrictEqual(left.map((m) => JSON.parse(m.content.toString()).n), ["unacked"])
     }))
 
+  it.live("a dead-letter copy that cannot be confirmed hands the original back to the broker at once, not at the next restart", () =>
+    Effect.gen(function*() {
+      const { admin, topology, publish, startConsuming, nextDelivery, queue } = yield* setup()
+      yield* publish({ event_id: "evt_unconfirmed", event_type: "data.collected" })
+      yield* startConsuming
+      const delivery = yield* nextDelivery
+      // With the DLQ unbound the copy is returned unroutable: its publish fails.
+      yield* withChannel(admin, (channel) => channel.unbindQueue(topology.deadLetterQueue, topology.deadLetterExchange, "#"))
+      const failure = yield* Effect.flip(queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "x" }))
+      assert.include(failure.message, "unroutable")
+      // The original was not left unacked on an open channel: it comes straight back.
+      const again = yield* nextDelivery
+      assert.isTrue(again.redelivered)
+      assert.strictEqual(JSON.parse(decode(again.body)).event_id, "evt_unconfirmed")
+      assert.strictEqual((yield* Effect.flip(queue.ack(delivery))).reason, "ChannelClosed")
+      yield* queue.ack(again)
+    }))
+
   it.live("dead-lettering puts the message in the DLQ with the reason headers and nothing in the main queue", () =>
     Effect.gen(function*() {
       const { admin, topology, publish, startConsuming, nextDelivery, queue } = yield* setup()

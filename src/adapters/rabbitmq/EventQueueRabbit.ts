@@ -200,25 +200,39 @@ export const makeEventQueueRabbit = (
           return Effect.void
         }))
 
+    /**
+     * A copy could not be confirmed, so the original cannot be settled: close its channel, which
+     * hands it back to the broker at once, instead of holding it unacked until a restart and
+     * dead-lettering it again then. (Other deliveries of that channel come back too; their
+     * writes are idempotent.) A new subscription takes over.
+     */
+    const handBack = (consumer: ConsumerChannel) =>
+      Effect.suspend(() => {
+        if (!consumer.open) return Effect.void
+        return Effect.logWarning(
+          `closing consumer channel ${consumer.id}: a copy was not confirmed, so its ${consumer.pending.size} unsettled deliveries go back to the broker`
+        ).pipe(Effect.andThen(Effect.sync(() => closeChannel(consumer))))
+      })
+
     const ack = (delivery: Delivery) => settle(delivery, "ack").pipe(Effect.withSpan("EventQueue.ack"))
 
     const deadLetter = (delivery: Delivery, reason: DeadLetterReason) =>
       Effect.gen(function*() {
         // Checked first so a delivery from a lost channel is not copied to the DLQ needlessly.
-        const { message } = yield* locate(delivery, "dead-letter")
+        const { consumer, message } = yield* locate(delivery, "dead-letter")
         yield* publisher.publish({
           exchange: topology.deadLetterExchange,
           routingKey: message.fields.routingKey,
           body: delivery.body,
           options: republishProperties(message, messageHeaders(message, delivery, { reason })),
           mandatory: true
-        })
+        }).pipe(Effect.tapError(() => handBack(consumer)))
         yield* settle(delivery, "dead-letter")
       }).pipe(Effect.withSpan("EventQueue.deadLetter", { attributes: { code: reason.code } }))
 
     const retry = (delivery: Delivery) =>
       Effect.gen(function*() {
-        const { message } = yield* locate(delivery, "retry")
+        const { consumer, message } = yield* locate(delivery, "retry")
         // Straight to our queue through the default exchange: republishing to the topic
         // exchange would hand the event again to every other service bound to it.
         yield* publisher.publish({
@@ -227,7 +241,7 @@ export const makeEventQueueRabbit = (
           body: delivery.body,
           options: republishProperties(message, messageHeaders(message, delivery, {})),
           mandatory: true
-        })
+        }).pipe(Effect.tapError(() => handBack(consumer)))
         yield* settle(delivery, "retry")
       }).pipe(Effect.withSpan("EventQueue.retry"))
 

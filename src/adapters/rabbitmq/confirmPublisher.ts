@@ -22,16 +22,27 @@ export interface ConfirmPublisher {
 const CONFIRM_TIMEOUT_MS = 30_000
 
 /**
+ * Resolves after pending I/O has been read. After the event loop was blocked, timers run before
+ * sockets are read, so a confirm that arrived during the block would lose a plain race with
+ * its timeout; waiting two `setImmediate` turns (past the poll phase) lets it be seen first.
+ */
+const afterPendingIo = Effect.callback<void>((resume) => {
+  setImmediate(() => setImmediate(() => resume(Effect.void)))
+})
+
+/**
  * A confirm channel on the shared connection, opened on first use and again after it closes.
  * Publishes go one at a time: a `basic.return` (unroutable mandatory message) arrives before
  * its confirm, and with one message in flight it can only belong to that message. The callers
  * (dead-lettering, retries, result events, tools) publish rarely, so this costs nothing.
  */
 export const makeConfirmPublisher = (
-  connection: RabbitConnectionShape
+  connection: RabbitConnectionShape,
+  options: { readonly confirmTimeoutMs?: number } = {}
 ): Effect.Effect<ConfirmPublisher, never, Scope.Scope> =>
   Effect.gen(function*() {
     const lock = yield* Semaphore.make(1)
+    const timeoutMs = options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS
     let channel: amqp.ConfirmChannel | undefined
     let returned = false
 
@@ -86,11 +97,20 @@ export const makeConfirmPublisher = (
             resume(Effect.fail(toQueueError(error, what)))
           }
         }).pipe(
-          Effect.timeoutOrElse({
-            duration: CONFIRM_TIMEOUT_MS,
-            orElse: () =>
-              Effect.fail(new QueueError({ reason: "Unavailable", message: `${what}: no confirm within ${CONFIRM_TIMEOUT_MS} ms` }))
-          })
+          Effect.raceFirst(
+            Effect.sleep(timeoutMs).pipe(
+              Effect.andThen(afterPendingIo),
+              Effect.andThen(Effect.sync(() => {
+                // The outcome is unknown: close the channel, so that no late confirm or return
+                // on it can be mistaken for the next message's.
+                if (channel === target) channel = undefined
+                target.close().catch(() => undefined)
+              })),
+              Effect.andThen(
+                Effect.fail(new QueueError({ reason: "Unavailable", message: `${what}: no confirm within ${timeoutMs} ms` }))
+              )
+            )
+          )
         )
       }).pipe(lock.withPermits(1))
 
