@@ -2,6 +2,7 @@ import { Duration, Effect } from "effect"
 import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadableRecord } from "../domain/batch.ts"
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
+import { batchPlatform } from "../domain/platform.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../domain/records.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
@@ -163,7 +164,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
         if (event.projectIdProblem !== null) {
           const now = yield* nowIso
           yield* database(
-            repository.recordFailedBatch(failedLedger(event, event.platform ?? "UNKNOWN", event.projectIdProblem, now))
+            repository.recordFailedBatch(failedLedger(event, batchPlatform(event.platform), event.projectIdProblem, now))
           )
           return yield* Effect.fail(new Stop("permanent", "INVALID_PROJECT_ID", event.projectIdProblem, "decode"))
         }
@@ -173,9 +174,8 @@ export const makeDeliveryHandler = Effect.gen(function*() {
         )
         const raw = yield* readBatchArray(object.bytes).pipe(Effect.mapError((e) => rejected(e, "decode")))
         const entries = decodeEntries(raw, event.objectPath)
-        const firstPlatform = entries.find((e) => e._tag === "Item" && e.item.meta.platform !== null)
-        const platform = event.platform ??
-          (firstPlatform?._tag === "Item" ? firstPlatform.item.meta.platform : null) ?? "UNKNOWN"
+        // The stored platform and the metric label: always one of PLATFORM_LABELS (platform.ts).
+        const platform = batchPlatform(event.platform, entries.map((e) => e._tag === "Item" ? e.item.meta.platform : null))
         yield* Effect.annotateCurrentSpan({ platform })
 
         const mismatch = sizeMismatch(platform, raw.length, config.expectedBatchSize, config.maxBatchItems)
@@ -199,7 +199,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
               // Pipeline work is CPU-bound: yield between items so broker heartbeats are served.
               if (i > 0 && i % 8 === 0) yield* Effect.yieldNow
               if (entry._tag === "Unreadable") {
-                errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now))
+                errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now, entry.code))
                 return
               }
               const start = yield* preciseMillis

@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { EventRejected } from "./errors.ts"
 import type { BatchContext } from "./item.ts"
+import { cleanText, hasLoneSurrogate, int32OrNull, MAX_KEY_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from "./sanitize.ts"
 import { toUtcIso } from "./time.ts"
 
 /**
@@ -70,8 +71,15 @@ export const resolveProjectId = (projectId: string | null, jobId: string | null)
   return job === null ? null : firstUuid(job[1])
 }
 
-/** Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key. */
+/** Longest object path accepted (S3 keys are at most 1024 bytes; it is the ledger's key). */
+export const MAX_OBJECT_PATH_LENGTH = 1100
+
+/**
+ * Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key; null when it cannot
+ * name an object (also: NUL, a lone surrogate, or longer than `MAX_OBJECT_PATH_LENGTH`).
+ */
 export const parseObjectPath = (path: string): { bucket: string; key: string } | null => {
+  if (path.length > MAX_OBJECT_PATH_LENGTH || path.includes("\u0000") || hasLoneSurrogate(path)) return null
   const stripped = path.trim().replace(/^minio:\/\//i, "").replace(/^\/+/, "")
   const slash = stripped.indexOf("/")
   if (slash <= 0) return null
@@ -79,14 +87,18 @@ export const parseObjectPath = (path: string): { bucket: string; key: string } |
   return key.trim().length === 0 ? null : { bucket: stripped.slice(0, slash), key }
 }
 
+/** An integer of PostgreSQL's `integer` range (`batch_index` is stored so), else null. */
 const toInt = (value: number | string | null | undefined): number | null => {
   if (value == null) return null
-  const n = typeof value === "number" ? value : Number(value.trim())
-  return Number.isInteger(n) ? n : null
+  return int32OrNull(typeof value === "number" ? value : Number(value.trim()))
 }
 
-const textOrNull = (value: string | null | undefined): string | null =>
-  value == null || value.trim() === "" ? null : value
+/** Free text made storable (sanitize.ts); blank is null. */
+const textOrNull = (value: string | null | undefined, max: number = MAX_SHORT_TEXT_LENGTH): string | null => {
+  if (value == null) return null
+  const clean = cleanText(value, max)
+  return clean.trim() === "" ? null : clean
+}
 
 const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message })
 
@@ -108,7 +120,7 @@ export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowed
   }
   const location = parseObjectPath(p.minio_path)
   if (location === null) {
-    return yield* reject("INVALID_PATH", `minio_path '${p.minio_path}' must be <bucket>/<object key> with neither empty`)
+    return yield* reject("INVALID_PATH", `minio_path '${cleanText(p.minio_path, 200)}' must be <bucket>/<object key> with neither empty`)
   }
   if (!allowedBuckets.includes(location.bucket)) {
     return yield* reject(
@@ -124,9 +136,9 @@ export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowed
     }
     platform = upper
   }
-  const jobId = textOrNull(p.job_id)
+  const jobId = textOrNull(p.job_id, MAX_KEY_TEXT_LENGTH)
   const taskType = textOrNull(p.task_type)
-  const rawProjectId = textOrNull(p.project_id)
+  const rawProjectId = textOrNull(p.project_id, MAX_KEY_TEXT_LENGTH)
   const projectId = resolveProjectId(rawProjectId, jobId)
   const projectIdProblem = projectId === null && taskType !== "dryrun_keyword"
     ? rawProjectId === null
