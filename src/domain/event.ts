@@ -1,7 +1,14 @@
 import { Effect, Schema } from "effect"
 import { EventRejected } from "./errors.ts"
 import type { BatchContext } from "./item.ts"
-import { cleanText, hasLoneSurrogate, int32OrNull, MAX_KEY_TEXT_LENGTH, MAX_SHORT_TEXT_LENGTH } from "./sanitize.ts"
+import {
+  cleanText,
+  hasLoneSurrogate,
+  int32OrNull,
+  MAX_KEY_TEXT_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  utf8Length
+} from "./sanitize.ts"
 import { toUtcIso } from "./time.ts"
 
 /**
@@ -71,12 +78,18 @@ export const resolveProjectId = (projectId: string | null, jobId: string | null)
   return job === null ? null : firstUuid(job[1])
 }
 
-/** Longest object path accepted (S3 keys are at most 1024 bytes; it is the ledger's key). */
-export const MAX_OBJECT_PATH_LENGTH = 1100
+/**
+ * Longest object key accepted, in UTF-8 bytes: S3's limit. The object path is the ledger's
+ * primary key and part of error rows' content ids, both indexed (an index entry holds ~2.7 kB).
+ */
+export const MAX_OBJECT_KEY_BYTES = 1024
+/** Longest `minio_path` looked at, in UTF-16 units (`minio://`, a bucket of ≤ 63 and the key). */
+const MAX_OBJECT_PATH_LENGTH = 1100
 
 /**
  * Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key; null when it cannot
- * name an object (also: NUL, a lone surrogate, or longer than `MAX_OBJECT_PATH_LENGTH`).
+ * name an object (also: NUL, a lone surrogate, a bucket name over 63 characters or a key over
+ * `MAX_OBJECT_KEY_BYTES`).
  */
 export const parseObjectPath = (path: string): { bucket: string; key: string } | null => {
   if (path.length > MAX_OBJECT_PATH_LENGTH || path.includes("\u0000") || hasLoneSurrogate(path)) return null
@@ -84,7 +97,8 @@ export const parseObjectPath = (path: string): { bucket: string; key: string } |
   const slash = stripped.indexOf("/")
   if (slash <= 0) return null
   const key = stripped.slice(slash + 1)
-  return key.trim().length === 0 ? null : { bucket: stripped.slice(0, slash), key }
+  const bucket = stripped.slice(0, slash)
+  return key.trim().length === 0 || bucket.length > 63 || utf8Length(key) > MAX_OBJECT_KEY_BYTES ? null : { bucket, key }
 }
 
 /** An integer of PostgreSQL's `integer` range (`batch_index` is stored so), else null. */

@@ -51,6 +51,24 @@ export const cleanText = (text: string, max: number = MAX_SHORT_TEXT_LENGTH): st
   return truncate(clean, max)
 }
 
+/** Bytes of a string in UTF-8 (a lone surrogate counts as the 3 bytes of U+FFFD). */
+export const utf8Length = (text: string): number => {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) bytes += 1
+    else if (c < 0x800) bytes += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3
+  }
+  return bytes
+}
+
 /** Largest count kept: 2^53 − 1, exact as a JavaScript number and inside PostgreSQL `bigint`. */
 export const MAX_COUNT = Number.MAX_SAFE_INTEGER
 

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { decodeEntries, parseJson } from "../../src/domain/batch.ts"
-import { decodeEvent } from "../../src/domain/event.ts"
+import { decodeEvent, parseObjectPath } from "../../src/domain/event.ts"
 import { MAX_PARSE_DEPTH, parseJsonIterative } from "../../src/domain/json.ts"
 import { batchPlatform, PLATFORM_LABELS, toPlatform } from "../../src/domain/platform.ts"
 import {
@@ -14,7 +14,8 @@ import {
   MAX_JSON_DEPTH,
   MAX_JSON_LENGTH,
   postIdProblem,
-  truncate
+  truncate,
+  utf8Length
 } from "../../src/domain/sanitize.ts"
 import { toUtcIso } from "../../src/domain/time.ts"
 import { Effect } from "effect"
@@ -128,6 +129,22 @@ describe("platforms (defect 6)", () => {
   it("an item's meta.platform is decoded into the closed set", () => {
     const [entry] = decodeEntries([{ meta: { id: "p", platform: "Threads" } }], "b/k")
     assert.strictEqual(entry?._tag === "Item" ? entry.item.meta.platform : entry?.reason, "OTHER")
+  })
+})
+
+describe("object paths (the ledger's key)", () => {
+  it("utf8Length counts UTF-8 bytes as PostgreSQL stores them", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => utf8Length(s) === new TextEncoder().encode(s).length),
+      { seed: 5, numRuns: 500 }
+    )
+  })
+  it("a key over 1024 UTF-8 bytes, a NUL or a lone surrogate names no object", () => {
+    assert.isNotNull(parseObjectPath(`b/${"k".repeat(1024)}`))
+    assert.isNull(parseObjectPath(`b/${"k".repeat(1025)}`))
+    assert.isNull(parseObjectPath(`b/${"中".repeat(342)}`))
+    assert.isNull(parseObjectPath("b/k\u0000"))
+    assert.isNull(parseObjectPath("b/k\ud800"))
   })
 })
 

@@ -35,6 +35,14 @@ const noise = (length: number, seed: number) => {
     return String.fromCharCode(97 + (x >> 16) % 26)
   }).join("")
 }
+/** `length` CJK characters (3 bytes each in UTF-8) that do not compress. */
+const cjk = (length: number, seed: number) => {
+  let x = seed
+  return Array.from({ length }, () => {
+    x = (x * 1103515245 + 12345) % 2147483648
+    return String.fromCharCode(0x4e00 + (x >> 8) % 20000)
+  }).join("")
+}
 const deep = (levels: number) => `${"{\"a\":".repeat(levels)}1${"}".repeat(levels)}`
 
 const hostile = [
@@ -60,6 +68,11 @@ const hostile = [
       error_details: { "k\u0000": "v\u0000", s: "\udc00", nested: "@@deep@@", big: "@@e400@@" }
     }
   },
+  // The longest id and job id kept, in 3-byte characters: the identity indexes must take them.
+  {
+    meta: { id: cjk(512, 4), job_id: cjk(256, 5), fetch_status: "error", error_code: "CONTENT_REMOVED" }
+  },
+  item(115, cjk(512, 6), { meta: { job_id: cjk(256, 7) }, content: { hashtags: [cjk(256, 8)] } }),
   item(110, "@@idHuge@@", {}),
   item(111, "@@idInfinity@@", {}),
   item(112, "h-\ud800", {}),
