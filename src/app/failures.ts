@@ -3,13 +3,17 @@ import type { FailureKind } from "../domain/failure.ts"
 import type { Dependency } from "../ports/Metrics.ts"
 import type { Readiness } from "../ports/Readiness.ts"
 
+/** The longest wait between two tries of an unreachable dependency. */
+export const TRANSIENT_BACKOFF_CAP = Duration.seconds(2)
+
 /**
  * Backoff while a dependency is unreachable (§5): exponential from 250 ms, doubled each time,
- * with jitter so that many consumers do not retry in step, capped at 30 s per wait.
+ * with jitter so that many consumers do not retry in step, capped at 2 s per wait, so that the
+ * batch goes through within about 2 s of the dependency's return, however long it was away.
  */
 export const transientBackoff = Schedule.exponential("250 millis", 2).pipe(
   Schedule.jittered,
-  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(30))))
+  Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, TRANSIENT_BACKOFF_CAP)))
 )
 
 /**

@@ -3,6 +3,7 @@ import { checkItemLimit, decodeEntries, readBatchArray, sizeMismatch, unreadable
 import type { EventRejected } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
 import { boundText, completedLedger, dedupeBatch, failedLedger, type LedgerSubject } from "../domain/ledger.ts"
+import { batchPlatform } from "../domain/platform.ts"
 import type { AnalyticsRecord, ErrorRecord } from "../domain/records.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
@@ -187,7 +188,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       const event = yield* timedStage("decode", decodeEvent(delivery.body, config.buckets)).pipe(
         Effect.mapError((e) => rejected(e, "decode"))
       )
-      known.subject = subjectOf(event, event.platform ?? "UNKNOWN")
+      known.subject = subjectOf(event, batchPlatform(event.platform))
       return yield* Effect.gen(function*() {
         if (event.projectIdProblem !== null) {
           return yield* Effect.fail(new Stop("permanent", "INVALID_PROJECT_ID", event.projectIdProblem, "decode"))
@@ -199,9 +200,8 @@ export const makeDeliveryHandler = Effect.gen(function*() {
         const raw = yield* readBatchArray(object.bytes).pipe(Effect.mapError((e) => rejected(e, "decode")))
         known.actualSize = raw.length
         const entries = decodeEntries(raw, event.objectPath)
-        const firstPlatform = entries.find((e) => e._tag === "Item" && e.item.meta.platform !== null)
-        const platform = event.platform ??
-          (firstPlatform?._tag === "Item" ? firstPlatform.item.meta.platform : null) ?? "UNKNOWN"
+        // The stored platform and the metric label: always one of PLATFORM_LABELS (platform.ts).
+        const platform = batchPlatform(event.platform, entries.map((e) => e._tag === "Item" ? e.item.meta.platform : null))
         yield* Effect.annotateCurrentSpan({ platform })
         known.subject = subjectOf(event, platform)
 
@@ -226,7 +226,7 @@ export const makeDeliveryHandler = Effect.gen(function*() {
               // Pipeline work is CPU-bound: yield between items so broker heartbeats are served.
               if (i > 0 && i % 8 === 0) yield* Effect.yieldNow
               if (entry._tag === "Unreadable") {
-                errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now))
+                errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now, entry.code))
                 return
               }
               const start = yield* preciseMillis

@@ -75,7 +75,7 @@ export const command: Command = {
       const now = parsed.now ?? (yield* nowIso)
       const lines = decodeEntries(items, parsed.source).map((entry) => {
         if (entry._tag === "Unreadable") {
-          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, now))
+          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, now, entry.code))
         }
         return JSON.stringify(pipeline.analyze(entry.item, noBatchContext, now))
       })

@@ -2,29 +2,29 @@ import { Effect, Predicate } from "effect"
 import { EventRejected } from "./errors.ts"
 import type { BatchContext, Item } from "./item.ts"
 import type { ErrorRecord } from "./records.ts"
-import { decodeItemSync } from "./itemSchema.ts"
+import { decodeItemSync, InvalidPostId } from "./itemSchema.ts"
+import { parseJson } from "./json.ts"
+import { cleanText, postIdProblem } from "./sanitize.ts"
 
 /** One entry of a decoded batch: a usable item, or why the raw entry could not be read. */
 export type BatchEntry =
   | { readonly _tag: "Item"; readonly index: number; readonly item: Item }
-  | { readonly _tag: "Unreadable"; readonly index: number; readonly contentId: string; readonly reason: string }
+  | {
+    readonly _tag: "Unreadable"
+    readonly index: number
+    readonly contentId: string
+    /** `INVALID_ID` when the post id itself is unusable, else `PARSE_ERROR`. */
+    readonly code: UnreadableCode
+    readonly reason: string
+  }
 
-/** The JSON reviver context (json-parse-with-source), present on Node ≥ 21 and Deno. */
-interface ReviverContext {
-  readonly source?: string
-}
+export type UnreadableCode = "PARSE_ERROR" | "INVALID_ID"
 
-/**
- * `JSON.parse` that keeps every digit of integers beyond 2^53 (19-digit post ids): such a
- * number is returned as its source text instead of a rounded double.
- */
-export const parseJson = (text: string): unknown =>
-  JSON.parse(text, function(this: unknown, _key: string, value: unknown, context?: ReviverContext) {
-    return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value) &&
-        context?.source !== undefined
-      ? context.source
-      : value
-  })
+/** Longest decoding message kept in an error row. */
+const MAX_REASON_LENGTH = 2000
+
+/** `JSON.parse` keeping 19-digit ids exact and safe at any nesting depth (see json.ts). */
+export { parseJson } from "./json.ts"
 
 const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message })
 
@@ -56,18 +56,21 @@ export const checkItemLimit = (count: number, maxItems: number): EventRejected |
 
 /**
  * Decodes each raw item. A single unreadable item (say, without `meta.id`) does not fail its
- * batch: it becomes an `Unreadable` entry, which the caller stores as an error row.
+ * batch: it becomes an `Unreadable` entry, which the caller stores as an error row. Its
+ * content id is the post id when that id is usable, else `<object path>#<index>`.
  */
 export const decodeEntries = (raw: ReadonlyArray<unknown>, objectPath: string): ReadonlyArray<BatchEntry> =>
   raw.map((entry, index): BatchEntry => {
     try {
       return { _tag: "Item", index, item: decodeItemSync(entry) }
     } catch (e) {
+      const message = e instanceof Error ? e.message : String(e)
       return {
         _tag: "Unreadable",
         index,
         contentId: rawId(entry) ?? `${objectPath}#${index}`,
-        reason: e instanceof Error ? e.message.replaceAll("\n", " ") : String(e)
+        code: e instanceof InvalidPostId ? "INVALID_ID" : "PARSE_ERROR",
+        reason: cleanText(message.replaceAll("\n", " "), MAX_REASON_LENGTH)
       }
     }
   })
@@ -75,6 +78,7 @@ export const decodeEntries = (raw: ReadonlyArray<unknown>, objectPath: string): 
 const rawId = (entry: unknown): string | null => {
   if (!Predicate.isObject(entry) || !("meta" in entry) || !Predicate.isObject(entry.meta) || !("id" in entry.meta)) return null
   const id = entry.meta.id
+  if (postIdProblem(id) !== null) return null
   return typeof id === "string" && id.trim() !== "" ? id.trim() : typeof id === "number" ? String(id) : null
 }
 
@@ -120,14 +124,15 @@ export const unreadableRecord = (
   platform: string,
   contentId: string,
   reason: string,
-  now: string
+  now: string,
+  code: UnreadableCode = "PARSE_ERROR"
 ): ErrorRecord => ({
   record: "error",
   content_id: contentId,
   project_id: context.project_id,
   job_id: context.job_id,
   platform,
-  error_code: "PARSE_ERROR",
+  error_code: code,
   error_category: "parsing",
   error_message: `item could not be decoded: ${reason}`,
   error_details: null,

@@ -1,6 +1,14 @@
 import { Effect, Schema } from "effect"
 import { EventRejected } from "./errors.ts"
 import type { BatchContext } from "./item.ts"
+import {
+  cleanText,
+  hasLoneSurrogate,
+  int32OrNull,
+  MAX_KEY_TEXT_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  utf8Length
+} from "./sanitize.ts"
 import { toUtcIso } from "./time.ts"
 
 /**
@@ -71,14 +79,24 @@ export const resolveProjectId = (projectId: string | null, jobId: string | null)
 }
 
 /**
+ * Longest object key accepted, in UTF-8 bytes: S3's limit. The object path is the ledger's
+ * primary key and part of error rows' content ids, both indexed (an index entry holds ~2.7 kB).
+ */
+export const MAX_OBJECT_KEY_BYTES = 1024
+/** Longest `minio_path` looked at, in UTF-16 units (`minio://`, a bucket of ≤ 63 and the key). */
+const MAX_OBJECT_PATH_LENGTH = 1100
+
+/**
  * Why an object key cannot be used, or null when it is safe. A key is used as written by the S3
  * client, so anything a server or proxy could resolve to another bucket or prefix is refused
  * before any request: `.` and `..` segments, empty segments (`a//b`, a trailing `/`), backslashes,
- * percent-encoded dots, slashes or backslashes, and control characters.
+ * percent-encoded dots, slashes or backslashes, control characters, lone surrogates, and keys
+ * over `MAX_OBJECT_KEY_BYTES`.
  */
 export const objectKeyProblem = (key: string): string | null => {
   if (key.length === 0) return "the object key is empty"
-  if (key.length > 1024) return "the object key is longer than 1024 characters"
+  if (utf8Length(key) > MAX_OBJECT_KEY_BYTES) return `the object key is longer than ${MAX_OBJECT_KEY_BYTES} bytes`
+  if (hasLoneSurrogate(key)) return "the object key contains a lone surrogate"
   if (key.includes("\\")) return "the object key contains a backslash"
   if (/%(2e|2f|5c)/i.test(key)) return "the object key contains a percent-encoded dot, slash or backslash"
   if (/[\u0000-\u001f\u007f]/.test(key)) return "the object key contains a control character"
@@ -91,31 +109,34 @@ export const objectKeyProblem = (key: string): string | null => {
 
 /**
  * Splits `minio_path` (`[minio://]<bucket>/<key>`) into bucket and key, or says why it cannot
- * (`INVALID_PATH`): a path is relative to the store, so a leading `/` is refused, and the key must
- * pass {@link objectKeyProblem}.
+ * (`INVALID_PATH`): a path is relative to the store, so a leading `/` is refused, the bucket
+ * name has at most 63 characters, and the key must pass {@link objectKeyProblem}.
  */
 export const parseObjectPath = (path: string): { bucket: string; key: string } | { problem: string } => {
+  if (path.length > MAX_OBJECT_PATH_LENGTH) return { problem: `it is longer than ${MAX_OBJECT_PATH_LENGTH} characters` }
   const stripped = path.trim().replace(/^minio:\/\//i, "")
   if (stripped.startsWith("/")) return { problem: "it is an absolute path (starts with '/')" }
   const slash = stripped.indexOf("/")
   if (slash <= 0) return { problem: "it must be <bucket>/<object key> with neither empty" }
   const bucket = stripped.slice(0, slash)
   const key = stripped.slice(slash + 1)
+  if (bucket.length > 63) return { problem: "the bucket name is longer than 63 characters" }
   const problem = objectKeyProblem(key)
   return problem === null ? { bucket, key } : { problem }
 }
 
+/** An integer of PostgreSQL's `integer` range (`batch_index` is stored so), else null. */
 const toInt = (value: number | string | null | undefined): number | null => {
   if (value == null) return null
-  const n = typeof value === "number" ? value : Number(value.trim())
-  return Number.isInteger(n) ? n : null
+  return int32OrNull(typeof value === "number" ? value : Number(value.trim()))
 }
 
-/** A value quoted in a message, cut so that a hostile event cannot make huge log lines. */
-const bounded = (value: string, max = 200) => value.length <= max ? value : `${value.slice(0, max)}… (${value.length} characters)`
-
-const textOrNull = (value: string | null | undefined): string | null =>
-  value == null || value.trim() === "" ? null : value
+/** Free text made storable (sanitize.ts); blank is null. */
+const textOrNull = (value: string | null | undefined, max: number = MAX_SHORT_TEXT_LENGTH): string | null => {
+  if (value == null) return null
+  const clean = cleanText(value, max)
+  return clean.trim() === "" ? null : clean
+}
 
 const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message })
 
@@ -137,7 +158,7 @@ export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowed
   }
   const location = parseObjectPath(p.minio_path)
   if ("problem" in location) {
-    return yield* reject("INVALID_PATH", `minio_path '${bounded(p.minio_path)}' cannot be read: ${location.problem}`)
+    return yield* reject("INVALID_PATH", `minio_path '${cleanText(p.minio_path, 200)}' cannot be read: ${location.problem}`)
   }
   if (!allowedBuckets.includes(location.bucket)) {
     return yield* reject(
@@ -153,9 +174,9 @@ export const decodeEvent = Effect.fnUntraced(function*(body: Uint8Array, allowed
     }
     platform = upper
   }
-  const jobId = textOrNull(p.job_id)
+  const jobId = textOrNull(p.job_id, MAX_KEY_TEXT_LENGTH)
   const taskType = textOrNull(p.task_type)
-  const rawProjectId = textOrNull(p.project_id)
+  const rawProjectId = textOrNull(p.project_id, MAX_KEY_TEXT_LENGTH)
   const projectId = resolveProjectId(rawProjectId, jobId)
   const projectIdProblem = projectId === null && taskType !== "dryrun_keyword"
     ? rawProjectId === null

@@ -1,14 +1,15 @@
 /**
  * A batch item after tolerant decoding (§2, contract v2). Decoding has already made every
- * count a safe non-negative number, every timestamp an ISO-8601 UTC string or null, and the
- * post id an exact string; the pipeline never sees raw crawler JSON.
+ * count a safe non-negative number, every timestamp an ISO-8601 UTC string of years 1–9999 or
+ * null, every text storable (sanitize.ts), and the post id an exact string; the pipeline never
+ * sees raw crawler JSON.
  */
 
 export type FetchStatus = "success" | "error"
 
 export interface ItemMeta {
   readonly id: string
-  /** Upper case (`TIKTOK`, `YOUTUBE`) or null when the crawler did not say. */
+  /** In the closed set of platform.ts (`TIKTOK`, …, `OTHER`), or null when the crawler did not say. */
   readonly platform: string | null
   readonly job_id: string | null
   readonly task_type: string | null

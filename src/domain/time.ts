@@ -6,7 +6,8 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/
 /**
  * Reads a crawler timestamp as an instant and returns it as ISO-8601 UTC (`…Z`), or null.
  * Strings are ISO-8601; one without an offset (naive) means UTC, never local time.
- * Numbers are epoch seconds (below 1e12) or milliseconds. Anything else is null.
+ * Numbers are epoch seconds (below 1e12) or milliseconds. Anything else is null, and so is an
+ * instant outside the years 0001–9999 (UTC), which PostgreSQL's ISO input cannot take as sent.
  */
 export const toUtcIso = (value: unknown): string | null => {
   if (typeof value === "number") {
@@ -17,11 +18,17 @@ export const toUtcIso = (value: unknown): string | null => {
   const text = value.trim()
   if (text.length === 0) return null
   const withZone = DATE_ONLY.test(text) ? `${text}T00:00:00Z` : HAS_OFFSET.test(text) ? text : `${text}Z`
-  const parsed = DateTime.make(withZone.replace(" ", "T"))
-  return Option.isSome(parsed) ? DateTime.formatIso(parsed.value) : null
+  return inRange(DateTime.make(withZone.replace(" ", "T")))
 }
 
-const fromMillis = (ms: number): string | null => {
-  const parsed = DateTime.make(ms)
-  return Option.isSome(parsed) ? DateTime.formatIso(parsed.value) : null
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z as epoch milliseconds. */
+export const MIN_INSTANT_MS = -62_135_596_800_000
+export const MAX_INSTANT_MS = 253_402_300_799_999
+
+const fromMillis = (ms: number): string | null => inRange(DateTime.make(ms))
+
+const inRange = (parsed: Option.Option<DateTime.Utc>): string | null => {
+  if (Option.isNone(parsed)) return null
+  const ms = DateTime.toEpochMillis(parsed.value)
+  return ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS ? DateTime.formatIso(parsed.value) : null
 }

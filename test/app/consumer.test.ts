@@ -1,5 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
+import { TestClock } from "effect/testing"
+import { MemoryStorageControl } from "../../src/adapters/memory/storage.ts"
+import { probeDependencies } from "../../src/app/consumer.ts"
 import { MemoryQueueControl } from "../../src/adapters/memory/queue.ts"
 import { runConsumer } from "../../src/app/consumer.ts"
 import { MemoryRepositoryControl } from "../../src/adapters/memory/repository.ts"
@@ -35,6 +38,19 @@ const databaseDown = Effect.gen(function*() {
 })
 
 const acked = Effect.flatMap(MemoryQueueControl, (q) => Effect.map(q.acked, (a) => a.length))
+
+describe("dependency probes", () => {
+  it.effect("a dependency that is not up at the first probe is probed again within half a second, not one 5 s period later", () =>
+    Effect.gen(function*() {
+      yield* (yield* MemoryStorageControl).inject({ reason: "Unavailable", times: 1 })
+      const probes = yield* Effect.forkChild(probeDependencies)
+      yield* TestClock.adjust("10 millis")
+      assert.isFalse((yield* (yield* Readiness).ready).dependencies.storage)
+      yield* TestClock.adjust("600 millis")
+      assert.isTrue((yield* (yield* Readiness).ready).ready)
+      yield* Fiber.interrupt(probes)
+    }).pipe(Effect.provide(memoryApp())))
+})
 
 describe("the consumer loop", () => {
   it.live("takes every delivery through the step until the queue is empty", () =>

@@ -127,3 +127,42 @@ describe("a silently stalled database connection, end to end", () => {
     expect(consumer.child.exitCode).toBeNull()
   }, 150_000)
 })
+
+describe("a broker outage, end to end", () => {
+  let world: World
+  let broker: Awaited<ReturnType<typeof tcpProxy>>
+  let consumer: ReturnType<World["startConsumer"]>
+
+  beforeAll(async () => {
+    world = await makeWorld()
+    const url = new URL(world.env["RABBITMQ_URL"] ?? "")
+    broker = await tcpProxy(Number(url.port || "5672"))
+    url.port = String(broker.port)
+    consumer = world.startConsumer("node", { RABBITMQ_URL: url.href })
+    await waitFor("readiness", async () => (await world.ready()) === 200, 60_000)
+  }, 120_000)
+  afterAll(async () => {
+    await broker?.close()
+    await world?.close()
+  }, 60_000)
+
+  it("after a 30 s outage the consumer is back within a few seconds: reconnect backoff is capped", async () => {
+    const cut = performance.now()
+    await broker.cut()
+    await waitFor("readiness to go 503", async () => (await world.ready()) === 503, 15_000)
+    // Uncapped doubling from 200 ms would try at 12.6 s and 25.4 s, then not before 51 s.
+    await new Promise((r) => setTimeout(r, 30_000 - (performance.now() - cut)))
+    await broker.restore()
+    const restored = performance.now()
+    await waitFor("readiness back", async () => (await world.ready()) === 200, 30_000)
+    const recovery = performance.now() - restored
+    const path = `tiktok/${PROJECT_ID}/brand/after_outage.json`
+    await world.upload(path, rawBatch(20, { offset: 6000 }))
+    await world.publish(eventFor(`${world.bucket}/${path}`))
+    await waitFor("the batch after the outage", async () =>
+      (await world.query(`SELECT 1 FROM batch_ledger WHERE object_path = '${world.bucket}/${path}'`)).length === 1, 30_000)
+    // The reconnect waits at most 2 s between tries and readiness follows within 0.5 s.
+    expect(recovery).toBeLessThan(4_000)
+    expect(consumer.child.exitCode).toBeNull()
+  }, 120_000)
+})

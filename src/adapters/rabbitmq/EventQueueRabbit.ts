@@ -29,7 +29,7 @@ interface ConsumerChannel {
   readonly pending: Map<number, amqp.ConsumeMessage>
 }
 
-const resubscribeBackoff: Backoff = { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 0.2 }
+const resubscribeBackoff: Backoff = { initialMs: 100, maxMs: 2_000, factor: 2, jitter: 0.2 }
 
 /** A header as a non-negative integer; absent or garbage counts as 0. */
 const countHeader = (raw: unknown): number => {

@@ -15,7 +15,8 @@ export interface Backoff {
 /** How long shutdown waits for the broker to acknowledge a close. */
 export const CLOSE_TIMEOUT_MS = 5_000
 
-export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 30_000, factor: 2, jitter: 0.2 }
+/** Capped at 2 s so a reconnect follows the broker's return within about 2 s, however long it was away. */
+export const defaultBackoff: Backoff = { initialMs: 200, maxMs: 2_000, factor: 2, jitter: 0.2 }
 
 /** The delay before reconnect attempt `attempt` (1-based). */
 export const backoffDelay = (backoff: Backoff, attempt: number): Effect.Effect<number> =>
