@@ -3,7 +3,7 @@ import { AnalyticsRepository } from "../ports/AnalyticsRepository.ts"
 import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { EventQueue } from "../ports/EventQueue.ts"
-import type { Dependency } from "../ports/Metrics.ts"
+import { type Dependency, Metrics } from "../ports/Metrics.ts"
 import { makeDeliveryHandler } from "./handleDelivery.ts"
 import { Readiness } from "../ports/Readiness.ts"
 
@@ -11,14 +11,16 @@ import { Readiness } from "../ports/Readiness.ts"
 const PROBE_INTERVAL = Duration.seconds(5)
 
 /**
- * Probes broker, database and storage and reports each to Readiness. Runs until interrupted.
+ * Probes broker, database and storage and reports each to Readiness; the broker's answer also
+ * gives the main queue's depth (`analytics_queue_messages_ready`). Runs until interrupted.
  */
 export const probeDependencies = Effect.gen(function*() {
   const readiness = yield* Readiness
   const queue = yield* EventQueue
   const repository = yield* AnalyticsRepository
   const storage = yield* BatchStorage
-  const probe = (dependency: Dependency, check: Effect.Effect<void, { readonly message: string }>) =>
+  const metrics = yield* Metrics
+  const probe = (dependency: Dependency, check: Effect.Effect<unknown, { readonly message: string }>) =>
     check.pipe(
       Effect.timeout(Duration.seconds(5)),
       Effect.matchEffect({
@@ -30,7 +32,7 @@ export const probeDependencies = Effect.gen(function*() {
       })
     )
   const once = Effect.all([
-    probe("broker", queue.check),
+    probe("broker", Effect.tap(queue.check, (status) => metrics.queueMessagesReady(status.messagesReady))),
     probe("database", repository.check),
     probe("storage", storage.check)
   ], { concurrency: "unbounded", discard: true })

@@ -5,6 +5,11 @@ export type ItemOutcome = "stored" | "skipped" | "error"
 export type Dependency = "broker" | "database" | "storage"
 export type Stage = "decode" | "fetch" | "pipeline" | "write" | "ack" | "publish"
 
+/** Every message outcome, item outcome and event platform: the label values alerts read. */
+export const MESSAGE_OUTCOMES: ReadonlyArray<MessageOutcome> = ["acked", "dead_lettered", "requeued"]
+export const ITEM_OUTCOMES: ReadonlyArray<ItemOutcome> = ["stored", "skipped", "error"]
+export const PLATFORMS: ReadonlyArray<string> = ["TIKTOK", "YOUTUBE"]
+
 /**
  * The §7 metrics, named by what happened rather than by the metrics library. Every label
  * value passed here is already bounded by the caller (see `domain/batch.ts` for the
@@ -21,5 +26,7 @@ export class Metrics extends Context.Service<
     readonly error: (stage: Stage, errorCategory: string) => Effect.Effect<void>
     readonly inflight: (delta: number) => Effect.Effect<void>
     readonly dependencyUp: (dependency: Dependency, up: boolean) => Effect.Effect<void>
+    /** Messages ready for delivery in the main event queue, as the broker last reported it. */
+    readonly queueMessagesReady: (count: number) => Effect.Effect<void>
   }
 >()("smap/ports/Metrics") {}
