@@ -22,6 +22,7 @@ import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
 import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
 import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
+import { countDeadLetters } from "./app/deadLetterMetrics.ts"
 import { AppConfig, type AppConfigShape } from "./ports/Config.ts"
 import { Readiness } from "./ports/Readiness.ts"
 
@@ -52,7 +53,7 @@ export const productionLayers = () => {
   const metrics = MetricsPrometheus
   const readiness = Readiness.layer.pipe(Layer.provideMerge(metrics))
   return Layer.mergeAll(
-    EventQueueRabbitLive,
+    countDeadLetters.pipe(Layer.provide(EventQueueRabbitLive)),
     ResultPublisherLive,
     Layer.unwrap(AppConfig.useSync((config) =>
       // A little past the server's statement_timeout: the server gives up first when it can.

@@ -3,7 +3,7 @@ import { AnalyticsRepository } from "../ports/AnalyticsRepository.ts"
 import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { EventQueue } from "../ports/EventQueue.ts"
-import type { Dependency } from "../ports/Metrics.ts"
+import { type Dependency, Metrics } from "../ports/Metrics.ts"
 import { makeDeliveryHandler } from "./handleDelivery.ts"
 import { Readiness } from "../ports/Readiness.ts"
 
@@ -14,7 +14,8 @@ const PROBE_INTERVAL_DOWN = Duration.millis(500)
 const STARTUP_GRACE_MS = 10_000
 
 /**
- * Probes broker, database and storage and reports each to Readiness. Runs until interrupted.
+ * Probes broker, database and storage and reports each to Readiness; the broker's answer also
+ * gives the main queue's depth (`analytics_queue_messages_ready`). Runs until interrupted.
  * While something is down (including before the first connection) it probes every 500 ms, so
  * readiness follows a connection within half a second instead of one 5 s period later. A failed
  * probe is logged when a dependency goes from up to down, or is still down after the start-up
@@ -26,9 +27,10 @@ export const probeDependencies = Effect.gen(function*() {
   const queue = yield* EventQueue
   const repository = yield* AnalyticsRepository
   const storage = yield* BatchStorage
+  const metrics = yield* Metrics
   const started = yield* Clock.currentTimeMillis
   const state: Record<Dependency, "unknown" | "up" | "down"> = { broker: "unknown", database: "unknown", storage: "unknown" }
-  const probe = (dependency: Dependency, check: Effect.Effect<void, { readonly message: string }>) =>
+  const probe = (dependency: Dependency, check: Effect.Effect<unknown, { readonly message: string }>) =>
     check.pipe(
       Effect.timeout(Duration.seconds(5)),
       Effect.matchEffect({
@@ -49,7 +51,7 @@ export const probeDependencies = Effect.gen(function*() {
       })
     )
   const once = Effect.all([
-    probe("broker", queue.check),
+    probe("broker", Effect.tap(queue.check, (status) => metrics.queueMessagesReady(status.messagesReady))),
     probe("database", repository.check),
     probe("storage", storage.check)
   ], { concurrency: "unbounded", discard: true })

@@ -56,6 +56,11 @@ export const queueFailureKind = (error: QueueError): FailureKind =>
  * Settling a delivery whose channel is gone fails with `ChannelClosed` and settles nothing:
  * a tag is never settled on a channel other than the one it came on.
  */
+/** The main event queue as the broker reports it: messages ready for delivery (not the unacked ones). */
+export interface QueueStatus {
+  readonly messagesReady: number
+}
+
 export class EventQueue extends Context.Service<
   EventQueue,
   {
@@ -63,6 +68,7 @@ export class EventQueue extends Context.Service<
     readonly ack: (delivery: Delivery) => Effect.Effect<void, QueueError>
     readonly deadLetter: (delivery: Delivery, reason: DeadLetterReason) => Effect.Effect<void, QueueError>
     readonly retry: (delivery: Delivery) => Effect.Effect<void, QueueError>
-    readonly check: Effect.Effect<void, QueueError>
+    /** Declares (or confirms) the topology; answers the main queue's depth at that moment. */
+    readonly check: Effect.Effect<QueueStatus, QueueError>
   }
 >()("smap/ports/EventQueue") {}

@@ -5,6 +5,34 @@ export type ItemOutcome = "stored" | "skipped" | "error"
 export type Dependency = "broker" | "database" | "storage"
 export type Stage = "decode" | "fetch" | "pipeline" | "write" | "ack" | "publish"
 
+/** Every message outcome, item outcome and event platform: the label values alerts read. */
+export const MESSAGE_OUTCOMES: ReadonlyArray<MessageOutcome> = ["acked", "dead_lettered", "requeued"]
+export const ITEM_OUTCOMES: ReadonlyArray<ItemOutcome> = ["stored", "skipped", "error"]
+export const PLATFORMS: ReadonlyArray<string> = ["TIKTOK", "YOUTUBE"]
+/**
+ * The codes the consumer dead-letters with (docs/operations.md section 4): the event and
+ * object rejections of the domain, then the dependency and defect codes of the delivery step.
+ * `analytics_dead_letters_total` starts at 0 for each; a code outside the list is still
+ * counted, from its first dead letter on.
+ */
+export const DEAD_LETTER_CODES: ReadonlyArray<string> = [
+  "NOT_JSON",
+  "SCHEMA_INVALID",
+  "MISSING_PATH",
+  "INVALID_PATH",
+  "FOREIGN_BUCKET",
+  "INVALID_PROJECT_ID",
+  "OBJECT_MISSING",
+  "NOT_A_BATCH",
+  "OVER_LIMIT",
+  "CORRUPT_COMPRESSION",
+  "DATABASE_ERROR",
+  "STORAGE_ERROR",
+  "STORAGE_UNAVAILABLE",
+  "PUBLISH_ERROR",
+  "INTERNAL_ERROR"
+]
+
 /**
  * The §7 metrics, named by what happened rather than by the metrics library. Every label
  * value passed here is already bounded by the caller (see `domain/batch.ts` for the
@@ -21,5 +49,9 @@ export class Metrics extends Context.Service<
     readonly error: (stage: Stage, errorCategory: string) => Effect.Effect<void>
     readonly inflight: (delta: number) => Effect.Effect<void>
     readonly dependencyUp: (dependency: Dependency, up: boolean) => Effect.Effect<void>
+    /** A message the consumer moved to the dead-letter queue, by its code. */
+    readonly deadLettered: (code: string) => Effect.Effect<void>
+    /** Messages ready for delivery in the main event queue, as the broker last reported it. */
+    readonly queueMessagesReady: (count: number) => Effect.Effect<void>
   }
 >()("smap/ports/Metrics") {}

@@ -2,13 +2,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { MemoryStorageControl } from "../../src/adapters/memory/storage.ts"
-import { probeDependencies } from "../../src/app/consumer.ts"
 import { MemoryQueueControl } from "../../src/adapters/memory/queue.ts"
-import { runConsumer } from "../../src/app/consumer.ts"
+import { probeDependencies, runConsumer } from "../../src/app/consumer.ts"
 import { MemoryRepositoryControl } from "../../src/adapters/memory/repository.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { BatchStorage } from "../../src/ports/BatchStorage.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
+import { MetricsMemoryState } from "../../src/adapters/memory/metrics.ts"
 import { eventFor, PROJECT_ID, rawBatch, rawItem } from "../support/crawlerBatch.ts"
 import { memoryApp } from "../support/memoryApp.ts"
 
@@ -53,6 +53,21 @@ describe("dependency probes", () => {
 })
 
 describe("the consumer loop", () => {
+  it.live("the background probe publishes the queue's depth as analytics_queue_messages_ready", () =>
+    Effect.gen(function*() {
+      const state = yield* MetricsMemoryState
+      const depth = Effect.sync(() => state.gauge("analytics_queue_messages_ready"))
+      yield* publishBatches(3)
+      const fiber = yield* Effect.forkChild(probeDependencies)
+      assert.strictEqual(yield* depth.pipe(Effect.repeat({ until: (n) => n === 3, schedule: Schedule.spaced("10 millis") })), 3)
+      yield* Fiber.interrupt(fiber)
+      const consumer = yield* Effect.forkChild(runConsumer)
+      yield* acked.pipe(Effect.repeat({ until: (n) => n === 3, schedule: Schedule.spaced("10 millis") }))
+      // The consumer's own probe runs every 5 s; its first one may have seen the queue full.
+      assert.strictEqual(yield* depth.pipe(Effect.repeat({ until: (n) => n === 0, schedule: Schedule.spaced("50 millis") }), Effect.timeout("8 seconds")), 0)
+      yield* Fiber.interrupt(consumer)
+    }).pipe(Effect.provide(memoryApp())), 15_000)
+
   it.live("takes every delivery through the step until the queue is empty", () =>
     Effect.gen(function*() {
       yield* publishBatches(6)

@@ -136,6 +136,16 @@ describe("consume, end to end", () => {
     expect(await rows("batch_ledger")).toBe((before[2] ?? 0) + 3)
     expect(await rows("batch_ledger", "status = 'failed'")).toBe(3)
     expect(await world.queueDepth()).toBe(0)
+    // The production wiring counts each by its code; codes not seen stay at 0.
+    const deadLettersByCode = async () =>
+      Object.fromEntries([...(await world.metrics()).matchAll(/^analytics_dead_letters_total\{code="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]))
+    await waitFor("dead letters on /metrics", async () => {
+      const byCode = await deadLettersByCode()
+      return cases.every(([code]) => (byCode[code] ?? 0) >= 1)
+    })
+    const byCode = await deadLettersByCode()
+    for (const [code] of cases) expect(byCode[code], code).toBe(1)
+    expect(byCode["DATABASE_ERROR"]).toBe(0)
   })
 
   it("dead-letters list shows each reason; replay moves them back to the main queue", async () => {

@@ -3,7 +3,7 @@ import { Effect, Exit, Layer } from "effect"
 import { type MetricLabels, MetricsMemory, MetricsMemoryState } from "../../src/adapters/memory/metrics.ts"
 import { MetricsPrometheus, PrometheusRegistry } from "../../src/adapters/prometheus/metrics.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
-import { Metrics } from "../../src/ports/Metrics.ts"
+import { DEAD_LETTER_CODES, Metrics } from "../../src/ports/Metrics.ts"
 
 /** How a suite reads back what an adapter recorded, summed over series whose labels include `labels`. */
 interface Reader {
@@ -125,6 +125,15 @@ const contract = <R>(adapter: string, layer: Layer.Layer<Metrics | R>, reader: E
           assert.strictEqual(yield* read.value("analytics_inflight_batches"), 1)
           assert.strictEqual(yield* read.value("analytics_dependency_up", { dependency: "broker" }), 1)
           assert.strictEqual(yield* read.value("analytics_dependency_up", { dependency: "database" }), 0)
+          yield* metrics.deadLettered("OBJECT_MISSING")
+          yield* metrics.deadLettered("OBJECT_MISSING")
+          yield* metrics.deadLettered("a_code_not_known_in_advance")
+          assert.strictEqual(yield* read.value("analytics_dead_letters_total", { code: "OBJECT_MISSING" }), 2)
+          assert.strictEqual(yield* read.value("analytics_dead_letters_total", { code: "a_code_not_known_in_advance" }), 1)
+          assert.strictEqual(yield* read.value("analytics_dead_letters_total"), 3)
+          yield* metrics.queueMessagesReady(12)
+          yield* metrics.queueMessagesReady(7)
+          assert.strictEqual(yield* read.value("analytics_queue_messages_ready"), 7)
         })
       ))
 
@@ -154,9 +163,34 @@ describe("MetricsPrometheus", () => {
         Effect.provide(MetricsPrometheus)
       )
       const fresh = yield* exposition.pipe(Effect.provide(MetricsPrometheus))
-      assert.notInclude(fresh, `analytics_messages_total{outcome="requeued"}`)
+      assert.notInclude(fresh, `analytics_messages_total{outcome="requeued"} 1`)
+      assert.include(fresh, `analytics_messages_total{outcome="requeued"} 0`)
       assert.include(fresh, "# TYPE analytics_messages_total counter")
     }))
+
+  it.effect("a fresh registry exposes at 0 every counter series an alert reads, so a first increment is seen", () =>
+    Effect.gen(function*() {
+      const text = yield* exposition
+      const lines = text.split("\n")
+      for (const outcome of ["acked", "dead_lettered", "requeued"]) {
+        assert.include(lines, `analytics_messages_total{outcome="${outcome}"} 0`, outcome)
+      }
+      for (const platform of ["TIKTOK", "YOUTUBE"]) {
+        for (const outcome of ["stored", "skipped", "error"]) {
+          assert.include(lines, `analytics_items_total{platform="${platform}",outcome="${outcome}"} 0`, `${platform} ${outcome}`)
+        }
+      }
+      for (const code of DEAD_LETTER_CODES) assert.include(lines, `analytics_dead_letters_total{code="${code}"} 0`, code)
+      assert.include(lines, "analytics_queue_messages_ready 0")
+      // Recording adds to the pre-created series rather than creating a second one.
+      yield* (yield* Metrics).message("dead_lettered")
+      const after = (yield* exposition).split("\n").filter((l) => l.startsWith("analytics_messages_total{"))
+      assert.deepStrictEqual(after.sort(), [
+        `analytics_messages_total{outcome="acked"} 0`,
+        `analytics_messages_total{outcome="dead_lettered"} 1`,
+        `analytics_messages_total{outcome="requeued"} 0`
+      ])
+    }).pipe(Effect.provide(MetricsPrometheus)))
 
   it.effect("declares histograms with buckets spanning 0.01 s to 60 s and help texts for every series", () =>
     Effect.gen(function*() {
@@ -172,7 +206,8 @@ describe("MetricsPrometheus", () => {
       assert.include(text, "# TYPE analytics_inflight_batches gauge")
       assert.include(text, "# TYPE analytics_dependency_up gauge")
       const helps = text.split("\n").filter((l) => l.startsWith("# HELP analytics_"))
-      assert.strictEqual(helps.length, 8)
+      assert.include(text, "# TYPE analytics_queue_messages_ready gauge")
+      assert.strictEqual(helps.length, 10)
       for (const help of helps) assert.isAbove(help.split(" ").slice(3).join(" ").length, 20, help)
     }).pipe(Effect.provide(MetricsPrometheus)))
 

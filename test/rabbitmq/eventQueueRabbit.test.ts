@@ -80,6 +80,24 @@ describe("EventQueueRabbit", () => {
       )), { main: 1, dead: 1 })
     }))
 
+  it.live("check answers the main queue's ready messages; delivered, unacked ones are not counted", () =>
+    Effect.gen(function*() {
+      const { publish, queue, startConsuming, nextDelivery } = yield* setup(1)
+      assert.deepStrictEqual(yield* queue.check, { messagesReady: 0 })
+      for (let i = 0; i < 3; i++) yield* publish({ n: i })
+      assert.deepStrictEqual(
+        yield* eventually(queue.check.pipe(Effect.filterOrFail((s) => s.messagesReady === 3))),
+        { messagesReady: 3 }
+      )
+      yield* startConsuming
+      yield* nextDelivery
+      // One delivery is out (prefetch 1), unacked: two remain ready.
+      assert.deepStrictEqual(
+        yield* eventually(queue.check.pipe(Effect.filterOrFail((s) => s.messagesReady === 2))),
+        { messagesReady: 2 }
+      )
+    }))
+
   it.live("never more unsettled deliveries than the prefetch; settling one lets the next in", () =>
     Effect.gen(function*() {
       const { publish, startConsuming, received, nextDelivery, queue } = yield* setup(3)

@@ -105,7 +105,9 @@ export const MetricsMemory: Layer.Layer<Metrics | MetricsMemoryState> = Layer.ef
       error: (stage, errorCategory) =>
         store.add("analytics_errors_total", { stage, error_category: errorCategory }, 1),
       inflight: (delta) => store.add("analytics_inflight_batches", {}, delta),
-      dependencyUp: (dependency, up) => store.set("analytics_dependency_up", { dependency }, up ? 1 : 0)
+      dependencyUp: (dependency, up) => store.set("analytics_dependency_up", { dependency }, up ? 1 : 0),
+      deadLettered: (code) => store.add("analytics_dead_letters_total", { code }, 1),
+      queueMessagesReady: (count) => store.set("analytics_queue_messages_ready", {}, count)
     })
     return Context.make(Metrics, metrics).pipe(Context.add(MetricsMemoryState, store.state))
   })

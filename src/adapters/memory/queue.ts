@@ -108,7 +108,7 @@ export const EventQueueMemory = Layer.effectContext(Effect.gen(function*() {
         })),
         Effect.asVoid
       ),
-    check: Effect.void
+    check: Effect.map(Queue.size(queue), (messagesReady) => ({ messagesReady }))
   })
 
   const control = MemoryQueueControl.of({

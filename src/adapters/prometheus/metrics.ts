@@ -1,6 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client"
-import { Metrics } from "../../ports/Metrics.ts"
+import { DEAD_LETTER_CODES, ITEM_OUTCOMES, MESSAGE_OUTCOMES, Metrics, PLATFORMS } from "../../ports/Metrics.ts"
 
 /**
  * The prom-client registry holding this process's §7 series and the runtime defaults. It is
@@ -72,7 +72,33 @@ const makeSeries = (registry: Registry) => {
       help: "Whether a dependency (broker, database, storage) is reachable: 1 up, 0 down.",
       labelNames: ["dependency"] as const,
       registers
+    }),
+    deadLetters: new Counter({
+      name: "analytics_dead_letters_total",
+      help: "Messages the consumer moved to the dead-letter queue, by dead-letter code (x-smap-error-code).",
+      labelNames: ["code"] as const,
+      registers
+    }),
+    queueMessagesReady: new Gauge({
+      name: "analytics_queue_messages_ready",
+      help: "Messages ready for delivery in the main event queue, as the broker reported at the last readiness probe (every 5 s).",
+      registers
     })
+  }
+}
+
+/**
+ * Creates at 0 every counter series an alert reads, so the first increment after a start is a
+ * change Prometheus sees: `increase()` and `rate()` need two samples of a series, and a series
+ * born at 1 has no earlier sample, so the first dead letter after a restart would raise nothing.
+ * The label values are the bounded sets of the port; mismatch sizes and the errors' categories
+ * are not known in advance and start on first use.
+ */
+const zeroInitialise = (s: ReturnType<typeof makeSeries>) => {
+  for (const outcome of MESSAGE_OUTCOMES) s.messages.inc({ outcome }, 0)
+  for (const code of DEAD_LETTER_CODES) s.deadLetters.inc({ code }, 0)
+  for (const platform of PLATFORMS) {
+    for (const outcome of ITEM_OUTCOMES) s.items.inc({ platform, outcome }, 0)
   }
 }
 
@@ -98,6 +124,7 @@ export const MetricsPrometheus: Layer.Layer<Metrics | PrometheusRegistry> = Laye
   ).pipe(
     Effect.map((registry) => {
       const s = makeSeries(registry)
+      zeroInitialise(s)
       const metrics = Metrics.of({
         batchSizeMismatch: (platform, expectedSize, actualSize) =>
           record("batch size mismatch", () =>
@@ -109,7 +136,9 @@ export const MetricsPrometheus: Layer.Layer<Metrics | PrometheusRegistry> = Laye
         stageDuration: (stage, seconds) => record("stage duration", () => s.stageDuration.observe({ stage }, seconds)),
         error: (stage, errorCategory) => record("error", () => s.errors.inc({ stage, error_category: errorCategory })),
         inflight: (delta) => record("inflight", () => (delta >= 0 ? s.inflight.inc(delta) : s.inflight.dec(-delta))),
-        dependencyUp: (dependency, up) => record("dependency", () => s.dependencyUp.set({ dependency }, up ? 1 : 0))
+        dependencyUp: (dependency, up) => record("dependency", () => s.dependencyUp.set({ dependency }, up ? 1 : 0)),
+        deadLettered: (code) => record("dead letter", () => s.deadLetters.inc({ code })),
+        queueMessagesReady: (count) => record("queue depth", () => s.queueMessagesReady.set(count))
       })
       return Context.make(Metrics, metrics).pipe(Context.add(PrometheusRegistry, registry))
     })

@@ -247,7 +247,7 @@ export const makeEventQueueRabbit = (
 
     const check = Effect.gen(function*() {
       const model = yield* connection.connected
-      yield* declareTopology(model, topology)
+      return yield* declareTopology(model, topology)
     })
 
     return EventQueue.of({ deliveries, ack, deadLetter, retry, check })

@@ -1,6 +1,6 @@
 import type * as amqp from "amqplib"
 import { Effect } from "effect"
-import { QueueError } from "../../ports/EventQueue.ts"
+import { QueueError, type QueueStatus } from "../../ports/EventQueue.ts"
 import type { AppConfigShape } from "../../ports/Config.ts"
 import { errorMessage, replyCode, toQueueError } from "./errors.ts"
 
@@ -69,7 +69,7 @@ const PRECONDITION_FAILED = 406
  * arguments fails `TopologyMismatch`, naming the object, what this service wanted and what
  * the broker said differs; the passive check that follows confirms the object exists.
  */
-export const declareTopology = (model: amqp.ChannelModel, topology: Topology): Effect.Effect<void, QueueError> =>
+export const declareTopology = (model: amqp.ChannelModel, topology: Topology): Effect.Effect<QueueStatus, QueueError> =>
   Effect.gen(function*() {
     const channel = yield* Effect.tryPromise({
       try: () => model.createChannel(),
@@ -96,11 +96,13 @@ export const declareTopology = (model: amqp.ChannelModel, topology: Topology): E
     // "#": every dead letter, whatever its original routing key, lands in the one queue.
     yield* step("queue", topology.deadLetterQueue, "binding", () =>
       channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, "#"))
-    yield* step("queue", topology.queue, wanted.queue(queueArgs), () =>
+    const declared = yield* step("queue", topology.queue, wanted.queue(queueArgs), () =>
       channel.assertQueue(topology.queue, { durable: true, arguments: queueArgs }))
     yield* step("queue", topology.queue, "binding", () =>
       channel.bindQueue(topology.queue, topology.exchange, topology.routingKey))
     yield* Effect.promise(() => channel.close().catch(() => undefined))
+    // The declare-ok carries the queue's ready count (unacked deliveries are not in it).
+    return { messagesReady: declared.messageCount }
   })
 
 const mismatch = (
