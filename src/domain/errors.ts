@@ -22,3 +22,35 @@ export class EventRejected extends Schema.TaggedError<EventRejected>()("EventRej
   code: Schema.Literals(EVENT_REJECTION_CODES),
   message: Schema.String
 }) {}
+
+/** Codes for failures of the delivery step itself rather than of the event or its object. */
+export const STEP_FAILURE_CODES = [
+  "DATABASE_ERROR",
+  "STORAGE_ERROR",
+  "STORAGE_UNAVAILABLE",
+  "PUBLISH_ERROR",
+  "INTERNAL_ERROR"
+] as const
+
+/**
+ * Every code a message can be dead-lettered with: it travels in `x-smap-error-code`, labels
+ * `analytics_dead_letters_total`, and starts `failure_reason` in the ledger.
+ */
+export const DEAD_LETTER_CODES = [...EVENT_REJECTION_CODES, ...STEP_FAILURE_CODES] as const
+export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number]
+
+/** Where in the step a delivery failed (also the `stage` label of `analytics_errors_total`). */
+export const STAGES = ["decode", "fetch", "pipeline", "write", "ack", "publish"] as const
+export type Stage = (typeof STAGES)[number]
+
+/**
+ * Why a whole delivery failed (§5): `permanent` is dead-lettered at once, `unknown` is retried
+ * up to `MAX_DELIVERY_ATTEMPTS`, then dead-lettered. (Transient failures never get here: they
+ * are retried in place while the dependency is down.)
+ */
+export class DeliveryFailed extends Schema.TaggedError<DeliveryFailed>()("DeliveryFailed", {
+  kind: Schema.Literals(["permanent", "unknown"]),
+  code: Schema.Literals(DEAD_LETTER_CODES),
+  message: Schema.String,
+  stage: Schema.Literals(STAGES)
+}) {}

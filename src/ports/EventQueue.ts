@@ -22,6 +22,8 @@ export interface Delivery {
 export interface DeadLetterReason {
   readonly code: string
   readonly message: string
+  /** The event's `event_id` when the body could be read, so the adapter need not parse it again. */
+  readonly eventId: string | null
 }
 
 /**

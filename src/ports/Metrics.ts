@@ -1,37 +1,20 @@
 import { Context, type Effect } from "effect"
+import { DEAD_LETTER_CODES as DOMAIN_DEAD_LETTER_CODES, type Stage } from "../domain/errors.ts"
 
 export type MessageOutcome = "acked" | "dead_lettered" | "requeued"
 export type ItemOutcome = "stored" | "skipped" | "error"
 export type Dependency = "broker" | "database" | "storage"
-export type Stage = "decode" | "fetch" | "pipeline" | "write" | "ack" | "publish"
+export type { Stage }
 
 /** Every message outcome, item outcome and event platform: the label values alerts read. */
 export const MESSAGE_OUTCOMES: ReadonlyArray<MessageOutcome> = ["acked", "dead_lettered", "requeued"]
 export const ITEM_OUTCOMES: ReadonlyArray<ItemOutcome> = ["stored", "skipped", "error"]
 export const PLATFORMS: ReadonlyArray<string> = ["TIKTOK", "YOUTUBE"]
 /**
- * The codes the consumer dead-letters with (docs/operations.md section 4): the event and
- * object rejections of the domain, then the dependency and defect codes of the delivery step.
- * `analytics_dead_letters_total` starts at 0 for each; a code outside the list is still
- * counted, from its first dead letter on.
+ * The codes the consumer dead-letters with (docs/operations.md section 4).
+ * `analytics_dead_letters_total` starts at 0 for each.
  */
-export const DEAD_LETTER_CODES: ReadonlyArray<string> = [
-  "NOT_JSON",
-  "SCHEMA_INVALID",
-  "MISSING_PATH",
-  "INVALID_PATH",
-  "FOREIGN_BUCKET",
-  "INVALID_PROJECT_ID",
-  "OBJECT_MISSING",
-  "NOT_A_BATCH",
-  "OVER_LIMIT",
-  "CORRUPT_COMPRESSION",
-  "DATABASE_ERROR",
-  "STORAGE_ERROR",
-  "STORAGE_UNAVAILABLE",
-  "PUBLISH_ERROR",
-  "INTERNAL_ERROR"
-]
+export const DEAD_LETTER_CODES: ReadonlyArray<string> = DOMAIN_DEAD_LETTER_CODES
 
 /**
  * The §7 metrics, named by what happened rather than by the metrics library. Every label

@@ -46,7 +46,7 @@ export const eventQueueContract = <E>(name: string, queueLayer: Layer.Layer<Even
         yield* harness.publish('{"n":2}')
         const delivery = yield* next()
         if (Option.isNone(delivery)) return assert.fail("no delivery")
-        yield* queue.deadLetter(delivery.value, { code: "NOT_A_BATCH", message: "batch object is not JSON" })
+        yield* queue.deadLetter(delivery.value, { code: "NOT_A_BATCH", message: "batch object is not JSON", eventId: null })
         assert.isTrue(Option.isNone(yield* next("500 millis")))
         const dead = (yield* harness.deadLetters).filter((d) => d.body === '{"n":2}')
         assert.strictEqual(dead.length, 1)

@@ -144,7 +144,7 @@ describe("EventQueueRabbit", () => {
       const delivery = yield* nextDelivery
       // With the DLQ unbound the copy is returned unroutable: its publish fails.
       yield* withChannel(admin, (channel) => channel.unbindQueue(topology.deadLetterQueue, topology.deadLetterExchange, "#"))
-      const failure = yield* Effect.flip(queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "x" }))
+      const failure = yield* Effect.flip(queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "x", eventId: null }))
       assert.include(failure.message, "unroutable")
       // The original was not left unacked on an open channel: it comes straight back.
       const again = yield* nextDelivery
@@ -160,7 +160,7 @@ describe("EventQueueRabbit", () => {
       yield* publish({ event_id: "evt_dead_1", event_type: "data.collected" })
       yield* startConsuming
       const delivery = yield* nextDelivery
-      yield* queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "the object is not a JSON array" })
+      yield* queue.deadLetter(delivery, { code: "NOT_A_BATCH", message: "the object is not a JSON array", eventId: "evt_dead_1" })
       const dead = yield* drain(admin, topology.deadLetterQueue)
       assert.strictEqual(dead.length, 1)
       const headers = dead[0]?.properties.headers ?? {}
@@ -195,7 +195,7 @@ describe("EventQueueRabbit", () => {
       assert.strictEqual(delivery.headers["x-smap-attempts"], 3)
       // The retried copy still knows where it was first published.
       assert.strictEqual(delivery.headers["x-smap-original-routing-key"], topology.routingKey)
-      yield* queue.deadLetter(delivery, { code: "UNKNOWN", message: "gave up" })
+      yield* queue.deadLetter(delivery, { code: "UNKNOWN", message: "gave up", eventId: null })
       const dead = yield* drain(admin, topology.deadLetterQueue)
       assert.strictEqual(dead[0]?.properties.headers?.["x-smap-attempts"], 4)
       assert.strictEqual(yield* queueDepth(admin, topology.queue), 0)

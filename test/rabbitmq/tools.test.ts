@@ -30,7 +30,7 @@ const deadLetterEvents = (count: number) =>
     }
     const deliveries = yield* queue.deliveries.pipe(Stream.take(count), Stream.runCollect, Effect.timeout("5 seconds"))
     for (const delivery of deliveries) {
-      yield* queue.deadLetter(delivery, { code: "OBJECT_MISSING", message: "no such object" })
+      yield* queue.deadLetter(delivery, { code: "OBJECT_MISSING", message: "no such object", eventId: null })
     }
     return context
   })

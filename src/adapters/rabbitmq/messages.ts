@@ -19,10 +19,13 @@ export const BROKER_DELIVERY_COUNT = "x-delivery-count"
 
 /** AMQP header tables are limited to 64 KiB in amqplib; reasons are for people, keep them short. */
 const MAX_REASON_CHARS = 2_000
-/** Events are small; a larger body is not parsed just to label a dead letter. */
+/** Events are small; a larger body is not parsed just to label a listed dead letter. */
 const MAX_BODY_FOR_ID = 64 * 1024
 
-/** `event_id` of a `data.collected` body, when it is JSON and has one. */
+/**
+ * `event_id` of a `data.collected` body, when it is JSON and has one: for listing dead letters
+ * that carry no `x-smap-event-id` (those the broker moved itself, past a quorum delivery limit).
+ */
 export const eventIdOf = (body: Uint8Array): string | null => {
   if (body.byteLength > MAX_BODY_FOR_ID) return null
   try {
@@ -31,7 +34,7 @@ export const eventIdOf = (body: Uint8Array): string | null => {
       return parsed.event_id
     }
   } catch {
-    // Not JSON: the dead letter is labelled by its message id instead.
+    // Not JSON: listed by its message id instead.
   }
   return null
 }
@@ -57,7 +60,7 @@ export const messageHeaders = (
   if (extra.reason !== undefined) {
     headers[SMAP_HEADERS.errorCode] = extra.reason.code
     headers[SMAP_HEADERS.errorMessage] = extra.reason.message.slice(0, MAX_REASON_CHARS)
-    headers[SMAP_HEADERS.eventId] = eventIdOf(delivery.body) ?? delivery.messageId ?? ""
+    headers[SMAP_HEADERS.eventId] = extra.reason.eventId ?? delivery.messageId ?? ""
   }
   return headers
 }
