@@ -5,15 +5,26 @@
  */
 import type { Item, ItemComment } from "../item.ts"
 
-const TRAILING = /[\s.!?;:,]+$/u
-/** The punctuation `TRAILING` strips besides whitespace. */
+const SPACE = /^\s$/u
+/** The punctuation stripped from the end besides whitespace. */
 const isTrailingMark = (c: number): boolean => c === 46 || c === 33 || c === 63 || c === 59 || c === 58 || c === 44
 
-/** `part.trim().replace(TRAILING, "")`; the regex runs only when the text ends in a mark. */
+/**
+ * `part.trim().replace(/[\s.!?;:,]+$/u, "")`, read backwards from the end: the regex would
+ * retry from every position of a long run of marks and spaces (quadratic in the run).
+ * Every `\s` character is a single UTF-16 unit, so stepping one unit at a time is exact.
+ */
 const clean = (part: string | null | undefined): string => {
   if (part === null || part === undefined) return ""
   const t = part.trim()
-  return t.length > 0 && isTrailingMark(t.charCodeAt(t.length - 1)) ? t.replace(TRAILING, "") : t
+  if (t.length === 0 || !isTrailingMark(t.charCodeAt(t.length - 1))) return t
+  let end = t.length
+  while (end > 0) {
+    const c = t.charCodeAt(end - 1)
+    if (!isTrailingMark(c) && !SPACE.test(t[end - 1] as string)) break
+    end--
+  }
+  return t.slice(0, end)
 }
 
 /** Most liked first; equal likes keep crawler order (sort is stable) so output is deterministic. */
