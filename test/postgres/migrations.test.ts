@@ -33,10 +33,10 @@ describe("migrations", () => {
   it.live("up creates the tables and every index valid; status reports all applied; up again is a no-op", () =>
     Effect.gen(function*() {
       const migrations = yield* loadMigrations()
-      expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+      expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       expect(migrations.filter((m) => !m.transactional).map((m) => m.version)).toEqual([2, 3, 4, 5, 6, 8, 9])
       const first = yield* migrateUp(migrations)
-      expect(first.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9])
+      expect(first.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
       expect(first.flatMap((r) => r.fallbacks)).toEqual([])
       expect(yield* tables).toEqual(["batch_ledger", "crawl_errors", "post_analytics", "post_keywords", "schema_migrations"])
       expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
@@ -48,10 +48,12 @@ describe("migrations", () => {
     Effect.gen(function*() {
       const migrations = yield* loadMigrations()
       yield* migrateUp(migrations)
+      const ten = yield* migrateDown(migrations)
+      expect(ten.map((r) => r.version)).toEqual([10])
       const one = yield* migrateDown(migrations)
       expect(one.map((r) => r.version)).toEqual([9])
       expect((yield* indexes).map((i) => i.name)).not.toContain("idx_post_analytics_project_summary")
-      expect((yield* migrationStatus(migrations)).filter((s) => !s.applied).map((s) => s.version)).toEqual([9])
+      expect((yield* migrationStatus(migrations)).filter((s) => !s.applied).map((s) => s.version)).toEqual([9, 10])
       const two = yield* migrateDown(migrations, { to: 6 })
       expect(two.map((r) => r.version)).toEqual([8, 7])
       expect(yield* tables).not.toContain("post_keywords")
@@ -60,7 +62,7 @@ describe("migrations", () => {
       expect(yield* tables).toEqual(["schema_migrations"])
       expect((yield* migrationStatus(migrations)).some((s) => s.applied)).toBe(false)
       // and back up again from nothing
-      expect((yield* migrateUp(migrations)).length).toBe(9)
+      expect((yield* migrateUp(migrations)).length).toBe(10)
     }).pipe(Effect.provide(TestPg)))
 
   it.live("a rerun after a failed concurrent build drops the INVALID leftover and ends with a valid index", () =>
@@ -152,7 +154,7 @@ describe("migration 0007 post_keywords", () => {
       yield* post("1", "a95796bc-5c7b-432b-bf99-0afa8ed81f0c", JSON.stringify([kw("giá", "PRICE"), kw("pin", "PERFORMANCE"), kw("giá", "PRICE")]))
       yield* post("1", null, JSON.stringify([kw("sạc", "PERFORMANCE")]))
       yield* post("2", null, "[]")
-      const runs = yield* migrateUp(migrations)
+      const runs = yield* migrateUp(migrations, { to: 9 })
       expect(runs.map((r) => r.version)).toEqual([7, 8, 9])
       const rows = yield* sql<{ project_id: string | null; post_id: string; ord: number; keyword: string; aspect: string; published_at: Date }>`
         SELECT project_id, post_id, ord, keyword, aspect, published_at FROM post_keywords ORDER BY project_id NULLS FIRST, post_id, ord`
@@ -187,5 +189,29 @@ describe("migrations repair", () => {
       const runs = yield* migrateUp(migrations)
       expect(runs.map((r) => [r.version, r.droppedInvalid])).toEqual([[4, []], [5, ["idx_crawl_errors_project_id"]]])
       expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
+    }).pipe(Effect.provide(TestPg)))
+})
+
+describe("migration 0010 analyzed_text_truncated", () => {
+  it.live("up adds the flag, false on rows stored before it; down drops it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations, { to: 9 })
+      yield* sql.unsafe(`INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, overall_sentiment,
+        overall_sentiment_score, overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral,
+        is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
+        content_text, hashtags) VALUES ('1', NULL, 'TIKTOK', '2025-12-01T00:00:00Z', '2025-12-02Z', 'NEUTRAL', 0, 0,
+        'DISCUSSION', 1, 0, 'LOW', false, false, '{}', '[]', '{}', '{}', 'm', 'success', 'x', '[]')`)
+      expect((yield* migrateUp(migrations)).map((r) => r.version)).toEqual([10])
+      const rows = yield* sql<{ id: string; analyzed_text_truncated: boolean }>`
+        SELECT id, analyzed_text_truncated FROM post_analytics`
+      expect(rows).toEqual([{ id: "1", analyzed_text_truncated: false }])
+      expect((yield* migrateDown(migrations)).map((r) => r.version)).toEqual([10])
+      const columns = yield* sql<{ name: string }>`
+        SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'post_analytics'`
+      expect(columns.map((c) => c.name)).not.toContain("analyzed_text_truncated")
+      expect(columns.map((c) => c.name)).toContain("content_text")
     }).pipe(Effect.provide(TestPg)))
 })

@@ -43,3 +43,33 @@ export const mergeText = (item: Item, maxComments: number): string => {
   for (const comment of topComments(item.comments, maxComments)) push(comment.text)
   return parts.join(". ")
 }
+
+/** How far back from the limit a cut looks for whitespace, so that no word is cut in half. */
+const WORD_BOUNDARY_REACH = 64
+
+export interface AnalyzedPart {
+  /** The text the pipeline analyses: the whole merged text, or its first part. */
+  readonly text: string
+  /** True when `text` is only the first part of the merged text. */
+  readonly truncated: boolean
+}
+
+/**
+ * The first `maxChars` UTF-16 code units of `merged` (all of it when it is not longer), cut
+ * after the last whitespace within the final `WORD_BOUNDARY_REACH` units if there is one, and
+ * never inside a surrogate pair. The pipeline's cost is linear in this length, so the cap
+ * bounds the CPU time one post can take.
+ */
+export const analyzedPart = (merged: string, maxChars: number): AnalyzedPart => {
+  if (merged.length <= maxChars) return { text: merged, truncated: false }
+  let end = Math.max(0, Math.floor(maxChars))
+  const c = merged.charCodeAt(end - 1)
+  if (end > 0 && c >= 0xd800 && c <= 0xdbff) end--
+  for (let i = end; i > 0 && i > end - WORD_BOUNDARY_REACH; i--) {
+    if (SPACE.test(merged[i - 1] as string)) {
+      end = i - 1
+      break
+    }
+  }
+  return { text: merged.slice(0, end), truncated: true }
+}
