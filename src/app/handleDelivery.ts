@@ -12,6 +12,9 @@ import { type Delivery, EventQueue, type QueueError, queueFailureKind } from "..
 import { Metrics, type Stage } from "../ports/Metrics.ts"
 import { ResultPublisher } from "../ports/ResultPublisher.ts"
 import { retryWhileTransient } from "./failures.ts"
+
+/** Longest run of pipeline work (ms) before the event loop gets a turn; see handleDelivery. */
+export const PIPELINE_SLICE_MS = 20
 import { Readiness } from "../ports/Readiness.ts"
 
 /** Delay before an unknown failure's next attempt: 1 s, 2 s, 4 s, … capped at 30 s. */
@@ -192,17 +195,24 @@ export const makeDeliveryHandler = Effect.gen(function*() {
         const context = { ...event.context, platform }
         const analytics: Array<AnalyticsRecord> = []
         const errors: Array<ErrorRecord> = []
+        let sliceStart = yield* preciseMillis
         yield* timedStage(
           "pipeline",
           Effect.forEach(entries, (entry, i) =>
             Effect.gen(function*() {
-              // Pipeline work is CPU-bound: yield between items so broker heartbeats are served.
-              if (i > 0 && i % 8 === 0) yield* Effect.yieldNow
+              // Pipeline work is CPU-bound: give the event loop a turn (broker heartbeats,
+              // /healthz, signals) every 8 items, and sooner once a slice has run
+              // PIPELINE_SLICE_MS. One item is bounded by PREPROCESSOR_MAX_ANALYZED_CHARS.
+              let start = yield* preciseMillis
+              if (i > 0 && (i % 8 === 0 || start - sliceStart >= PIPELINE_SLICE_MS)) {
+                yield* Effect.yieldNow
+                start = yield* preciseMillis
+                sliceStart = start
+              }
               if (entry._tag === "Unreadable") {
                 errors.push(unreadableRecord(context, platform, entry.contentId, entry.reason, now))
                 return
               }
-              const start = yield* preciseMillis
               const record = pipeline.analyze(entry.item, context, now)
               const end = yield* preciseMillis
               if (record.record === "analytics") analytics.push({ ...record, processing_time_ms: end - start })
