@@ -63,6 +63,7 @@ describe("a 2 MB post, end to end", () => {
       }
     })()
 
+    let notStored: unknown = null
     try {
       await world.publish(eventFor(`${world.bucket}/${key}`, { content_count: 20 }))
       await waitFor(
@@ -73,13 +74,17 @@ describe("a 2 MB post, end to end", () => {
           ))[0]?.n ?? "0") === 1,
         60_000
       )
+    } catch (e) {
+      notStored = e
     } finally {
       probing = false
       await prober
     }
 
+    // Health first: on a stalled consumer this is the failure that explains the rest.
     const failed = probes.filter((p) => !p.ok || p.ms > PROBE_TIMEOUT_MS)
-    expect(failed, `probes that failed or were slow: ${JSON.stringify(failed.slice(0, 10))}`).toEqual([])
+    expect(failed, `${failed.length} of ${probes.length} probes failed or were slow; first: ${JSON.stringify(failed.slice(0, 5))}`).toEqual([])
+    if (notStored !== null) throw notStored
     // The probes really covered the processing: at least one per 100 ms window, give or take.
     expect(probes.length).toBeGreaterThanOrEqual(3)
 
