@@ -88,7 +88,10 @@ export interface AnalyticsRecord {
   readonly fetch_status: string
   readonly brand_name: string | null
   readonly keyword: string | null
+  /** The whole merged text, even when only its first part was analysed. */
   readonly content_text: string
+  /** True when `content_text` was longer than the analysed maximum: only its start was analysed. */
+  readonly analyzed_text_truncated: boolean
   readonly permalink: string | null
   readonly author_id: string | null
   readonly author_name: string | null

@@ -1,5 +1,5 @@
 import { Config, ConfigProvider, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
-import type { ImpactSettings } from "../domain/pipeline/index.ts"
+import { DEFAULT_MAX_ANALYZED_CHARS, type ImpactSettings } from "../domain/pipeline/index.ts"
 
 /**
  * The validated configuration (§6). Read once, through Effect `Config`, when the layer is
@@ -40,6 +40,8 @@ export interface AppConfigShape {
   readonly maxConcurrentBatches: number
   readonly minTextLength: number
   readonly maxComments: number
+  /** Longest merged text analysed (characters); the rest is stored, not analysed. */
+  readonly maxAnalyzedChars: number
   readonly impact: ImpactSettings
   readonly metricsEnabled: boolean
   readonly metricsHost: string
@@ -122,6 +124,7 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
   maxConcurrentBatches: positiveInt("MAX_CONCURRENT_BATCHES", 4),
   minTextLength: positiveInt("PREPROCESSOR_MIN_TEXT_LENGTH", 10),
   maxComments: Config.Int("PREPROCESSOR_MAX_COMMENTS").pipe(Config.withDefault(5)),
+  maxAnalyzedChars: positiveInt("PREPROCESSOR_MAX_ANALYZED_CHARS", DEFAULT_MAX_ANALYZED_CHARS),
   impact: Config.all({
     weights: Config.all({
       views: nonNegative("IMPACT_WEIGHT_VIEW", 0.01),

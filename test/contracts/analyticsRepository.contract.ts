@@ -109,6 +109,21 @@ export const analyticsRepositoryContract = <E>(name: string, repositoryLayer: La
         assert.deepStrictEqual(stored.sentiment_probabilities, row.sentiment_probabilities)
         assert.deepStrictEqual(stored.hashtags, row.hashtags)
         assert.closeTo(stored.impact_score, row.impact_score, 1e-9)
+        assert.strictEqual(stored.analyzed_text_truncated, false)
+      }))
+
+    it.effect("a post analysed on its first part only keeps its whole text and the truncation flag", () =>
+      Effect.gen(function*() {
+        const repo = yield* AnalyticsRepository
+        const { project, path } = fresh()
+        const long = "pin yếu quá nhưng giá rẻ ".repeat(4000).trim()
+        const row = analyticsRecord({ project_id: project, id: "7576276451171888888", content_text: long, analyzed_text_truncated: true })
+        yield* repo.writeBatch({ ledger: ledgerEntry({ object_path: path, project_id: project }), analytics: [row], errors: [] })
+        const stored = yield* repo.findPost({ project_id: project, platform: "TIKTOK", id: "7576276451171888888" })
+        assert.isNotNull(stored)
+        if (stored === null) return
+        assert.strictEqual(stored.analyzed_text_truncated, true)
+        assert.strictEqual(stored.content_text, long)
       }))
 
     it.effect("a batch with one invalid row writes nothing at all", () =>

@@ -24,6 +24,7 @@ describe("configuration (§6)", () => {
       assert.deepStrictEqual(config.expectedBatchSize, { TIKTOK: 50, YOUTUBE: 20 })
       assert.strictEqual(config.minTextLength, 10)
       assert.strictEqual(config.maxComments, 5)
+      assert.strictEqual(config.maxAnalyzedChars, 20_000)
       assert.strictEqual(config.impact.viralThreshold, 70)
       assert.strictEqual(config.impact.kolFollowerThreshold, 50_000)
       assert.strictEqual(config.impact.maxRawScoreCeiling, 100_000)
@@ -48,9 +49,11 @@ describe("configuration (§6)", () => {
         IMPACT_AMP_NEGATIVE: "2",
         METRICS_ENABLED: "false",
         LOG_FORMAT: "pretty",
-        PUBLISH_ENABLED: "true"
+        PUBLISH_ENABLED: "true",
+        PREPROCESSOR_MAX_ANALYZED_CHARS: "5000"
       })
       assert.strictEqual(config.prefetchCount, 4)
+      assert.strictEqual(config.maxAnalyzedChars, 5000)
       assert.deepStrictEqual(config.buckets, ["crawl-results", "crawl-archive"])
       assert.strictEqual(config.expectedBatchSize["TIKTOK"], 40)
       assert.strictEqual(config.impact.weights.shares, 7)

@@ -156,8 +156,8 @@ describe("migration 0007 post_keywords", () => {
       yield* post("1", "a95796bc-5c7b-432b-bf99-0afa8ed81f0c", JSON.stringify([kw("giá", "PRICE"), kw("pin", "PERFORMANCE"), kw("giá", "PRICE")]))
       yield* post("1", null, JSON.stringify([kw("sạc", "PERFORMANCE")]))
       yield* post("2", null, "[]")
-      const runs = yield* migrateUp(migrations)
-      expect(runs.map((r) => r.version)).toEqual(migrations.map((m) => m.version).filter((v) => v >= 7))
+      const runs = yield* migrateUp(migrations, { to: 9 })
+      expect(runs.map((r) => r.version)).toEqual([7, 8, 9])
       const rows = yield* sql<{ project_id: string | null; post_id: string; ord: number; keyword: string; aspect: string; published_at: Date }>`
         SELECT project_id, post_id, ord, keyword, aspect, published_at FROM post_keywords ORDER BY project_id NULLS FIRST, post_id, ord`
       expect(rows.map((r) => [r.project_id, r.post_id, r.ord, r.keyword, r.aspect, r.published_at.toISOString()])).toEqual([
@@ -191,5 +191,29 @@ describe("migrations repair", () => {
       const runs = yield* migrateUp(migrations)
       expect(runs.map((r) => [r.version, r.droppedInvalid])).toEqual([[4, []], [5, ["idx_crawl_errors_project_id"]]])
       expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
+    }).pipe(Effect.provide(TestPg)))
+})
+
+describe("migration 0010 analyzed_text_truncated", () => {
+  it.live("up adds the flag, false on rows stored before it; down drops it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      yield* migrateUp(migrations, { to: 9 })
+      yield* sql.unsafe(`INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, overall_sentiment,
+        overall_sentiment_score, overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral,
+        is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
+        content_text, hashtags) VALUES ('1', NULL, 'TIKTOK', '2025-12-01T00:00:00Z', '2025-12-02Z', 'NEUTRAL', 0, 0,
+        'DISCUSSION', 1, 0, 'LOW', false, false, '{}', '[]', '{}', '{}', 'm', 'success', 'x', '[]')`)
+      expect((yield* migrateUp(migrations)).map((r) => r.version)).toEqual([10])
+      const rows = yield* sql<{ id: string; analyzed_text_truncated: boolean }>`
+        SELECT id, analyzed_text_truncated FROM post_analytics`
+      expect(rows).toEqual([{ id: "1", analyzed_text_truncated: false }])
+      expect((yield* migrateDown(migrations)).map((r) => r.version)).toEqual([10])
+      const columns = yield* sql<{ name: string }>`
+        SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'post_analytics'`
+      expect(columns.map((c) => c.name)).not.toContain("analyzed_text_truncated")
+      expect(columns.map((c) => c.name)).toContain("content_text")
     }).pipe(Effect.provide(TestPg)))
 })

@@ -39,6 +39,7 @@ export const analyticsRecord = (overrides: Partial<AnalyticsRecord> = {}): Analy
   brand_name: "VinFast",
   keyword: "VinFast VF8",
   content_text: "Thiết kế đẹp quá",
+  analyzed_text_truncated: false,
   permalink: "https://www.tiktok.com/@u/video/7576276451171880001",
   author_id: "a1",
   author_name: "An",

@@ -36,6 +36,7 @@ export const loadLexiconDirectory = (directory: string): Effect.Effect<LexiconBu
 export const pipelineSettingsOf = (config: AppConfig["Service"]): PipelineSettings => ({
   minTextLength: config.minTextLength,
   maxComments: config.maxComments,
+  maxAnalyzedChars: config.maxAnalyzedChars,
   impact: config.impact
 })
 

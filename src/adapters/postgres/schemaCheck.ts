@@ -47,6 +47,7 @@ export const EXPECTED_COLUMNS: Readonly<Record<string, Readonly<Record<string, s
     brand_name: "text",
     keyword: "text",
     content_text: "text",
+    analyzed_text_truncated: "boolean",
     permalink: "text",
     author_id: "text",
     author_name: "text",

@@ -40,14 +40,17 @@ const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string
     let ok = true
     for (let k = 1; k < parts.length; k++) {
       const candidates = positions.get(parts[k] as string) ?? NO_POSITIONS
-      // The first position after `at`, if it is within reach of `start`.
-      let next = -1
-      for (const p of candidates) {
-        if (p > at && p - start <= pattern.within) {
-          next = p
-          break
-        }
+      // The first position after `at` (positions are ascending: binary search), if it is
+      // within reach of `start`.
+      let lo = 0
+      let hi = candidates.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if ((candidates[mid] as number) > at) hi = mid
+        else lo = mid + 1
       }
+      const p = candidates[lo]
+      const next = p !== undefined && p - start <= pattern.within ? p : -1
       if (next === -1) {
         ok = false
         break

@@ -79,13 +79,24 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
 export const aspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   const out: Array<PhraseMatch> = []
   const all: Array<PhraseMatch> = []
-  for (const m of scanned.matches) if (m.entry.aspect !== undefined) all.push(m)
+  let longest = 0
+  for (const m of scanned.matches) {
+    if (m.entry.aspect === undefined) continue
+    all.push(m)
+    if (m.length > longest) longest = m.length
+  }
+  // `all` is ordered by start, and a match that covers `m` starts at most `longest - 1`
+  // tokens before it: only that window is searched (linear in the text, not quadratic).
+  let from = 0
   for (const m of all) {
     const aspect = m.entry.aspect?.aspect
     const end = m.start + m.length
+    while ((all[from] as PhraseMatch).start <= m.start - longest) from++
     let shadowed = false
-    for (const o of all) {
-      if (o.length > m.length && o.start <= m.start && o.start + o.length >= end && o.entry.aspect?.aspect !== aspect) {
+    for (let k = from; k < all.length; k++) {
+      const o = all[k] as PhraseMatch
+      if (o.start > m.start) break
+      if (o.length > m.length && o.start + o.length >= end && o.entry.aspect?.aspect !== aspect) {
         shadowed = true
         break
       }

@@ -57,6 +57,8 @@ const ASPECT_WINDOW = 4
 interface Hit {
   value: number
   weight: number
+  /** Contrast words ("nhưng") of the sentence seen before this hit; see `applyContrasts`. */
+  readonly contrastsBefore: number
   readonly at: number
   readonly end: number
   readonly clause: number
@@ -89,12 +91,16 @@ const summarize = (contributions: ReadonlyArray<number>): Summary => {
 
 const scoreOf = (x: number): number => (x === 0 ? 0 : Math.max(-1, Math.min(1, x / Math.sqrt(x * x + ALPHA))))
 
-/** True when a contrast word stands strictly between token positions `a` and `b`. */
-const apart = (contrasts: ReadonlyArray<number>, a: number, b: number): boolean => {
-  const lo = Math.min(a, b)
-  const hi = Math.max(a, b)
-  for (const p of contrasts) if (p > lo && p < hi) return true
-  return false
+/** The first index in `[0, n)` where the monotone `pred` holds (`n` when none does). */
+const firstWhere = (n: number, pred: (i: number) => boolean): number => {
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pred(mid)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
 }
 
 const probabilitiesOf = (s: Summary): SentimentProbabilities => {
@@ -128,16 +134,63 @@ interface Hits {
   readonly contrasts: Array<number>
 }
 
+/**
+ * `weight` multiplied by `factor` `times` times, one multiplication after the other (the
+ * exact floating-point result of doing it once per contrast word). A hit starts from one of
+ * four weights, so each sequence is built once per text and shared: linear, not hits × contrasts.
+ */
+class RepeatedProduct {
+  private readonly sequences = new Map<number, Array<number>>()
+  private readonly factor: number
+  constructor(factor: number) {
+    this.factor = factor
+  }
+  of(weight: number, times: number): number {
+    if (times === 0) return weight
+    let seq = this.sequences.get(weight)
+    if (seq === undefined) {
+      seq = [weight]
+      this.sequences.set(weight, seq)
+    }
+    while (seq.length <= times) seq.push((seq[seq.length - 1] as number) * this.factor)
+    return seq[times] as number
+  }
+}
+
+/**
+ * A contrast word scales every earlier hit of its sentence by `contrastBefore`: a hit gets one
+ * multiplication per contrast word after it in its sentence. Applied once the sentence is over.
+ */
+const applyContrasts = (hits: Array<Hit>, from: number, contrastsInSentence: number, product: RepeatedProduct): void => {
+  for (let h = from; h < hits.length; h++) {
+    const hit = hits[h] as Hit
+    hit.weight = product.of(hit.weight, contrastsInSentence - hit.contrastsBefore)
+  }
+}
+
+/** True when a position in `[from, to]` of the clause `c` holds a 1 in `marks`. */
+const markedIn = (marks: Uint8Array, clause: ReadonlyArray<number>, c: number, from: number, to: number): boolean => {
+  for (let t = Math.max(0, from); t <= to; t++) if (marks[t] === 1 && clause[t] === c) return true
+  return false
+}
+
 const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   const { clause, sentence } = scanned.tokens
   // End positions of loss verbs ("sụt", "hao", "drains"), for the speed-word reversal.
   const triggers: Array<number> = []
   const best = sentimentMatches(scanned, triggers)
+  let triggerAt: Uint8Array | undefined
+  if (triggers.length > 0) {
+    triggerAt = new Uint8Array(best.length)
+    for (const t of triggers) triggerAt[t] = 1
+  }
   const asked = questionClauses(scanned)
   const hits: Array<Hit> = []
   const contrasts: Array<number> = []
+  const product = new RepeatedProduct(lex.contrastBefore)
   let currentSentence = -1
   let sentenceFirstHit = 0
+  let sentenceContrasts = 0
   let contrastWeight = 1
   let concessiveClause = -1
   let negatedUntil = -1
@@ -154,8 +207,10 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
     const c = clause[i] ?? 0
     const s = sentence[i] ?? 0
     if (s !== currentSentence) {
+      applyContrasts(hits, sentenceFirstHit, sentenceContrasts, product)
       currentSentence = s
       sentenceFirstHit = hits.length
+      sentenceContrasts = 0
       contrastWeight = 1
       negatedUntil = -1
       boostUntil = -1
@@ -164,10 +219,7 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
     const end = i + m.length
     if (e.contrast === "after") {
       contrasts.push(i)
-      for (let h = sentenceFirstHit; h < hits.length; h++) {
-        const hit = hits[h]
-        if (hit !== undefined) hit.weight *= lex.contrastBefore
-      }
+      sentenceContrasts++
       contrastWeight = lex.contrastAfter
       negatedUntil = -1
       boostUntil = -1
@@ -189,8 +241,8 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
       }
     } else if (e.valence !== undefined && e.valence !== 0) {
       let value = e.valence
-      if (triggers.length > 0 && value > 0 && e.reversalTarget === true &&
-        triggers.some((t) => t < i && i - t <= lex.reversalScope && clause[t] === c)) value = -value
+      if (triggerAt !== undefined && value > 0 && e.reversalTarget === true &&
+        markedIn(triggerAt, clause, c, i - lex.reversalScope, i - 1)) value = -value
       if (i <= boostUntil && c === boostClause) value *= boost
       const negated = i <= negatedUntil && c === negationClause
       if (negated) value *= lex.negationFactor
@@ -201,10 +253,11 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
         continue
       }
       const weight = contrastWeight * (c === concessiveClause ? lex.contrastBefore : 1)
-      hits.push({ value, weight, at: i, end: end - 1, clause: c, sentence: s, negated })
+      hits.push({ value, weight, contrastsBefore: sentenceContrasts, at: i, end: end - 1, clause: c, sentence: s, negated })
     }
     i = end
   }
+  applyContrasts(hits, sentenceFirstHit, sentenceContrasts, product)
   return { hits, contrasts }
 }
 
@@ -218,6 +271,30 @@ const aspectBreakdown = (
   interface Acc { weighted: number; confidence: number; mentions: number; keywords: Array<string> }
   const acc = new Map<Aspect, Acc>()
   const { clause, sentence } = scanned.tokens
+  // Hits do not overlap and are in text order, so `at`, `end`, `clause` and `sentence` all
+  // grow with the index: every lookup below is a binary search, never a walk over all hits.
+  const nHits = hits.length
+  // Sums over a run of hits [lo, hi], shared by the mentions that read the same run.
+  interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
+  const runs = new Map<number, Sums>()
+  const sumRun = (lo: number, hi: number): Sums => {
+    const key = lo * (nHits + 1) + hi
+    let sums = runs.get(key)
+    if (sums === undefined) {
+      let x = 0
+      let positive = 0
+      let negative = 0
+      for (let k = lo; k <= hi; k++) {
+        const v = (hits[k] as Hit).value
+        x += v
+        if (v > 0) positive += v
+        else negative -= v
+      }
+      sums = { x, positive, negative }
+      runs.set(key, sums)
+    }
+    return sums
+  }
   for (const m of aspectMatches(scanned)) {
     const aspect = m.entry.aspect
     if (aspect === undefined || !wanted.has(m.key)) continue
@@ -231,27 +308,47 @@ const aspectBreakdown = (
     let count = 0
     // An opinion word that implies its aspect ("chậm", "đắt", "đẹp") is read by itself (with
     // its negation and intensifiers), not with the clause's other opinions about other things.
-    const own = m.entry.valence !== undefined && m.entry.valence !== 0
-      ? hits.find((h) => h.at <= at && h.end >= at)
+    // The hit covering the mention, if any (the last hit starting at or before it).
+    const covering = firstWhere(nHits, (k) => (hits[k] as Hit).at > at) - 1
+    const own = m.entry.valence !== undefined && m.entry.valence !== 0 && covering >= 0 && (hits[covering] as Hit).end >= at
+      ? hits[covering]
       : undefined
+    // No contrast word stands strictly between a hit and the mention iff the hit lies within
+    // [the last contrast before the mention, the first one after it].
+    const cAfter = firstWhere(contrasts.length, (k) => (contrasts[k] as number) > at)
+    const cBefore = firstWhere(contrasts.length, (k) => (contrasts[k] as number) >= at) - 1
+    const sideFrom = cBefore >= 0 ? (contrasts[cBefore] as number) : -1
+    const sideTo = cAfter < contrasts.length ? (contrasts[cAfter] as number) : Number.POSITIVE_INFINITY
     if (own !== undefined) {
       count = 1
       x = own.value
       if (x > 0) positive = x
       else negative = -x
-    } else for (const h of hits) {
-      if (h.clause !== c || apart(contrasts, h.at, at)) continue
-      const v = h.value
-      count++
-      x += v
-      if (v > 0) positive += v
-      else negative -= v
+    } else {
+      // The hits of the mention's clause on its side of the contrasts: one run of indexes.
+      const lo = Math.max(
+        firstWhere(nHits, (k) => (hits[k] as Hit).clause >= c),
+        firstWhere(nHits, (k) => (hits[k] as Hit).at >= sideFrom)
+      )
+      const hi = Math.min(
+        firstWhere(nHits, (k) => (hits[k] as Hit).clause > c),
+        firstWhere(nHits, (k) => (hits[k] as Hit).at > sideTo)
+      ) - 1
+      if (lo <= hi) {
+        const sums = sumRun(lo, hi)
+        count = hi - lo + 1
+        x = sums.x
+        positive = sums.positive
+        negative = sums.negative
+      }
     }
     if (count === 0) {
       const from = at - ASPECT_WINDOW
       const to = at + m.length - 1 + ASPECT_WINDOW
-      for (const h of hits) {
-        if (h.sentence !== s || h.end < from || h.at > to || apart(contrasts, h.at, at)) continue
+      for (let k = firstWhere(nHits, (k) => (hits[k] as Hit).end >= from); k < nHits; k++) {
+        const h = hits[k] as Hit
+        if (h.at > to) break
+        if (h.sentence !== s || h.at < sideFrom || h.at > sideTo) continue
         const v = h.value
         x += v
         if (v > 0) positive += v
