@@ -7,7 +7,8 @@
  *   the embedded local run (`local`, `npm start`);
  * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (see `consume`).
  */
-import { Layer, type Redacted } from "effect"
+import { Effect, Layer, type Redacted } from "effect"
+import { readServer, type ReadServerOptions } from "./adapters/http/apiServer.ts"
 import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
 import { MetricsMemory } from "./adapters/memory/metrics.ts"
@@ -16,8 +17,10 @@ import { EventQueueMemory } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
 import { AnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
+import { AnalyticsQueriesPg } from "./adapters/postgres/analyticsQueries.ts"
 import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
-import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
+import { pgReadOnlyLayer, type ReadOnlyPgOptions } from "./adapters/postgres/readOnlyClient.ts"
+import { MetricsPrometheus, PrometheusRegistry } from "./adapters/prometheus/metrics.ts"
 import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
 import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
@@ -63,3 +66,13 @@ export const productionLayers = () => {
     Layer.provide(RabbitConnectionLive)
   )
 }
+
+/**
+ * The read side (`serve`): the HTTP API and dashboard over AnalyticsQueries on PostgreSQL,
+ * through a read-only pool, with its own Prometheus registry for response times.
+ */
+export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
+  readServer(server).pipe(
+    Layer.provide(AnalyticsQueriesPg.pipe(Layer.provide(pgReadOnlyLayer(database)))),
+    Layer.provide(Layer.effect(PrometheusRegistry, Effect.service(PrometheusRegistry)).pipe(Layer.provide(MetricsPrometheus)))
+  )

@@ -85,6 +85,9 @@ export interface ProjectSummary {
   readonly averageSentiment: number | null
   readonly views: number
   readonly engagement: number
+  /** The project's first and last published_at in the range (null when none): where its charts start and end. */
+  readonly firstPublishedAt: string | null
+  readonly lastPublishedAt: string | null
 }
 
 export interface TrendQuery {

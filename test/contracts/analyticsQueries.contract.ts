@@ -97,6 +97,8 @@ export const analyticsQueriesContract = <E>(name: string, queriesLayer: Layer.La
         assert.deepStrictEqual(summary.byPlatform, {})
         assert.strictEqual(summary.averageImpact, null)
         assert.strictEqual(summary.views, 0)
+        assert.strictEqual(summary.firstPublishedAt, null)
+        assert.strictEqual(summary.lastPublishedAt, null)
         assert.deepStrictEqual(yield* a.posts({ projectId: project, limit: 10 }), { items: [], next: null })
         assert.deepStrictEqual(yield* a.trend({ projectId: project, bucket: "day", timeZone: "UTC", from: "2025-01-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }), [])
         assert.deepStrictEqual(yield* a.topKeywords(project, {}, 10), [])
@@ -175,9 +177,12 @@ export const analyticsQueriesContract = <E>(name: string, queriesLayer: Layer.La
         assert.strictEqual(all.averageImpact, (80 + 80 + 90 + 10 + 20 + 30 + 99) / 7)
         assert.strictEqual(all.views, 7 * 3_000_000_000)
         assert.strictEqual(all.engagement, 7 * (839 + 36 + 93 + 469))
+        assert.strictEqual(all.firstPublishedAt, "2025-12-05T16:30:00.000Z")
+        assert.strictEqual(all.lastPublishedAt, "2025-12-07T00:00:00.000Z")
         const dec6 = yield* a.summary(project, { from: "2025-12-06T00:00:00Z", to: "2025-12-07T00:00:00Z" })
         assert.strictEqual(dec6.total, 3)
         assert.strictEqual(dec6.averageImpact, 40)
+        assert.strictEqual(dec6.lastPublishedAt, "2025-12-06T03:15:00.000Z")
       }))
 
     it.effect("trend buckets by local day and hour in the caller's time zone", () =>

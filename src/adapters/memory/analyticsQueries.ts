@@ -106,6 +106,7 @@ export const AnalyticsQueriesMemory: Layer.Layer<AnalyticsQueries, never, Memory
               Object.fromEntries(values.map((v) => [v, rows.filter((r) => get(r) === v).length])) as Record<K, number>
             const byPlatform: Record<string, number> = {}
             for (const r of rows) byPlatform[r.platform] = (byPlatform[r.platform] ?? 0) + 1
+            const times = published(rows).map((r) => ms(r.published_at))
             const average = (f: (r: AnalyticsRecord) => number) => (rows.length === 0 ? null : rows.reduce((s, r) => s + f(r), 0) / rows.length)
             return {
               total: rows.length,
@@ -116,7 +117,9 @@ export const AnalyticsQueriesMemory: Layer.Layer<AnalyticsQueries, never, Memory
               averageImpact: average((r) => r.impact_score),
               averageSentiment: average((r) => r.overall_sentiment_score),
               views: rows.reduce((s, r) => s + r.view_count, 0),
-              engagement: rows.reduce((s, r) => s + r.like_count + r.comment_count + r.share_count + r.save_count, 0)
+              engagement: rows.reduce((s, r) => s + r.like_count + r.comment_count + r.share_count + r.save_count, 0),
+              firstPublishedAt: times.length === 0 ? null : new Date(Math.min(...times)).toISOString(),
+              lastPublishedAt: times.length === 0 ? null : new Date(Math.max(...times)).toISOString()
             }
           })
         ),

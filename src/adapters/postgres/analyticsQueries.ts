@@ -17,7 +17,7 @@ import {
 } from "../../ports/AnalyticsQueries.ts"
 import { toAnalytics } from "./analyticsRepository.ts"
 import { dashboardStatements, runSerial, runsAlone } from "./dashboard.ts"
-import { type Row, iso, num, numOrNull, text, textOrNull } from "./rows.ts"
+import { type Row, iso, isoOrNull, num, numOrNull, text, textOrNull } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
@@ -124,6 +124,11 @@ export const queryStatements = (sql: Sql) => ({
       ORDER BY (risk_level = 'CRITICAL') DESC, impact_score DESC, published_at DESC, platform DESC, id DESC
       LIMIT ${clamp(q.limit, 100)}`,
 
+  // Two probes of idx_post_analytics_project_published (min and max of its second column).
+  publishedSpan: (projectId: string, range: TimeRange): Statement<Row> =>
+    sql<Row>`SELECT min(published_at) AS first, max(published_at) AS last FROM post_analytics
+      WHERE ${sql.and([sql`project_id = ${projectId}::uuid`, ...window(sql, range)])}`,
+
   errorCounts: (projectId: string): Statement<Row> =>
     sql<Row>`SELECT error_category, count(*) AS n FROM crawl_errors WHERE project_id = ${projectId}::uuid GROUP BY 1`,
 
@@ -184,7 +189,7 @@ export const AnalyticsQueriesPg: Layer.Layer<AnalyticsQueries, never, SqlClient>
         })),
 
       summary: (projectId, range) =>
-        run("summary", Effect.map(Effect.all([d.summary(projectId, range), d.summaryByPlatform(projectId, range)]), ([[row], platforms]) => {
+        run("summary", Effect.map(Effect.all([d.summary(projectId, range), d.summaryByPlatform(projectId, range), q.publishedSpan(projectId, range)]), ([[row], platforms, [span]]) => {
           const n = (c: string) => (row === undefined ? 0 : num(row, c))
           const tally = <K extends string>(column: string, values: ReadonlyArray<K>) =>
             Object.fromEntries(values.map((v) => [v, n(`${column}:${v}`)])) as Record<K, number>
@@ -199,7 +204,9 @@ export const AnalyticsQueriesPg: Layer.Layer<AnalyticsQueries, never, SqlClient>
             averageImpact: row === undefined ? null : numOrNull(row, "avg_impact"),
             averageSentiment: row === undefined ? null : numOrNull(row, "avg_sentiment"),
             views: n("views"),
-            engagement: n("likes") + n("comments") + n("shares") + n("saves")
+            engagement: n("likes") + n("comments") + n("shares") + n("saves"),
+            firstPublishedAt: span === undefined ? null : isoOrNull(span, "first"),
+            lastPublishedAt: span === undefined ? null : isoOrNull(span, "last")
           }
         })),
 
