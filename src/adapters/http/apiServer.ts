@@ -155,6 +155,8 @@ const makeHistogram = (registry: PrometheusRegistry["Service"]) => {
 const API_CACHE_CONTROL = "private, max-age=10, must-revalidate"
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
+const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 const withHeaders = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
   const route = routeLabel(request.url)
   let r = HttpServerResponse.setHeaders(response, {
@@ -163,7 +165,7 @@ const withHeaders = (request: HttpServerRequest.HttpServerRequest, response: Htt
     "X-Frame-Options": "DENY"
   })
   // The reference page at /docs runs the bundled Scalar script inline; everything else is 'self' only.
-  if (route !== "/docs") r = HttpServerResponse.setHeader(r, "Content-Security-Policy", CSP)
+  r = HttpServerResponse.setHeader(r, "Content-Security-Policy", route === "/docs" ? DOCS_CSP : CSP)
   if (request.method === "GET" && (route.startsWith("/api/projects") || route === "/openapi.json") && r.status === 200 && r.body._tag === "Uint8Array") {
     const etag = `"${createHash("sha1").update(r.body.body).digest("base64url")}"`
     const cached = { ETag: etag, "Cache-Control": API_CACHE_CONTROL, Vary: "Authorization" }
