@@ -11,6 +11,7 @@ import { Effect, Layer, type Redacted } from "effect"
 import { readServer, type ReadServerOptions } from "./adapters/http/apiServer.ts"
 import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
+import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
 import { MetricsMemory } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
 import { EventQueueMemory } from "./adapters/memory/queue.ts"
@@ -71,8 +72,14 @@ export const productionLayers = () => {
  * The read side (`serve`): the HTTP API and dashboard over AnalyticsQueries on PostgreSQL,
  * through a read-only pool, with its own Prometheus registry for response times.
  */
+const readRegistry = Layer.effect(PrometheusRegistry, Effect.service(PrometheusRegistry)).pipe(Layer.provide(MetricsPrometheus))
+
 export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
   readServer(server).pipe(
     Layer.provide(AnalyticsQueriesPg.pipe(Layer.provide(pgReadOnlyLayer(database)))),
-    Layer.provide(Layer.effect(PrometheusRegistry, Effect.service(PrometheusRegistry)).pipe(Layer.provide(MetricsPrometheus)))
+    Layer.provide(readRegistry)
   )
+
+/** The read side over the in-memory repository's tables (`local --memory`). */
+export const readSideMemoryLayers = (server: ReadServerOptions) =>
+  readServer(server).pipe(Layer.provide(AnalyticsQueriesMemory), Layer.provide(readRegistry))

@@ -63,8 +63,21 @@ const settingsConfig = Config.all({
   auth: Config.option(Config.Literals(["on", "off"], "API_AUTH"))
 })
 
+/** `serve`'s settings from the environment and the arguments; a string is the reason they are unusable. */
+export const serveSettings = (args: ReadonlyArray<string>) =>
+  Effect.map(settingsConfig, (config) => ({
+    databaseUrl: config.databaseUrl,
+    settings: resolveServeSettings({
+      args,
+      host: config.host,
+      port: config.port,
+      token: Option.getOrNull(config.token),
+      auth: Option.getOrNull(config.auth)
+    })
+  }))
+
 /** Serves until interrupted (Ctrl-C, SIGTERM); prints the dashboard's address once listening. */
-export const serveUntilInterrupted = (layer: Layer.Layer<HttpServer.HttpServer, unknown>) =>
+export const serveUntilInterrupted = <E, R>(layer: Layer.Layer<HttpServer.HttpServer, E, R>) =>
   Effect.gen(function*() {
     const server = yield* HttpServer.HttpServer
     yield* Effect.sync(() => console.log(`dashboard: ${HttpServer.formatAddress(server.address)}/  (API reference: /docs; Ctrl-C stops)`))
@@ -77,19 +90,12 @@ export const command: Command = {
   usage,
   run: (args) =>
     Effect.gen(function*() {
-      const config = yield* settingsConfig
-      const settings = resolveServeSettings({
-        args,
-        host: config.host,
-        port: config.port,
-        token: Option.getOrNull(config.token),
-        auth: Option.getOrNull(config.auth)
-      })
+      const { databaseUrl, settings } = yield* serveSettings(args)
       if (typeof settings === "string") {
         yield* Effect.sync(() => console.error(`smap-analytics serve: ${settings}`))
         return 2
       }
-      return yield* serveUntilInterrupted(readSideLayers({ url: config.databaseUrl }, settings))
+      return yield* serveUntilInterrupted(readSideLayers({ url: databaseUrl }, settings))
     }).pipe(
       Effect.scoped,
       Effect.provide(Layer.unwrap(Effect.map(
