@@ -42,12 +42,13 @@ const batchFiles = (directory: string) =>
  */
 export const command: Command = {
   name: "local",
-  summary: "Run the consumer on the embedded default over the example batches, print a summary, then serve the dashboard (--once: exit).",
-  usage: "smap-analytics local [DIR] [--memory] [--once] [--host HOST] [--port PORT]",
+  summary: "Run the consumer on the embedded default over the example batches and print a summary; --serve then serves the dashboard until Ctrl-C (--once wins).",
+  usage: "smap-analytics local [DIR] [--memory] [--serve [--host HOST] [--port PORT]] [--once]",
   run: (args) =>
     Effect.gen(function*() {
       const config = yield* AppConfig
-      const once = args.includes("--once")
+      // `npm start` passes --serve; scripts and CI run `local` (or `npm start -- --once`) and get the exit.
+      const once = args.includes("--once") || !args.includes("--serve")
       const valued = new Set(["--host", "--port"])
       const directory = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1] ?? "")) ?? "examples"
       const serve = once ? null : yield* serveSettings(args)

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -28,9 +29,17 @@ describe("smap-analytics local (the embedded default)", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ database: "in memory", acked: 3, rows: { analytics: 75, errors: 2, batches: 3 } })
   }, 120_000)
 
+  it("npm start serves (local --serve); npm start -- --once drains and exits", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    expect(pkg.scripts["start"]).toBe("node bin/smap-analytics.js local --serve")
+    const result = local(["--memory", "--serve", "--once"])
+    expect(result.status, result.stderr.slice(-2000)).toBe(0)
+    expect(result.stdout).not.toContain("dashboard:")
+  }, 120_000)
+
   for (const mode of [[], ["--memory"]]) {
-    it(`without --once (${mode.length === 0 ? "embedded PostgreSQL" : "in memory"}), it serves the dashboard over the stored rows and stops cleanly on Ctrl-C`, async () => {
-      const child = spawn(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", ...mode, "--port", "0"], { cwd: ROOT })
+    it(`with --serve, as npm start runs it (${mode.length === 0 ? "embedded PostgreSQL" : "in memory"}), it serves the dashboard over the stored rows and stops cleanly on Ctrl-C`, async () => {
+      const child = spawn(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", ...mode, "--serve", "--port", "0"], { cwd: ROOT })
       let stdout = ""
       let stderr = ""
       child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })
