@@ -201,6 +201,8 @@ function renderPosts(page) {
       el("td", {}, postLink(p))))
   $("#posts tbody").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colSpan: 9, text: "No posts match." }))]))
   state.next = page.next
+  const table = $("#posts")
+  table.dataset.renders = String(Number(table.dataset.renders ?? 0) + 1)
   const pageNumber = state.cursors.length
   $("#posts-status").textContent = `Page ${pageNumber}: ${page.items.length} post${page.items.length === 1 ? "" : "s"}${page.next ? "" : " (last page)"}`
   $("#next-page").disabled = page.next === null

@@ -218,7 +218,9 @@ const OpsRoutes = Layer.unwrap(Effect.gen(function*() {
       Effect.map((body) => HttpServerResponse.text(body, { contentType: registry.contentType })),
       Effect.orElseSucceed(() => HttpServerResponse.text("metrics collection failed\n", { status: 500 }))
     )),
-    HttpRouter.add("GET", "/healthz", HttpServerResponse.jsonUnsafe({ status: "ok" }))
+    HttpRouter.add("GET", "/healthz", HttpServerResponse.jsonUnsafe({ status: "ok" })),
+    // Browsers ask for it on every page (the reference page too); there is none.
+    HttpRouter.add("GET", "/favicon.ico", HttpServerResponse.empty({ status: 204, headers: { "Cache-Control": "public, max-age=86400" } }))
   )
 }))
 
@@ -238,7 +240,8 @@ export const readRoutes = (token: Redacted.Redacted<string> | null) =>
       Layer.provide(apiAuthLayer(token)),
       Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
     ),
-    HttpApiScalar.layer(ReadApi, { path: "/docs" }),
+    // Scalar's own fonts come from its CDN; without them it uses the system's (the CSP allows no other origin).
+    HttpApiScalar.layer(ReadApi, { path: "/docs", scalar: { withDefaultFonts: false } as HttpApiScalar.ScalarConfig }),
     StaticRoutes,
     OpsRoutes,
     ResponseMiddleware
