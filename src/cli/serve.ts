@@ -15,12 +15,14 @@ const usage = `smap-analytics serve [--host HOST] [--port PORT]
   API_PORT       port (default 8080); --port overrides
   API_TOKEN      bearer token required on /api/… when set
   API_AUTH       on | off: off serves a non-loopback address without a token (default: on
-                 when bound to anything but loopback, where API_TOKEN is then required)`
+                 when bound to anything but loopback, where API_TOKEN is then required)
+  API_CACHE_SECONDS  identical requests share one answer this long (default 10; 0: off)`
 
 export interface ServeSettings {
   readonly host: string
   readonly port: number
   readonly token: Redacted.Redacted<string> | null
+  readonly cacheSeconds?: number | undefined
 }
 
 export const isLoopback = (host: string): boolean =>
@@ -60,20 +62,23 @@ const settingsConfig = Config.all({
   host: Config.String("API_HOST").pipe(Config.withDefault("127.0.0.1")),
   port: Config.Port("API_PORT").pipe(Config.withDefault(8080)),
   token: Config.option(Config.String("API_TOKEN")),
-  auth: Config.option(Config.Literals(["on", "off"], "API_AUTH"))
+  auth: Config.option(Config.Literals(["on", "off"], "API_AUTH")),
+  cacheSeconds: Config.Int("API_CACHE_SECONDS").pipe(Config.withDefault(10))
 })
 
 /** `serve`'s settings from the environment and the arguments; a string is the reason they are unusable. */
 export const serveSettings = (args: ReadonlyArray<string>) =>
   Effect.map(settingsConfig, (config) => ({
     databaseUrl: config.databaseUrl,
-    settings: resolveServeSettings({
-      args,
-      host: config.host,
-      port: config.port,
-      token: Option.getOrNull(config.token),
-      auth: Option.getOrNull(config.auth)
-    })
+    settings: ((settings) => (typeof settings === "string" ? settings : { ...settings, cacheSeconds: Math.max(0, config.cacheSeconds) }))(
+      resolveServeSettings({
+        args,
+        host: config.host,
+        port: config.port,
+        token: Option.getOrNull(config.token),
+        auth: Option.getOrNull(config.auth)
+      })
+    )
   }))
 
 /** Serves until interrupted (Ctrl-C, SIGTERM); prints the dashboard's address once listening. */

@@ -51,9 +51,48 @@ const checkRange = (r: TimeRange) =>
 const HOUR = 3_600_000
 const MAX_SPAN = { hour: 31 * 24 * HOUR, day: 3 * 366 * 24 * HOUR }
 
-const HandlersLive = HttpApiBuilder.group(ReadApi, "analytics", (handlers) =>
+/**
+ * Answers shared for `ttlMs` by every request with the same key (endpoint, project, parameters):
+ * concurrent identical requests run the query once, and a dashboard refreshed by many people
+ * costs one query per TTL. Failures are not kept. At most `capacity` entries (oldest out first).
+ */
+export const responseCache = (ttlMs: number, capacity = 2_000) => {
+  const entries = new Map<string, { readonly expires: number; readonly value: Effect.Effect<unknown, unknown> }>()
+  return <A, E>(key: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    ttlMs <= 0 ? effect : Effect.suspend(() => {
+      const now = Date.now()
+      const hit = entries.get(key)
+      if (hit !== undefined && hit.expires > now) return hit.value as Effect.Effect<A, E>
+      return Effect.flatMap(Effect.cached(effect), (memo) => {
+        const value = Effect.tapError(memo, () => Effect.sync(() => entries.delete(key)))
+        entries.delete(key)
+        entries.set(key, { expires: now + ttlMs, value })
+        if (entries.size > capacity) {
+          const oldest = entries.keys().next().value
+          if (oldest !== undefined) entries.delete(oldest)
+        }
+        return value
+      })
+    })
+}
+
+const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analytics", (handlers) =>
   Effect.gen(function*() {
-    const q = yield* AnalyticsQueries
+    const raw = yield* AnalyticsQueries
+    const cache = responseCache(cacheMs)
+    const key = (name: string, ...parts: ReadonlyArray<unknown>) => JSON.stringify([name, ...parts])
+    // The same port, each call behind the response cache.
+    const q: typeof raw = {
+      projects: cache(key("projects"), raw.projects),
+      posts: (query) => cache(key("posts", query), raw.posts(query)),
+      summary: (p, range) => cache(key("summary", p, range), raw.summary(p, range)),
+      trend: (query) => cache(key("trend", query), raw.trend(query)),
+      topKeywords: (p, range, limit) => cache(key("keywords", p, range, limit), raw.topKeywords(p, range, limit)),
+      aspects: (p, range) => cache(key("aspects", p, range), raw.aspects(p, range)),
+      crisis: (query) => cache(key("crisis", query), raw.crisis(query)),
+      crawlErrors: (p, limit) => cache(key("errors", p, limit), raw.crawlErrors(p, limit)),
+      batchHealth: (p, limit) => cache(key("batches", p, limit), raw.batchHealth(p, limit))
+    }
     const lower = (s: string) => s.toLowerCase()
     return handlers
       .handle("projects", () => Effect.catch(q.projects, fromRepository))
@@ -230,13 +269,15 @@ export interface ReadServerOptions {
   readonly port: number
   /** Null: no authentication. */
   readonly token: Redacted.Redacted<string> | null
+  /** How long identical requests share one answer (default 10 s, as `Cache-Control: max-age`); 0: never. */
+  readonly cacheSeconds?: number | undefined
 }
 
 /** Every route of `serve`: the API, its OpenAPI document and reference page, the dashboard, /metrics and /healthz. */
-export const readRoutes = (token: Redacted.Redacted<string> | null) =>
+export const readRoutes = (token: Redacted.Redacted<string> | null, cacheSeconds = 10) =>
   Layer.mergeAll(
     HttpApiBuilder.layer(ReadApi, { openapiPath: "/openapi.json" }).pipe(
-      Layer.provide(HandlersLive),
+      Layer.provide(handlersLive(cacheSeconds * 1000)),
       Layer.provide(apiAuthLayer(token)),
       Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
     ),
@@ -255,6 +296,6 @@ export const readServer = (
   options: ReadServerOptions
 ): Layer.Layer<HttpServer.HttpServer, ServeError | Error, AnalyticsQueries | PrometheusRegistry> =>
   Layer.merge(
-    HttpRouter.serve(readRoutes(options.token), { disableLogger: true }),
+    HttpRouter.serve(readRoutes(options.token, options.cacheSeconds), { disableLogger: true }),
     Layer.effect(HttpServer.HttpServer, Effect.service(HttpServer.HttpServer))
   ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), { host: options.host, port: options.port }))) as never
