@@ -10,7 +10,8 @@ const commands: Record<string, () => Promise<{ readonly command: Command }>> = {
   validate: () => import("./cli/validate.ts"),
   publish: () => import("./cli/publish.ts"),
   "dead-letters": () => import("./cli/deadLetters.ts"),
-  local: () => import("./cli/local.ts")
+  local: () => import("./cli/local.ts"),
+  serve: () => import("./cli/serve.ts")
 }
 
 const usage = `usage: smap-analytics <command> [args]

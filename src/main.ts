@@ -7,17 +7,21 @@
  *   the embedded local run (`local`, `npm start`);
  * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (see `consume`).
  */
-import { Layer, type Redacted } from "effect"
+import { Effect, Layer, type Redacted } from "effect"
+import { readServer, type ReadServerOptions } from "./adapters/http/apiServer.ts"
 import { OpsHttpLive } from "./adapters/http/server.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
+import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
 import { MetricsMemory } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
 import { EventQueueMemory } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
 import { AnalyticsRepositoryPg, makeAnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
+import { AnalyticsQueriesPg } from "./adapters/postgres/analyticsQueries.ts"
 import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
-import { MetricsPrometheus } from "./adapters/prometheus/metrics.ts"
+import { pgReadOnlyLayer, type ReadOnlyPgOptions } from "./adapters/postgres/readOnlyClient.ts"
+import { MetricsPrometheus, PrometheusRegistry } from "./adapters/prometheus/metrics.ts"
 import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
 import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
 import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
@@ -67,3 +71,19 @@ export const productionLayers = () => {
     Layer.provide(RabbitConnectionLive)
   )
 }
+
+/**
+ * The read side (`serve`): the HTTP API and dashboard over AnalyticsQueries on PostgreSQL,
+ * through a read-only pool, with its own Prometheus registry for response times.
+ */
+const readRegistry = Layer.effect(PrometheusRegistry, Effect.service(PrometheusRegistry)).pipe(Layer.provide(MetricsPrometheus))
+
+export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
+  readServer(server).pipe(
+    Layer.provide(AnalyticsQueriesPg.pipe(Layer.provide(pgReadOnlyLayer(database)))),
+    Layer.provide(readRegistry)
+  )
+
+/** The read side over the in-memory repository's tables (`local --memory`). */
+export const readSideMemoryLayers = (server: ReadServerOptions) =>
+  readServer(server).pipe(Layer.provide(AnalyticsQueriesMemory), Layer.provide(readRegistry))

@@ -1,11 +1,12 @@
 import { readdir, readFile } from "node:fs/promises"
 import * as path from "node:path"
-import { Effect, Fiber, Schedule } from "effect"
+import { Effect, Fiber, Layer, Option, type Redacted, Schedule } from "effect"
 import { LoggerLive } from "../adapters/logging/logger.ts"
 import { MetricsMemoryState } from "../adapters/memory/metrics.ts"
+import { MemoryRepositoryControl } from "../adapters/memory/repository.ts"
 import { MemoryQueueControl } from "../adapters/memory/queue.ts"
 import { runConsumer } from "../app/consumer.ts"
-import { embeddedLayers, memoryLayers } from "../main.ts"
+import { embeddedLayers, memoryLayers, readSideLayers, readSideMemoryLayers } from "../main.ts"
 import { embeddedPostgres } from "../adapters/postgres/embedded.ts"
 import { pgLayer } from "../adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../adapters/postgres/migrator.ts"
@@ -14,6 +15,7 @@ import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
 import type { Command } from "./command.ts"
 import { formatStartupError } from "./errors.ts"
+import { serveSettings, serveUntilInterrupted } from "./serve.ts"
 
 const PROJECT = "a95796bc-5c7b-432b-bf99-0afa8ed81f0c"
 
@@ -40,13 +42,22 @@ const batchFiles = (directory: string) =>
  */
 export const command: Command = {
   name: "local",
-  summary: "Run the consumer on the embedded default (all in memory) over the example batches and print a summary.",
-  usage: "smap-analytics local [DIR] [--memory]",
+  summary: "Run the consumer on the embedded default over the example batches and print a summary; --serve then serves the dashboard until Ctrl-C (--once wins).",
+  usage: "smap-analytics local [DIR] [--memory] [--serve [--host HOST] [--port PORT]] [--once]",
   run: (args) =>
     Effect.gen(function*() {
       const config = yield* AppConfig
-      const directory = args.find((a) => !a.startsWith("--")) ?? "examples"
+      // `npm start` passes --serve; scripts and CI run `local` (or `npm start -- --once`) and get the exit.
+      const once = args.includes("--once") || !args.includes("--serve")
+      const valued = new Set(["--host", "--port"])
+      const directory = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1] ?? "")) ?? "examples"
+      const serve = once ? null : yield* serveSettings(args)
+      if (serve !== null && typeof serve.settings === "string") {
+        yield* Effect.sync(() => console.error(`smap-analytics local: ${serve.settings}`))
+        return 2
+      }
       const files = yield* batchFiles(directory)
+      let databaseUrl: Redacted.Redacted<string> | null = null
       const layers = args.includes("--memory")
         ? memoryLayers(config)
         : yield* Effect.gen(function*() {
@@ -54,6 +65,7 @@ export const command: Command = {
           yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(
             Effect.provide(pgLayer({ url, maxConnections: 1 }))
           )
+          databaseUrl = url
           return embeddedLayers(config, url)
         })
       return yield* Effect.gen(function*() {
@@ -102,7 +114,15 @@ export const command: Command = {
           batch_size_mismatches: metrics.counter("analytics_batch_size_mismatch_total")
         }
         yield* Effect.sync(() => console.log(JSON.stringify(summary, null, 2)))
-        return summary.acked === files.length ? 0 : 1
+        const code = summary.acked === files.length ? 0 : 1
+        if (serve === null || typeof serve.settings === "string") return code
+        // The dashboard over what was just stored, until Ctrl-C.
+        const url: Redacted.Redacted<string> | null = databaseUrl
+        const control = yield* Effect.serviceOption(MemoryRepositoryControl)
+        const server = url !== null
+          ? readSideLayers({ url, maxConnections: 4 }, serve.settings)
+          : readSideMemoryLayers(serve.settings).pipe(Layer.provide(Layer.succeed(MemoryRepositoryControl, Option.getOrThrow(control))))
+        return yield* serveUntilInterrupted(server)
       }).pipe(Effect.provide(layers))
     }).pipe(
       Effect.scoped,

@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -9,7 +10,7 @@ const local = (args: ReadonlyArray<string>) =>
 
 describe("smap-analytics local (the embedded default)", () => {
   it("processes the example batches through embedded PostgreSQL with no external service", () => {
-    const result = local([])
+    const result = local(["--once"])
     expect(result.status, result.stderr.slice(-2000)).toBe(0)
     const summary = JSON.parse(result.stdout) as Record<string, unknown>
     expect(summary).toMatchObject({
@@ -23,8 +24,41 @@ describe("smap-analytics local (the embedded default)", () => {
   }, 120_000)
 
   it("with --memory, every port is in memory and the rows are the same", () => {
-    const result = local(["--memory"])
+    const result = local(["--memory", "--once"])
     expect(result.status, result.stderr.slice(-2000)).toBe(0)
     expect(JSON.parse(result.stdout)).toMatchObject({ database: "in memory", acked: 3, rows: { analytics: 75, errors: 2, batches: 3 } })
   }, 120_000)
+
+  it("npm start serves (local --serve); npm start -- --once drains and exits", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    expect(pkg.scripts["start"]).toBe("node bin/smap-analytics.js local --serve")
+    const result = local(["--memory", "--serve", "--once"])
+    expect(result.status, result.stderr.slice(-2000)).toBe(0)
+    expect(result.stdout).not.toContain("dashboard:")
+  }, 120_000)
+
+  for (const mode of [[], ["--memory"]]) {
+    it(`with --serve, as npm start runs it (${mode.length === 0 ? "embedded PostgreSQL" : "in memory"}), it serves the dashboard over the stored rows and stops cleanly on Ctrl-C`, async () => {
+      const child = spawn(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", ...mode, "--serve", "--port", "0"], { cwd: ROOT })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })
+      child.stderr.on("data", (d: Buffer) => { stderr += d.toString() })
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      const deadline = Date.now() + 90_000
+      let address: string | undefined
+      while (address === undefined && Date.now() < deadline) {
+        address = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1]
+        if (address === undefined) await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(address, stderr.slice(-2000)).toBeDefined()
+      const projects = await (await fetch(`${address}/api/projects`)).json()
+      expect(projects).toEqual([{ projectId: "a95796bc-5c7b-432b-bf99-0afa8ed81f0c" }])
+      const summary = await (await fetch(`${address}/api/projects/a95796bc-5c7b-432b-bf99-0afa8ed81f0c/summary`)).json() as { total: number }
+      expect(summary.total).toBe(75)
+      expect((await fetch(`${address}/`)).status).toBe(200)
+      child.kill("SIGINT")
+      expect(await exited).toBe(0)
+    }, 120_000)
+  }
 })

@@ -1,0 +1,30 @@
+import { PgClient } from "@effect/sql-pg"
+import type { Layer, Redacted } from "effect"
+import type { SqlClient } from "effect/sql/SqlClient"
+import type { SqlError } from "effect/sql/SqlError"
+
+export interface ReadOnlyPgOptions {
+  readonly url: Redacted.Redacted<string>
+  readonly searchPath?: string | undefined
+  readonly maxConnections?: number | undefined
+  /** Per statement, in milliseconds (default 5 000): a slow read is cancelled, not queued behind. */
+  readonly statementTimeoutMs?: number | undefined
+}
+
+/**
+ * The read side's pool. Every session starts with `default_transaction_read_only = on`, so
+ * even a statement that tried to write would fail (25006), whatever role the URL names; give
+ * it a role that has only SELECT as well (docs/read-side.md).
+ */
+export const pgReadOnlyLayer = (options: ReadOnlyPgOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
+  PgClient.layer({
+    url: options.url,
+    applicationName: "smap-analytics serve",
+    connectTimeout: "5 seconds",
+    maxConnections: options.maxConnections ?? 10,
+    startupParameters: {
+      default_transaction_read_only: "on",
+      statement_timeout: String(options.statementTimeoutMs ?? 5_000),
+      ...(options.searchPath === undefined ? {} : { search_path: options.searchPath })
+    }
+  })

@@ -1,0 +1,120 @@
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { HttpServer } from "effect/http"
+import { loggerLayer } from "../adapters/logging/logger.ts"
+import { readSideLayers } from "../main.ts"
+import type { Command } from "./command.ts"
+import { formatStartupError } from "./errors.ts"
+
+const usage = `smap-analytics serve [--host HOST] [--port PORT]
+
+  Serves the read API (/api/…, OpenAPI at /openapi.json, reference at /docs), the dashboard (/)
+  and /metrics from the database at DATABASE_URL, read-only.
+
+  DATABASE_URL   PostgreSQL URL; give it a SELECT-only role (docs/read-side.md)
+  API_HOST       address to bind (default 127.0.0.1); --host overrides
+  API_PORT       port (default 8080); --port overrides
+  API_TOKEN      bearer token required on /api/… when set
+  API_AUTH       on | off: off serves a non-loopback address without a token (default: on
+                 when bound to anything but loopback, where API_TOKEN is then required)
+  API_CACHE_SECONDS  identical requests share one answer this long (default 10; 0: off)`
+
+export interface ServeSettings {
+  readonly host: string
+  readonly port: number
+  readonly token: Redacted.Redacted<string> | null
+  readonly cacheSeconds?: number | undefined
+}
+
+export const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+
+/**
+ * Where to listen and whether to authenticate. Authentication is on with a token; bound to
+ * anything but loopback, a missing token is an error unless API_AUTH=off says so explicitly.
+ */
+export const resolveServeSettings = (input: {
+  readonly args: ReadonlyArray<string>
+  readonly host: string
+  readonly port: number
+  readonly token: string | null
+  readonly auth: "on" | "off" | null
+}): ServeSettings | string => {
+  const flag = (name: string) => {
+    const at = input.args.indexOf(name)
+    return at === -1 ? undefined : input.args[at + 1] ?? ""
+  }
+  const host = flag("--host") ?? input.host
+  const portText = flag("--port")
+  const port = portText === undefined ? input.port : Number(portText)
+  if (host.length === 0) return "--host: expected an address"
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port: expected 0-65535, got '${portText}'`
+  const token = input.token === null || input.token.length === 0 ? null : input.token
+  if (input.auth === "off") return { host, port, token: null }
+  if (token === null && (input.auth === "on" || !isLoopback(host))) {
+    return `API_TOKEN is required when serving on ${host} (not loopback); set it, or set API_AUTH=off to serve without authentication`
+  }
+  if (token !== null && token.length < 16) return "API_TOKEN: use at least 16 characters"
+  return { host, port, token: token === null ? null : Redacted.make(token) }
+}
+
+const settingsConfig = Config.all({
+  databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/postgres"))),
+  host: Config.String("API_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.Port("API_PORT").pipe(Config.withDefault(8080)),
+  token: Config.option(Config.String("API_TOKEN")),
+  auth: Config.option(Config.Literals(["on", "off"], "API_AUTH")),
+  cacheSeconds: Config.Int("API_CACHE_SECONDS").pipe(Config.withDefault(10))
+})
+
+/** `serve`'s settings from the environment and the arguments; a string is the reason they are unusable. */
+export const serveSettings = (args: ReadonlyArray<string>) =>
+  Effect.map(settingsConfig, (config) => ({
+    databaseUrl: config.databaseUrl,
+    settings: ((settings) => (typeof settings === "string" ? settings : { ...settings, cacheSeconds: Math.max(0, config.cacheSeconds) }))(
+      resolveServeSettings({
+        args,
+        host: config.host,
+        port: config.port,
+        token: Option.getOrNull(config.token),
+        auth: Option.getOrNull(config.auth)
+      })
+    )
+  }))
+
+/** Serves until interrupted (Ctrl-C, SIGTERM); prints the dashboard's address once listening. */
+export const serveUntilInterrupted = <E, R>(layer: Layer.Layer<HttpServer.HttpServer, E, R>) =>
+  Effect.gen(function*() {
+    const server = yield* HttpServer.HttpServer
+    yield* Effect.sync(() => console.log(`dashboard: ${HttpServer.formatAddress(server.address)}/  (API reference: /docs; Ctrl-C stops)`))
+    return yield* Effect.never
+  }).pipe(Effect.provide(layer))
+
+export const command: Command = {
+  name: "serve",
+  summary: "Serve the read API and the dashboard over the stored analytics (read-only).",
+  usage,
+  run: (args) =>
+    Effect.gen(function*() {
+      const { databaseUrl, settings } = yield* serveSettings(args)
+      if (typeof settings === "string") {
+        yield* Effect.sync(() => console.error(`smap-analytics serve: ${settings}`))
+        return 2
+      }
+      return yield* serveUntilInterrupted(readSideLayers({ url: databaseUrl }, settings))
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.unwrap(Effect.map(
+        Config.all({
+          format: Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("json" as const)),
+          level: Config.String("LOG_LEVEL").pipe(Config.withDefault("info"))
+        }),
+        ({ format, level }) => loggerLayer(format, level)
+      ))),
+      Effect.catch((error) =>
+        Effect.sync(() => {
+          console.error(`smap-analytics serve: ${formatStartupError(error)}`)
+          return 1
+        })
+      )
+    )
+}
