@@ -52,15 +52,10 @@ export const dedupeBatch = (
 }
 
 /** Where a batch is and what it belongs to: the part of a ledger row known before its items. */
-export interface LedgerSubject {
-  readonly object_path: string
-  readonly event_id: string | null
-  readonly project_id: string | null
-  readonly job_id: string | null
-  readonly platform: string
-  readonly batch_index: number | null
-  readonly expected_size: number | null
-}
+export type LedgerSubject = Pick<
+  BatchLedgerEntry,
+  "object_path" | "event_id" | "project_id" | "job_id" | "platform" | "batch_index" | "expected_size"
+>
 
 /**
  * The ledger row of a stored batch. Its counts add up to the items it had:
