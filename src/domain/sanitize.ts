@@ -23,8 +23,12 @@ export const MAX_HASHTAG_LENGTH = 256
 export const MAX_HASHTAGS = 1000
 /** Longest short free text: names, urls, codes, versions. */
 export const MAX_SHORT_TEXT_LENGTH = 4096
-/** Longest long free text: post text, description, title, transcription, comment, message. */
-export const MAX_LONG_TEXT_LENGTH = 1_000_000
+/**
+ * Longest long free text: post text, description, title, transcription, comment, message. Above
+ * any post a batch within MAX_BATCH_BYTES (16 MiB) can carry, so a long post is stored whole;
+ * only its analysis is capped (PREPROCESSOR_MAX_ANALYZED_CHARS).
+ */
+export const MAX_LONG_TEXT_LENGTH = 8_000_000
 /** `error_details` deeper than this is cut (the deeper value becomes null). */
 export const MAX_JSON_DEPTH = 16
 /** `error_details` whose JSON is longer than this is kept as its truncated JSON text. */

@@ -205,7 +205,7 @@ describe("migration 0010 analyzed_text_truncated", () => {
         is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
         content_text, hashtags) VALUES ('1', NULL, 'TIKTOK', '2025-12-01T00:00:00Z', '2025-12-02Z', 'NEUTRAL', 0, 0,
         'DISCUSSION', 1, 0, 'LOW', false, false, '{}', '[]', '{}', '{}', 'm', 'success', 'x', '[]')`)
-      expect((yield* migrateUp(migrations)).map((r) => r.version)).toEqual([10])
+      expect((yield* migrateUp(migrations, { to: 10 })).map((r) => r.version)).toEqual([10])
       const rows = yield* sql<{ id: string; analyzed_text_truncated: boolean }>`
         SELECT id, analyzed_text_truncated FROM post_analytics`
       expect(rows).toEqual([{ id: "1", analyzed_text_truncated: false }])
