@@ -112,6 +112,9 @@ describe("ensureService: what the global setup does with one server", () => {
       server: true
     })
     assert.deepStrictEqual(calls.starts, [])
+    const given = scripted({ probes: [refused], url: "postgres://postgres@127.0.0.1:5999/test", variable: "SMAP_TEST_DATABASE_URL" })
+    const outcome2 = await ensureService(given.service, fakeClock().clock)
+    assert.strictEqual(outcome2._tag === "Missing" ? outcome2.where : "", "postgres://postgres@127.0.0.1:5999/test (SMAP_TEST_DATABASE_URL)")
   })
 
   it("a server on another host, given by the variable, is never started: it fails at once", async () => {
@@ -214,7 +217,7 @@ describe("setupProblem: one line for everything that stops the run", () => {
       message,
       "Test setup: not installed: PostgreSQL (nothing at postgres://postgres@127.0.0.1:5432/test), RabbitMQ (nothing at amqp://guest@127.0.0.1:5672), Chromium (nothing at /usr/bin/chromium); " +
         "install with `sudo apt-get install -y postgresql rabbitmq-server chromium` (Debian/Ubuntu; the tests start the servers themselves), " +
-        "or start the servers with `docker compose -f deploy/test-services.compose.yaml up -d`, or set SMAP_TEST_DATABASE_URL, SMAP_TEST_RABBITMQ_URL, CHROMIUM_PATH to existing ones (README.md, \"Tests\")"
+        "or start the servers with `docker compose -f deploy/test-services.compose.yaml up -d`, or point SMAP_TEST_DATABASE_URL, SMAP_TEST_RABBITMQ_URL, CHROMIUM_PATH at existing ones (README.md, \"Tests\")"
     )
     assert.notInclude(message, "\n")
   })
@@ -222,7 +225,7 @@ describe("setupProblem: one line for everything that stops the run", () => {
   it("only the browser missing: no compose file (it has no browser); failures follow on the same line", () => {
     const message = setupProblem([missingChromium, { _tag: "Failed", problem: "RabbitMQ at amqp://guest@mq:5672 (SMAP_TEST_RABBITMQ_URL) is unreachable (x)" }]) ?? assert.fail("no problem reported")
     assert.notInclude(message, "docker compose")
-    assert.match(message, /^Test setup: not installed: Chromium \(nothing at \/usr\/bin\/chromium\); install with `sudo apt-get install -y chromium` .*, or set CHROMIUM_PATH to existing ones; RabbitMQ at amqp:\/\/guest@mq:5672 \(SMAP_TEST_RABBITMQ_URL\) is unreachable \(x\) \(README\.md, "Tests"\)$/)
+    assert.match(message, /^Test setup: not installed: Chromium \(nothing at \/usr\/bin\/chromium\); install with `sudo apt-get install -y chromium` .*, or point CHROMIUM_PATH at an existing one; RabbitMQ at amqp:\/\/guest@mq:5672 \(SMAP_TEST_RABBITMQ_URL\) is unreachable \(x\) \(README\.md, "Tests"\)$/)
   })
 
   it("a CHROMIUM_PATH that is not an executable fails rather than asking to install", () => {

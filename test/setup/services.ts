@@ -114,7 +114,7 @@ export const ensureService = async (service: Service, clock: Clock): Promise<Out
     }
     const installation = await service.installation()
     if (installation._tag === "NotInstalled") {
-      return { _tag: "Missing", name: service.name, debianPackage: service.debianPackage, variable: service.variable, where: displayUrl(url), server: true }
+      return { _tag: "Missing", name: service.name, debianPackage: service.debianPackage, variable: service.variable, where, server: true }
     }
     if (installation._tag === "NotStartable") {
       return { _tag: "Failed", problem: `${service.name}: nothing answers at ${where} (${oneLine(probe.detail)}) and ${installation.detail}, or set ${service.variable} to a running server` }
@@ -178,7 +178,7 @@ export const setupProblem = (outcomes: ReadonlyArray<Outcome>): string | undefin
     const what = missing.map((m) => `${m.name} (nothing at ${m.where})`).join(", ")
     const servers = missing.some((m) => m.server) ? `, or start the servers with \`docker compose -f ${COMPOSE_FILE} up -d\`` : ""
     parts.push(
-      `not installed: ${what}; install with \`sudo apt-get install -y ${missing.map((m) => m.debianPackage).join(" ")}\` (Debian/Ubuntu; the tests start the servers themselves)${servers}, or set ${missing.map((m) => m.variable).join(", ")} to existing ones`
+      `not installed: ${what}; install with \`sudo apt-get install -y ${missing.map((m) => m.debianPackage).join(" ")}\` (Debian/Ubuntu; the tests start the servers themselves)${servers}, or point ${missing.map((m) => m.variable).join(", ")} at ${missing.length === 1 ? "an existing one" : "existing ones"}`
     )
   }
   parts.push(...failed)
