@@ -10,13 +10,14 @@ import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { ReadServer, readServerLayer } from "../api/harness.ts"
 import { sevenPosts } from "../contracts/analyticsQueries.contract.ts"
 import { analyticsRecord, errorRecord, ledgerEntry } from "../support/records.ts"
+import { testSettings } from "../support/testServices.ts"
 
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
  * against `serve` on seeded data. Without the browser these tests fail: install it with
  * `apt-get install -y chromium` (or point CHROMIUM_PATH at one).
  */
-const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
+const CHROMIUM = testSettings.chromium.value
 const ARTIFACTS = join(process.cwd(), "test-artifacts")
 const P = "0b0b0b0b-0000-4000-8000-000000000001"
 const TOKEN = "browser-test-token-0123456789"

@@ -5,13 +5,16 @@ import type { SqlError } from "effect/sql/SqlError"
 import { randomBytes } from "node:crypto"
 import { pgLayer } from "../../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
+import { testSettings } from "../support/testServices.ts"
 
 /**
  * Each test gets its own schema `t_<random>` in the `test` database and a pool whose
  * `search_path` is that schema, so test files run in parallel without seeing each other's
- * rows. Unreachable PostgreSQL fails the layer, hence the test: nothing is skipped.
+ * rows. Unreachable PostgreSQL fails the layer, hence the test: nothing is skipped. The server
+ * is `SMAP_TEST_DATABASE_URL` (test/support/testServices.ts); the global setup makes sure it is
+ * up and that its database exists.
  */
-export const TEST_DATABASE_URL = process.env["SMAP_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+export const TEST_DATABASE_URL = testSettings.database.value
 
 export class TestSchema extends Context.Service<TestSchema, { readonly name: string }>()("test/TestSchema") {}
 

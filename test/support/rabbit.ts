@@ -3,9 +3,10 @@ import * as amqp from "amqplib"
 import { Effect, Redacted, Schedule } from "effect"
 import { redactUrl } from "../../src/adapters/rabbitmq/errors.ts"
 import type { Topology } from "../../src/adapters/rabbitmq/topology.ts"
+import { testSettings } from "./testServices.ts"
 
-/** The broker the tests use; a test fails (never skips) when it cannot be reached. */
-export const rabbitUrl = process.env["RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672"
+/** The broker the tests use (`SMAP_TEST_RABBITMQ_URL`); a test fails (never skips) when it cannot be reached. */
+export const rabbitUrl = testSettings.rabbitmq.value
 export const rabbitUrlRedacted = Redacted.make(rabbitUrl)
 
 /**
