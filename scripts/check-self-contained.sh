@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 
-pattern='\.\./shared|/work[/]shared|SPEC\.md'
+pattern='\.\./shared|/work[/]shared|S[P]EC\.md'
 # git grep searches exactly the tracked files (git ls-files) in the work tree; -I skips binaries.
 status=0
 matches=$(git grep -n -I -E "$pattern") || status=$?
