@@ -1,5 +1,5 @@
 /**
- * Platforms are a closed set (README: IMPACT_PLATFORM_WEIGHT_{TIKTOK,FACEBOOK,YOUTUBE,INSTAGRAM}).
+ * Platforms are a closed set (§2.2; their impact weights IMPACT_PLATFORM_WEIGHT_*, §3.8, §6).
  * A crawler's free-text platform is mapped into it once, here, and that one value is both the
  * stored `platform` and the metric label, so label sets stay bounded whatever crawlers send:
  * a known name (any case, trimmed) is itself, any other text is `OTHER`, and a batch where
