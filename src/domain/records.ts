@@ -1,10 +1,42 @@
 /**
  * The pipeline's output: one record per item, either an analytics row (`post_analytics`)
- * or an error row (`crawl_errors`). Field names are the §4 column names, so a record can be
- * printed by `analyze` and written by a repository without renaming.
+ * or an error row (`crawl_errors`), and the batch ledger's row (`batch_ledger`). Field names are
+ * the §4 column names, so a record can be printed by `analyze` and written by a repository
+ * without renaming.
+ *
+ * ONE definition per record: each column is a `Schema` plus a storage kind. The record's type,
+ * the adapters' column lists and SQL types, `validate`'s expectations, the row decoder and the
+ * test fixtures all derive from the `*_COLUMNS` maps below, so adding a column is one edit here
+ * plus a migration. The storage kinds are the domain's words; the PostgreSQL adapter maps them
+ * to SQL types (the domain imports nothing of PostgreSQL).
  *
  * Timestamps are ISO-8601 strings in UTC (`…Z`) or null.
  */
+import { Schema } from "effect"
+
+/** How a column is stored; each adapter maps a kind to its own type. */
+export type StorageKind = "text" | "uuid" | "bigint" | "integer" | "double" | "boolean" | "timestamptz" | "jsonb"
+
+/** One column: the Schema of its value in the record and how it is stored. */
+export interface Column<S extends Schema.Constraint = Schema.Constraint> {
+  readonly schema: S
+  readonly storage: StorageKind
+}
+
+export type Columns = Readonly<Record<string, Column>>
+
+const column = <S extends Schema.Constraint>(schema: S, storage: StorageKind): Column<S> => ({ schema, storage })
+
+/** The Struct fields of a column map. */
+export type SchemasOf<C extends Columns> = { readonly [K in keyof C]: C[K]["schema"] }
+
+export const schemasOf = <C extends Columns>(columns: C): SchemasOf<C> =>
+  Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, c.schema])) as SchemasOf<C>
+
+const Text = Schema.String
+const TextOrNull = Schema.NullOr(Schema.String)
+const Num = Schema.Number
+const NumOrNull = Schema.NullOr(Schema.Number)
 
 export const SENTIMENT_LABELS = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
 export type SentimentLabel = (typeof SENTIMENT_LABELS)[number]
@@ -18,89 +50,107 @@ export type RiskLevel = (typeof RISK_LEVELS)[number]
 export const ASPECTS = ["DESIGN", "PERFORMANCE", "PRICE", "SERVICE", "GENERAL"] as const
 export type Aspect = (typeof ASPECTS)[number]
 
-export interface AspectSentiment {
-  readonly label: SentimentLabel
-  readonly score: number
-  readonly confidence: number
-  readonly mentions: number
-  readonly keywords: ReadonlyArray<string>
-}
+export const SentimentLabel = Schema.Literals(SENTIMENT_LABELS)
+export const Intent = Schema.Literals(INTENTS)
+export const RiskLevel = Schema.Literals(RISK_LEVELS)
+export const Aspect = Schema.Literals(ASPECTS)
 
-export interface KeywordHit {
-  readonly keyword: string
-  readonly aspect: Aspect
-  readonly score: number
+export const AspectSentiment = Schema.Struct({
+  label: SentimentLabel,
+  score: Num,
+  confidence: Num,
+  mentions: Num,
+  keywords: Schema.Array(Schema.String)
+})
+export type AspectSentiment = typeof AspectSentiment.Type
+
+export const KeywordHit = Schema.Struct({
+  keyword: Schema.String,
+  aspect: Aspect,
+  score: Num,
   /** Where the keyword was found: `dictionary` term or `hashtag`. */
-  readonly source: string
-}
+  source: Schema.String
+})
+export type KeywordHit = typeof KeywordHit.Type
 
-export interface SentimentProbabilities {
-  readonly POSITIVE: number
-  readonly NEGATIVE: number
-  readonly NEUTRAL: number
-}
+export const SentimentProbabilities = Schema.Struct({ POSITIVE: Num, NEGATIVE: Num, NEUTRAL: Num })
+export type SentimentProbabilities = typeof SentimentProbabilities.Type
 
-export interface ImpactBreakdown {
-  readonly engagement_score: number
-  readonly reach_score: number
-  readonly platform_multiplier: number
-  readonly sentiment_amplifier: number
-  readonly raw_impact: number
-}
+export const ImpactBreakdown = Schema.Struct({
+  engagement_score: Num,
+  reach_score: Num,
+  platform_multiplier: Num,
+  sentiment_amplifier: Num,
+  raw_impact: Num
+})
+export type ImpactBreakdown = typeof ImpactBreakdown.Type
 
-export interface AnalyticsRecord {
-  readonly record: "analytics"
+/** Only the aspects that were mentioned. */
+export const AspectsBreakdown = Schema.Struct({
+  DESIGN: Schema.optionalKey(AspectSentiment),
+  PERFORMANCE: Schema.optionalKey(AspectSentiment),
+  PRICE: Schema.optionalKey(AspectSentiment),
+  SERVICE: Schema.optionalKey(AspectSentiment),
+  GENERAL: Schema.optionalKey(AspectSentiment)
+})
+export type AspectsBreakdown = typeof AspectsBreakdown.Type
+
+/** The `post_analytics` columns, in insert order. */
+export const ANALYTICS_COLUMNS = {
   /** Post id, exact digits as a string. */
-  readonly id: string
-  readonly project_id: string | null
+  id: column(Text, "text"),
+  project_id: column(TextOrNull, "uuid"),
   /** Upper case: TIKTOK, YOUTUBE, … */
-  readonly platform: string
-  readonly published_at: string | null
-  readonly analyzed_at: string
-  readonly crawled_at: string | null
-  readonly overall_sentiment: SentimentLabel
-  readonly overall_sentiment_score: number
-  readonly overall_confidence: number
-  readonly primary_intent: Intent
-  readonly intent_confidence: number
-  readonly impact_score: number
-  readonly risk_level: RiskLevel
-  readonly is_viral: boolean
-  readonly is_kol: boolean
-  readonly aspects_breakdown: Readonly<Partial<Record<Aspect, AspectSentiment>>>
-  readonly keywords: ReadonlyArray<KeywordHit>
-  readonly sentiment_probabilities: SentimentProbabilities
-  readonly impact_breakdown: ImpactBreakdown
-  readonly view_count: number
-  readonly like_count: number
-  readonly comment_count: number
-  readonly share_count: number
-  readonly save_count: number
-  readonly follower_count: number
+  platform: column(Text, "text"),
+  published_at: column(TextOrNull, "timestamptz"),
+  analyzed_at: column(Text, "timestamptz"),
+  crawled_at: column(TextOrNull, "timestamptz"),
+  overall_sentiment: column(SentimentLabel, "text"),
+  overall_sentiment_score: column(Num, "double"),
+  overall_confidence: column(Num, "double"),
+  primary_intent: column(Intent, "text"),
+  intent_confidence: column(Num, "double"),
+  impact_score: column(Num, "double"),
+  risk_level: column(RiskLevel, "text"),
+  is_viral: column(Schema.Boolean, "boolean"),
+  is_kol: column(Schema.Boolean, "boolean"),
+  aspects_breakdown: column(AspectsBreakdown, "jsonb"),
+  keywords: column(Schema.Array(KeywordHit), "jsonb"),
+  sentiment_probabilities: column(SentimentProbabilities, "jsonb"),
+  impact_breakdown: column(ImpactBreakdown, "jsonb"),
+  view_count: column(Num, "bigint"),
+  like_count: column(Num, "bigint"),
+  comment_count: column(Num, "bigint"),
+  share_count: column(Num, "bigint"),
+  save_count: column(Num, "bigint"),
+  follower_count: column(Num, "bigint"),
   /** Measured by the caller (the pipeline itself never reads a clock); 0 until then. */
-  readonly processing_time_ms: number
-  readonly model_version: string
-  readonly job_id: string | null
-  readonly batch_index: number | null
-  readonly task_type: string | null
-  readonly keyword_source: string | null
-  readonly pipeline_version: string | null
-  readonly fetch_status: string
-  readonly brand_name: string | null
-  readonly keyword: string | null
+  processing_time_ms: column(Num, "double"),
+  model_version: column(Text, "text"),
+  job_id: column(TextOrNull, "text"),
+  batch_index: column(NumOrNull, "integer"),
+  task_type: column(TextOrNull, "text"),
+  keyword_source: column(TextOrNull, "text"),
+  pipeline_version: column(TextOrNull, "text"),
+  fetch_status: column(Text, "text"),
+  brand_name: column(TextOrNull, "text"),
+  keyword: column(TextOrNull, "text"),
   /** The whole merged text, even when only its first part was analysed. */
-  readonly content_text: string
+  content_text: column(Text, "text"),
   /** True when `content_text` was longer than the analysed maximum: only its start was analysed. */
-  readonly analyzed_text_truncated: boolean
-  readonly permalink: string | null
-  readonly author_id: string | null
-  readonly author_name: string | null
-  readonly author_username: string | null
-  readonly author_is_verified: boolean
-  readonly hashtags: ReadonlyArray<string>
-  /** True when the skip gate fired (too short, spam keyword, SPAM or SEEDING intent). Not a column. */
-  readonly is_skipped: boolean
-}
+  analyzed_text_truncated: column(Schema.Boolean, "boolean"),
+  permalink: column(TextOrNull, "text"),
+  author_id: column(TextOrNull, "text"),
+  author_name: column(TextOrNull, "text"),
+  author_username: column(TextOrNull, "text"),
+  author_is_verified: column(Schema.Boolean, "boolean"),
+  hashtags: column(Schema.Array(Schema.String), "jsonb"),
+  /** True when the skip gate fired (too short, spam keyword, SPAM or SEEDING intent). Stored since 0012. */
+  is_skipped: column(Schema.Boolean, "boolean")
+} as const satisfies Columns
+
+export const AnalyticsRecord = Schema.Struct({ record: Schema.Literal("analytics"), ...schemasOf(ANALYTICS_COLUMNS) })
+export type AnalyticsRecord = typeof AnalyticsRecord.Type
 
 export const ERROR_CATEGORIES = [
   "rate_limiting",
@@ -114,43 +164,53 @@ export const ERROR_CATEGORIES = [
 ] as const
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number]
 
-export interface ErrorRecord {
-  readonly record: "error"
-  readonly content_id: string
-  readonly project_id: string | null
-  readonly job_id: string | null
-  readonly platform: string
-  readonly error_code: string
-  readonly error_category: ErrorCategory
-  readonly error_message: string | null
-  readonly error_details: unknown
-  readonly permalink: string | null
-  readonly created_at: string
-}
+export const ErrorCategory = Schema.Literals(ERROR_CATEGORIES)
+
+/** The `crawl_errors` columns, in insert order. */
+export const ERROR_COLUMNS = {
+  content_id: column(Text, "text"),
+  project_id: column(TextOrNull, "uuid"),
+  job_id: column(TextOrNull, "text"),
+  platform: column(Text, "text"),
+  error_code: column(Text, "text"),
+  error_category: column(ErrorCategory, "text"),
+  error_message: column(TextOrNull, "text"),
+  error_details: column(Schema.Unknown, "jsonb"),
+  permalink: column(TextOrNull, "text"),
+  created_at: column(Text, "timestamptz")
+} as const satisfies Columns
+
+export const ErrorRecord = Schema.Struct({ record: Schema.Literal("error"), ...schemasOf(ERROR_COLUMNS) })
+export type ErrorRecord = typeof ErrorRecord.Type
 
 export type ItemRecord = AnalyticsRecord | ErrorRecord
 
-export type BatchStatus = "completed" | "failed"
+export const BATCH_STATUSES = ["completed", "failed"] as const
+export const BatchStatus = Schema.Literals(BATCH_STATUSES)
+export type BatchStatus = typeof BatchStatus.Type
 
 /**
- * One row of the batch ledger. The repository adds `first_attempt_at`, `last_attempt_at`
- * and `attempts` when it upserts by `object_path`.
+ * The `batch_ledger` fields a batch reports. The repository stores `attempted_at` as
+ * `first_attempt_at` / `last_attempt_at` and counts `attempts` when it upserts by `object_path`.
  */
-export interface BatchLedgerEntry {
-  readonly object_path: string
-  readonly event_id: string | null
-  readonly project_id: string | null
-  readonly job_id: string | null
-  readonly platform: string
-  readonly batch_index: number | null
-  readonly expected_size: number | null
-  readonly actual_size: number
-  readonly stored_count: number
-  readonly skipped_count: number
-  readonly error_count: number
+export const LEDGER_COLUMNS = {
+  object_path: column(Text, "text"),
+  event_id: column(TextOrNull, "text"),
+  project_id: column(TextOrNull, "uuid"),
+  job_id: column(TextOrNull, "text"),
+  platform: column(Text, "text"),
+  batch_index: column(NumOrNull, "integer"),
+  expected_size: column(NumOrNull, "integer"),
+  actual_size: column(Num, "integer"),
+  stored_count: column(Num, "integer"),
+  skipped_count: column(Num, "integer"),
+  error_count: column(Num, "integer"),
   /** Items that repeated a post or error identity already in the batch (nothing written for them). */
-  readonly duplicate_count: number
-  readonly status: BatchStatus
-  readonly attempted_at: string
-  readonly failure_reason: string | null
-}
+  duplicate_count: column(Num, "integer"),
+  status: column(BatchStatus, "text"),
+  attempted_at: column(Text, "timestamptz"),
+  failure_reason: column(TextOrNull, "text")
+} as const satisfies Columns
+
+export const BatchLedgerEntry = Schema.Struct(schemasOf(LEDGER_COLUMNS))
+export type BatchLedgerEntry = typeof BatchLedgerEntry.Type

@@ -217,3 +217,47 @@ describe("migration 0010 analyzed_text_truncated", () => {
       expect(columns.map((c) => c.name)).toContain("content_text")
     }).pipe(Effect.provide(TestPg)))
 })
+
+describe("migration 0012 is_skipped", () => {
+  it.live("up adds the column and backfills it with the rule the reader used to guess by; down drops it", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const migrations = yield* loadMigrations()
+      // one UPDATE inside the migration's transaction: a failed backfill leaves no column behind
+      expect(migrations.find((m) => m.version === 12)?.transactional).toBe(true)
+      yield* migrateUp(migrations, { to: 11 })
+      const row = (id: string, sentiment: string, score: number, confidence: number, impact: number, aspects: string) =>
+        sql.unsafe(`INSERT INTO post_analytics (id, project_id, platform, published_at, analyzed_at, overall_sentiment,
+          overall_sentiment_score, overall_confidence, primary_intent, intent_confidence, impact_score, risk_level, is_viral,
+          is_kol, aspects_breakdown, keywords, sentiment_probabilities, impact_breakdown, model_version, fetch_status,
+          content_text, hashtags) VALUES ($1, NULL, 'TIKTOK', '2025-12-01T00:00:00Z', '2025-12-02Z', $2, $3, $4,
+          'SPAM', 1, $5, 'LOW', false, false, $6::jsonb, '[]', '{}', '{}', 'm', 'success', 'x', '[]')`,
+          [id, sentiment, score, confidence, impact, aspects])
+      yield* row("skipped", "NEUTRAL", 0, 0, 0, "{}")
+      yield* row("skipped-array", "NEUTRAL", 0, 0, 0, "[]")
+      yield* row("analysed", "POSITIVE", 0.6, 0.8, 3.2, `{"DESIGN": {"label": "POSITIVE"}}`)
+      yield* row("neutral-with-impact", "NEUTRAL", 0, 0, 1.5, "{}")
+      yield* row("neutral-with-aspects", "NEUTRAL", 0, 0, 0, `{"PRICE": {"label": "NEUTRAL"}}`)
+      yield* row("neutral-with-score", "NEUTRAL", 0.1, 0, 0, "{}")
+      expect((yield* migrateUp(migrations, { to: 12 })).map((r) => r.version)).toEqual([12])
+      const rows = yield* sql<{ id: string; is_skipped: boolean }>`SELECT id, is_skipped FROM post_analytics ORDER BY id`
+      expect(rows).toEqual([
+        { id: "analysed", is_skipped: false },
+        { id: "neutral-with-aspects", is_skipped: false },
+        { id: "neutral-with-impact", is_skipped: false },
+        { id: "neutral-with-score", is_skipped: false },
+        { id: "skipped", is_skipped: true },
+        { id: "skipped-array", is_skipped: true }
+      ])
+      const [column] = yield* sql<{ nullable: string; fallback: string }>`
+        SELECT is_nullable AS nullable, column_default AS fallback FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'post_analytics' AND column_name = 'is_skipped'`
+      expect(column).toEqual({ nullable: "NO", fallback: "false" })
+      expect((yield* migrateDown(migrations, { to: 11 })).map((r) => r.version)).toEqual([12])
+      const columns = yield* sql<{ name: string }>`
+        SELECT column_name AS name FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'post_analytics'`
+      expect(columns.map((c) => c.name)).not.toContain("is_skipped")
+      expect(columns.map((c) => c.name)).toContain("analyzed_text_truncated")
+    }).pipe(Effect.provide(TestPg)))
+})

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import { ANALYTICS_COLUMNS, LEDGER_COLUMNS } from "../../src/domain/records.ts"
 import { type Check, formatReport, postgresCheck, validate } from "../../src/cli/validate.ts"
 import { TEST_DATABASE_URL, TestPgMigrated, TestSchema } from "./testDatabase.ts"
 
@@ -48,6 +49,21 @@ describe("validate", () => {
         "postgres/index idx_post_analytics_project_published: missing: run `smap-analytics migrate up`, which rebuilds it",
         "postgres/index idx_batch_ledger_project_id: INVALID (a failed concurrent build): run `smap-analytics migrate up`, which rebuilds it"
       ])
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("expects the record tables' columns from the records' definition, is_skipped included", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      const passing = yield* validateWith()
+      expect(passing.results.find((r) => r.name === "table post_analytics")?.detail).toBe(
+        `${Object.keys(ANALYTICS_COLUMNS).length} columns as expected`
+      )
+      expect(passing.results.find((r) => r.name === "table batch_ledger")?.detail).toBe(
+        // attempted_at is stored as first_attempt_at and last_attempt_at, beside attempts
+        `${Object.keys(LEDGER_COLUMNS).length + 2} columns as expected`
+      )
+      yield* sql.unsafe(`ALTER TABLE post_analytics DROP COLUMN is_skipped`)
+      expect(failures(yield* validateWith())).toEqual(["postgres/table post_analytics: column is_skipped missing"])
     }).pipe(Effect.provide(TestPgMigrated)))
 
   it.live("reports pending migrations and migrations this build does not know", () =>

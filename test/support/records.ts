@@ -1,8 +1,56 @@
-import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../../src/domain/records.ts"
+import { Schema } from "effect"
+import {
+  ANALYTICS_COLUMNS,
+  AnalyticsRecord,
+  BatchLedgerEntry,
+  type Column,
+  type Columns,
+  ERROR_COLUMNS,
+  ErrorRecord,
+  LEDGER_COLUMNS
+} from "../../src/domain/records.ts"
+
+const EMPTY_BY_STORAGE = {
+  text: "",
+  uuid: "00000000-0000-0000-0000-000000000000",
+  bigint: 0,
+  integer: 0,
+  double: 0,
+  boolean: false,
+  timestamptz: "2025-01-01T00:00:00.000Z",
+  jsonb: null
+} as const
+
+/** A column's default: null where the Schema allows it, else the storage kind's empty value. */
+const emptyValue = (c: Column): unknown => {
+  const fits = Schema.is(c.schema)
+  if (fits(null)) return null
+  const candidates = c.storage === "jsonb" ? [{}, []] : [EMPTY_BY_STORAGE[c.storage]]
+  return candidates.find(fits) ?? EMPTY_BY_STORAGE[c.storage]
+}
+
+/**
+ * A fixture builder derived from a record's definition: its keys are the columns' (plus `tag`),
+ * each column not in `plausible` gets a default from its Schema and storage kind, and the base is
+ * decoded with the record's Schema once, so a plausible value that no longer fits fails here.
+ */
+export const fixtureFor = <A extends object>(
+  schema: Schema.Decoder<A>,
+  columns: Columns,
+  plausible: Readonly<Record<string, unknown>>,
+  tag: Readonly<Record<string, unknown>> = {}
+): (overrides?: Partial<A>) => A => {
+  const unknownKeys = Object.keys(plausible).filter((key) => !(key in columns))
+  if (unknownKeys.length > 0) throw new Error(`not columns of the record: ${unknownKeys.join(", ")}`)
+  const base = Schema.decodeUnknownSync(schema)({
+    ...tag,
+    ...Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, name in plausible ? plausible[name] : emptyValue(c)]))
+  })
+  return (overrides = {}) => ({ ...base, ...overrides })
+}
 
 /** A complete analytics record with plausible values; override what a test is about. */
-export const analyticsRecord = (overrides: Partial<AnalyticsRecord> = {}): AnalyticsRecord => ({
-  record: "analytics",
+export const analyticsRecord: (overrides?: Partial<AnalyticsRecord>) => AnalyticsRecord = fixtureFor(AnalyticsRecord, ANALYTICS_COLUMNS, {
   id: "7576276451171880001",
   project_id: "a95796bc-5c7b-432b-bf99-0afa8ed81f0c",
   platform: "TIKTOK",
@@ -46,12 +94,10 @@ export const analyticsRecord = (overrides: Partial<AnalyticsRecord> = {}): Analy
   author_username: "an",
   author_is_verified: false,
   hashtags: ["vinfast"],
-  is_skipped: false,
-  ...overrides
-})
+  is_skipped: false
+}, { record: "analytics" })
 
-export const errorRecord = (overrides: Partial<ErrorRecord> = {}): ErrorRecord => ({
-  record: "error",
+export const errorRecord: (overrides?: Partial<ErrorRecord>) => ErrorRecord = fixtureFor(ErrorRecord, ERROR_COLUMNS, {
   content_id: "7576276451171880002",
   project_id: "a95796bc-5c7b-432b-bf99-0afa8ed81f0c",
   job_id: "job-1",
@@ -61,11 +107,10 @@ export const errorRecord = (overrides: Partial<ErrorRecord> = {}): ErrorRecord =
   error_message: "video removed",
   error_details: { http_status: 404 },
   permalink: null,
-  created_at: "2025-12-06T10:16:00.000Z",
-  ...overrides
-})
+  created_at: "2025-12-06T10:16:00.000Z"
+}, { record: "error" })
 
-export const ledgerEntry = (overrides: Partial<BatchLedgerEntry> = {}): BatchLedgerEntry => ({
+export const ledgerEntry: (overrides?: Partial<BatchLedgerEntry>) => BatchLedgerEntry = fixtureFor(BatchLedgerEntry, LEDGER_COLUMNS, {
   object_path: "crawl-results/tiktok/p/brand/batch_000.json",
   event_id: "evt_1",
   project_id: "a95796bc-5c7b-432b-bf99-0afa8ed81f0c",
@@ -80,6 +125,5 @@ export const ledgerEntry = (overrides: Partial<BatchLedgerEntry> = {}): BatchLed
   duplicate_count: 0,
   status: "completed",
   attempted_at: "2025-12-06T10:16:00.000Z",
-  failure_reason: null,
-  ...overrides
+  failure_reason: null
 })

@@ -1,8 +1,16 @@
 import { PgTypes } from "@effect/sql-pg"
-import { Effect, Fiber, Layer, Option, Result } from "effect"
+import { Effect, Fiber, Layer, Option, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { dedupeBatch } from "../../domain/ledger.ts"
-import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../../domain/records.ts"
+import {
+  ANALYTICS_COLUMNS as ANALYTICS_FIELDS,
+  AnalyticsRecord,
+  BatchLedgerEntry,
+  type Columns,
+  ERROR_COLUMNS as ERROR_FIELDS,
+  LEDGER_COLUMNS as LEDGER_FIELDS,
+  schemasOf
+} from "../../domain/records.ts"
 import {
   AnalyticsRepository,
   type BatchWrite,
@@ -11,7 +19,7 @@ import {
   type RowCounts,
   type StoredLedgerEntry
 } from "../../ports/AnalyticsRepository.ts"
-import { type Row, bool, iso, isoOrNull, json, num, numOrNull, text, textOrNull } from "./rows.ts"
+import { type ColumnSpec, columnSpec, type Row, rowDecoder } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
@@ -33,70 +41,15 @@ import { toRepositoryError } from "./sqlState.ts"
  */
 
 /**
- * Column → SQL type. Every column is bound as a `text[]` and cast in SQL: the driver cannot
- * infer the element type of an all-null array (a batch with no permalinks), and text keeps
- * numbers exact (JavaScript's shortest round-trip form) and ids as typed.
+ * Column → SQL type, derived from the record's one definition (src/domain/records.ts). Every
+ * column is bound as a `text[]` and cast in SQL: the driver cannot infer the element type of an
+ * all-null array (a batch with no permalinks), and text keeps numbers exact (JavaScript's
+ * shortest round-trip form) and ids as typed.
  */
-export const ANALYTICS_COLUMNS = [
-  ["id", "text"],
-  ["project_id", "uuid"],
-  ["platform", "text"],
-  ["published_at", "timestamptz"],
-  ["analyzed_at", "timestamptz"],
-  ["crawled_at", "timestamptz"],
-  ["overall_sentiment", "text"],
-  ["overall_sentiment_score", "float8"],
-  ["overall_confidence", "float8"],
-  ["primary_intent", "text"],
-  ["intent_confidence", "float8"],
-  ["impact_score", "float8"],
-  ["risk_level", "text"],
-  ["is_viral", "bool"],
-  ["is_kol", "bool"],
-  ["aspects_breakdown", "jsonb"],
-  ["keywords", "jsonb"],
-  ["sentiment_probabilities", "jsonb"],
-  ["impact_breakdown", "jsonb"],
-  ["view_count", "int8"],
-  ["like_count", "int8"],
-  ["comment_count", "int8"],
-  ["share_count", "int8"],
-  ["save_count", "int8"],
-  ["follower_count", "int8"],
-  ["processing_time_ms", "float8"],
-  ["model_version", "text"],
-  ["job_id", "text"],
-  ["batch_index", "int4"],
-  ["task_type", "text"],
-  ["keyword_source", "text"],
-  ["pipeline_version", "text"],
-  ["fetch_status", "text"],
-  ["brand_name", "text"],
-  ["keyword", "text"],
-  ["content_text", "text"],
-  ["analyzed_text_truncated", "bool"],
-  ["permalink", "text"],
-  ["author_id", "text"],
-  ["author_name", "text"],
-  ["author_username", "text"],
-  ["author_is_verified", "bool"],
-  ["hashtags", "jsonb"]
-] as const satisfies ReadonlyArray<readonly [keyof AnalyticsRecord, string]>
+export const ANALYTICS_COLUMNS = columnSpec(ANALYTICS_FIELDS)
 
-export const ERROR_COLUMNS = [
-  ["content_id", "text"],
-  ["project_id", "uuid"],
-  ["job_id", "text"],
-  ["platform", "text"],
-  ["error_code", "text"],
-  ["error_category", "text"],
-  ["error_message", "text"],
-  ["error_details", "jsonb"],
-  ["permalink", "text"],
-  ["created_at", "timestamptz"]
-] as const satisfies ReadonlyArray<readonly [keyof ErrorRecord, string]>
+export const ERROR_COLUMNS = columnSpec(ERROR_FIELDS)
 
-type ColumnSpec = ReadonlyArray<readonly [string, string]>
 
 const asText = (type: string, value: unknown): string | null =>
   value === null || value === undefined
@@ -112,7 +65,7 @@ export const textArray = (values: ReadonlyArray<string | null>): PgTypes.Paramet
   Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
 
 /** `SELECT u.a::uuid, u.b::jsonb, … FROM unnest($1::text[], $2::text[], …) AS u(a, b, …)` */
-const unnestSql = (table: string, columns: ColumnSpec, tail: string): string => {
+export const unnestSql = (table: string, columns: ColumnSpec, tail: string): string => {
   const names = columns.map(([name]) => name).join(", ")
   const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(", ")
   const select = columns.map(([name, type]) => (type === "text" ? `u.${name}` : `u.${name}::${type}`)).join(", ")
@@ -184,116 +137,54 @@ export const UPSERT_ERRORS_SQL = unnestSql(
   }`
 )
 
-const LEDGER_SQL = `
-  INSERT INTO batch_ledger (object_path, event_id, project_id, job_id, platform, batch_index, expected_size,
-    actual_size, stored_count, skipped_count, error_count, status, failure_reason,
-    first_attempt_at, last_attempt_at, attempts, duplicate_count)
-  VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::timestamptz, $14::timestamptz, 1, $15)
-  ON CONFLICT (object_path) DO UPDATE SET event_id = EXCLUDED.event_id, project_id = EXCLUDED.project_id,
-    job_id = EXCLUDED.job_id, platform = EXCLUDED.platform, batch_index = EXCLUDED.batch_index,
-    expected_size = EXCLUDED.expected_size, actual_size = EXCLUDED.actual_size,
-    stored_count = EXCLUDED.stored_count, skipped_count = EXCLUDED.skipped_count,
-    error_count = EXCLUDED.error_count, duplicate_count = EXCLUDED.duplicate_count, status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason,
+/**
+ * The ledger's stored columns: the entry's fields, except that `attempted_at` is stored as
+ * `first_attempt_at` (kept on conflict) and `last_attempt_at`, and `attempts` is counted here.
+ */
+const LEDGER_STORED = columnSpec(LEDGER_FIELDS).filter(([name]) => name !== "attempted_at")
+/** The columns the repository keeps per ledger row beyond the entry's own fields. */
+const ATTEMPT_FIELDS = {
+  first_attempt_at: { schema: Schema.String, storage: "timestamptz" },
+  last_attempt_at: { schema: Schema.String, storage: "timestamptz" },
+  attempts: { schema: Schema.Number, storage: "integer" }
+} as const satisfies Columns
+
+/** Every `batch_ledger` column with its SQL type (what `validate` expects). */
+export const LEDGER_COLUMNS: ColumnSpec = [...LEDGER_STORED, ...columnSpec(ATTEMPT_FIELDS)]
+
+const cast = (type: string) => (type === "text" ? "" : `::${type}`)
+
+const LEDGER_SQL = (() => {
+  const attempted = LEDGER_STORED.length + 1
+  const names = [...LEDGER_STORED.map(([name]) => name), "first_attempt_at", "last_attempt_at", "attempts"]
+  const values = [
+    ...LEDGER_STORED.map(([, type], i) => `$${i + 1}${cast(type)}`),
+    `$${attempted}::timestamptz`,
+    `$${attempted}::timestamptz`,
+    "1"
+  ]
+  return `INSERT INTO batch_ledger (${names.join(", ")}) VALUES (${values.join(", ")})
+  ON CONFLICT (object_path) DO UPDATE SET ${updateAll(LEDGER_STORED, ["object_path"])},
     last_attempt_at = EXCLUDED.last_attempt_at, attempts = batch_ledger.attempts + 1`
+})()
 
 const ledgerParams = (e: BatchLedgerEntry): Array<unknown> => [
-  e.object_path,
-  e.event_id,
-  e.project_id,
-  e.job_id,
-  e.platform,
-  e.batch_index,
-  e.expected_size,
-  e.actual_size,
-  e.stored_count,
-  e.skipped_count,
-  e.error_count,
-  e.status,
-  e.failure_reason,
-  e.attempted_at,
-  e.duplicate_count
+  ...LEDGER_STORED.map(([name]) => e[name]),
+  e.attempted_at
 ]
 
-/**
- * One statement may not touch the same row twice (SQLSTATE 21000): `dedupeBatch` keeps a batch's
- * newest crawl of each post, the same rule the upsert applies across batches.
- */
-/** `is_skipped` is not a column; a skipped post is the only kind stored with all of these (§3.4). */
-const looksSkipped = (row: Row): boolean =>
-  row["overall_sentiment"] === "NEUTRAL" && num(row, "overall_sentiment_score") === 0 &&
-  num(row, "overall_confidence") === 0 && num(row, "impact_score") === 0 &&
-  Object.keys((json(row, "aspects_breakdown") ?? {}) as object).length === 0
-
-// The jsonb columns are written only by this adapter from typed records, so reading them back
-// as those types is sound.
-export const toAnalytics = (row: Row): AnalyticsRecord => ({
-  record: "analytics",
-  id: text(row, "id"),
-  project_id: textOrNull(row, "project_id"),
-  platform: text(row, "platform"),
-  published_at: isoOrNull(row, "published_at"),
-  analyzed_at: iso(row, "analyzed_at"),
-  crawled_at: isoOrNull(row, "crawled_at"),
-  overall_sentiment: text(row, "overall_sentiment") as AnalyticsRecord["overall_sentiment"],
-  overall_sentiment_score: num(row, "overall_sentiment_score"),
-  overall_confidence: num(row, "overall_confidence"),
-  primary_intent: text(row, "primary_intent") as AnalyticsRecord["primary_intent"],
-  intent_confidence: num(row, "intent_confidence"),
-  impact_score: num(row, "impact_score"),
-  risk_level: text(row, "risk_level") as AnalyticsRecord["risk_level"],
-  is_viral: bool(row, "is_viral"),
-  is_kol: bool(row, "is_kol"),
-  aspects_breakdown: json(row, "aspects_breakdown") as AnalyticsRecord["aspects_breakdown"],
-  keywords: json(row, "keywords") as AnalyticsRecord["keywords"],
-  sentiment_probabilities: json(row, "sentiment_probabilities") as AnalyticsRecord["sentiment_probabilities"],
-  impact_breakdown: json(row, "impact_breakdown") as AnalyticsRecord["impact_breakdown"],
-  view_count: num(row, "view_count"),
-  like_count: num(row, "like_count"),
-  comment_count: num(row, "comment_count"),
-  share_count: num(row, "share_count"),
-  save_count: num(row, "save_count"),
-  follower_count: num(row, "follower_count"),
-  processing_time_ms: num(row, "processing_time_ms"),
-  model_version: text(row, "model_version"),
-  job_id: textOrNull(row, "job_id"),
-  batch_index: numOrNull(row, "batch_index"),
-  task_type: textOrNull(row, "task_type"),
-  keyword_source: textOrNull(row, "keyword_source"),
-  pipeline_version: textOrNull(row, "pipeline_version"),
-  fetch_status: text(row, "fetch_status"),
-  brand_name: textOrNull(row, "brand_name"),
-  keyword: textOrNull(row, "keyword"),
-  content_text: text(row, "content_text"),
-  analyzed_text_truncated: bool(row, "analyzed_text_truncated"),
-  permalink: textOrNull(row, "permalink"),
-  author_id: textOrNull(row, "author_id"),
-  author_name: textOrNull(row, "author_name"),
-  author_username: textOrNull(row, "author_username"),
-  author_is_verified: bool(row, "author_is_verified"),
-  hashtags: json(row, "hashtags") as AnalyticsRecord["hashtags"],
-  is_skipped: looksSkipped(row)
+/** A `post_analytics` row → its record, decoded with the record's Schema. */
+export const toAnalytics: (row: Row) => AnalyticsRecord = rowDecoder(AnalyticsRecord, ANALYTICS_FIELDS, {
+  record: "analytics"
 })
 
-const toLedger = (row: Row): StoredLedgerEntry => ({
-  object_path: text(row, "object_path"),
-  event_id: textOrNull(row, "event_id"),
-  project_id: textOrNull(row, "project_id"),
-  job_id: textOrNull(row, "job_id"),
-  platform: text(row, "platform"),
-  batch_index: numOrNull(row, "batch_index"),
-  expected_size: numOrNull(row, "expected_size"),
-  actual_size: num(row, "actual_size"),
-  stored_count: num(row, "stored_count"),
-  skipped_count: num(row, "skipped_count"),
-  error_count: num(row, "error_count"),
-  duplicate_count: num(row, "duplicate_count"),
-  status: text(row, "status") === "failed" ? "failed" : "completed",
-  attempted_at: iso(row, "last_attempt_at"),
-  failure_reason: textOrNull(row, "failure_reason"),
-  first_attempt_at: iso(row, "first_attempt_at"),
-  last_attempt_at: iso(row, "last_attempt_at"),
-  attempts: num(row, "attempts")
-})
+const decodeLedger = rowDecoder(BatchLedgerEntry, LEDGER_FIELDS)
+const decodeAttempts = rowDecoder(Schema.Struct(schemasOf(ATTEMPT_FIELDS)), ATTEMPT_FIELDS)
+
+const toLedger = (row: Row): StoredLedgerEntry => {
+  const attempts = decodeAttempts(row)
+  return { ...decodeLedger({ ...row, attempted_at: row["last_attempt_at"] }), ...attempts }
+}
 
 export interface AnalyticsRepositoryPgOptions {
   /**
@@ -335,6 +226,8 @@ export const makeAnalyticsRepositoryPg = (
       )
 
     const writeBatch = (batch: BatchWrite) => {
+      // One statement may not touch the same row twice (SQLSTATE 21000): `dedupeBatch` keeps a
+      // batch's newest crawl of each post, the same rule the upsert applies across batches.
       // Deduplicated and ordered by key, whatever the caller passed: rows locked in one order
       // cannot deadlock against another consumer writing an overlapping batch.
       const { analytics, errors } = dedupeBatch(batch.analytics, batch.errors)

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
+import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS } from "./analyticsRepository.ts"
 import { type Migration, migrationStatus } from "./migrator.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
@@ -10,82 +11,10 @@ import { toRepositoryError } from "./sqlState.ts"
  * migration that changes the schema changes this file too, or `validate` fails.
  */
 export const EXPECTED_COLUMNS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  post_analytics: {
-    id: "text",
-    project_id: "uuid",
-    platform: "text",
-    published_at: "timestamp with time zone",
-    analyzed_at: "timestamp with time zone",
-    crawled_at: "timestamp with time zone",
-    overall_sentiment: "text",
-    overall_sentiment_score: "double precision",
-    overall_confidence: "double precision",
-    primary_intent: "text",
-    intent_confidence: "double precision",
-    impact_score: "double precision",
-    risk_level: "text",
-    is_viral: "boolean",
-    is_kol: "boolean",
-    aspects_breakdown: "jsonb",
-    keywords: "jsonb",
-    sentiment_probabilities: "jsonb",
-    impact_breakdown: "jsonb",
-    view_count: "bigint",
-    like_count: "bigint",
-    comment_count: "bigint",
-    share_count: "bigint",
-    save_count: "bigint",
-    follower_count: "bigint",
-    processing_time_ms: "double precision",
-    model_version: "text",
-    job_id: "text",
-    batch_index: "integer",
-    task_type: "text",
-    keyword_source: "text",
-    pipeline_version: "text",
-    fetch_status: "text",
-    brand_name: "text",
-    keyword: "text",
-    content_text: "text",
-    analyzed_text_truncated: "boolean",
-    permalink: "text",
-    author_id: "text",
-    author_name: "text",
-    author_username: "text",
-    author_is_verified: "boolean",
-    hashtags: "jsonb"
-  },
-  crawl_errors: {
-    content_id: "text",
-    project_id: "uuid",
-    job_id: "text",
-    platform: "text",
-    error_code: "text",
-    error_category: "text",
-    error_message: "text",
-    error_details: "jsonb",
-    permalink: "text",
-    created_at: "timestamp with time zone"
-  },
-  batch_ledger: {
-    object_path: "text",
-    event_id: "text",
-    project_id: "uuid",
-    job_id: "text",
-    platform: "text",
-    batch_index: "integer",
-    expected_size: "integer",
-    actual_size: "integer",
-    stored_count: "integer",
-    skipped_count: "integer",
-    error_count: "integer",
-    duplicate_count: "integer",
-    status: "text",
-    first_attempt_at: "timestamp with time zone",
-    last_attempt_at: "timestamp with time zone",
-    attempts: "integer",
-    failure_reason: "text"
-  },
+  // The record tables derive from the records' one definition (src/domain/records.ts).
+  post_analytics: Object.fromEntries(ANALYTICS_COLUMNS),
+  crawl_errors: Object.fromEntries(ERROR_COLUMNS),
+  batch_ledger: Object.fromEntries(LEDGER_COLUMNS),
   post_keywords: {
     published_at: "timestamp with time zone",
     ord: "integer",

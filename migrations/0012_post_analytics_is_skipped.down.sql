@@ -1,0 +1,1 @@
+ALTER TABLE post_analytics DROP COLUMN IF EXISTS is_skipped;
