@@ -11,11 +11,15 @@ const queueHarness = Layer.effect(QueueHarness, Effect.gen(function*() {
     deadLetters: Effect.map(control.deadLettered, (all) =>
       all.map((d) => ({
         body: new TextDecoder().decode(d.delivery.body),
-        headers: { "x-smap-error-code": d.reason.code, "x-smap-error-message": d.reason.message }
-      })))
+        headers: { "x-smap-error-code": d.reason.code, "x-smap-error-message": d.reason.message, "x-smap-attempts": d.delivery.attempt }
+      }))),
+    closeChannel: control.closeChannel
   })
 }))
-eventQueueContract("in-memory", queueHarness.pipe(Layer.provideMerge(EventQueueMemory)))
+eventQueueContract("in-memory", queueHarness.pipe(Layer.provideMerge(EventQueueMemory({ prefetchCount: 4 }))), {
+  prefetchCount: 4,
+  countsRedeliveries: false
+})
 
 const storageHarness = Layer.effect(StorageHarness, Effect.gen(function*() {
   const control = yield* MemoryStorageControl
