@@ -1,8 +1,10 @@
 import { Effect, Layer } from "effect"
+import { MemoryPublisherControl, ResultPublisherMemory } from "../../src/adapters/memory/publisher.ts"
 import { EventQueueMemory, MemoryQueueControl } from "../../src/adapters/memory/queue.ts"
 import { BatchStorageMemory, MemoryStorageControl } from "../../src/adapters/memory/storage.ts"
 import { batchStorageContract, StorageHarness } from "../contracts/batchStorage.contract.ts"
 import { eventQueueContract, QueueHarness } from "../contracts/eventQueue.contract.ts"
+import { PublisherHarness, resultPublisherContract } from "../contracts/resultPublisher.contract.ts"
 
 const queueHarness = Layer.effect(QueueHarness, Effect.gen(function*() {
   const control = yield* MemoryQueueControl
@@ -26,3 +28,9 @@ const storageHarness = Layer.effect(StorageHarness, Effect.gen(function*() {
   return StorageHarness.of({ bucket: "crawl-results", putRaw: control.putRaw })
 }))
 batchStorageContract("in-memory", storageHarness.pipe(Layer.provideMerge(BatchStorageMemory(["crawl-results"]))))
+
+const publisherHarness = Layer.effect(PublisherHarness, Effect.gen(function*() {
+  const control = yield* MemoryPublisherControl
+  return PublisherHarness.of({ received: control.published })
+}))
+resultPublisherContract("in-memory", publisherHarness.pipe(Layer.provideMerge(ResultPublisherMemory)))
