@@ -154,8 +154,7 @@ describe("the consumer loop", () => {
       }
       yield* (yield* MemoryRepositoryControl).inject(null)
       // The next retry, at most 2 s later, succeeds; nothing more than that wait.
-      const waited = yield* advanceUntil(Effect.map(acked, (n) => n === 1), 2_010, "acked after the fault cleared")
-      assert.isAtMost(waited, 2_010)
+      yield* advanceUntil(Effect.map(acked, (n) => n === 1), 2_010, "acked after the fault cleared")
       assert.strictEqual(yield* failedWrites, 5)
       yield* queueIs({ acked: 1, deadLettered: 0, retried: 0, unsettled: 0 })
       assert.strictEqual((yield* (yield* AnalyticsRepository).counts()).analytics, 50)
@@ -175,9 +174,9 @@ describe("the consumer loop", () => {
       // Taken from the queue (prefetch) but not handed to the step: nothing fetched, nothing acked.
       yield* queueIs({ acked: 0, deadLettered: 0, retried: 0, unsettled: 1 })
       assert.isFalse((yield* readiness).dependencies.storage)
-      const resumedAfter = yield* advanceUntil(Effect.map(acked, (n) => n === 1), 300, "resumed and acked")
+      // The probe 500 ms after the failed one sees storage up; the loop resumes within 100 ms.
+      yield* advanceUntil(Effect.map(acked, (n) => n === 1), 300, "resumed and acked")
       assert.isTrue((yield* readiness).ready)
-      assert.isAtMost(resumedAfter, 300)
       yield* Fiber.interrupt(consumer)
     }).pipe(Effect.provide(memoryApp())))
 
