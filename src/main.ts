@@ -32,7 +32,7 @@ import { Readiness } from "./ports/Readiness.ts"
 
 const inMemoryExceptRepository = (config: AppConfigShape) =>
   Layer.mergeAll(
-    EventQueueMemory,
+    EventQueueMemory({ prefetchCount: config.prefetchCount }),
     BatchStorageMemory(config.buckets),
     ResultPublisherMemory,
     AnalyticsPipelineLive,

@@ -8,7 +8,7 @@ import { EVENT_REJECTION_CODES } from "../../src/domain/errors.ts"
 import { EventQueue } from "../../src/ports/EventQueue.ts"
 import { DEAD_LETTER_CODES } from "../../src/ports/Metrics.ts"
 
-const wired = countDeadLetters.pipe(Layer.provideMerge(Layer.merge(EventQueueMemory, MetricsMemory)))
+const wired = countDeadLetters.pipe(Layer.provideMerge(Layer.merge(EventQueueMemory({ prefetchCount: 16 }), MetricsMemory)))
 
 const nextDeliveries = (n: number) =>
   Effect.flatMap(EventQueue, (q) => q.deliveries.pipe(Stream.take(n), Stream.runCollect)).pipe(

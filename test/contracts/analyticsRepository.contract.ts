@@ -29,8 +29,12 @@ export const analyticsRepositoryContract = <E>(name: string, repositoryLayer: La
         const counts = yield* repo.counts(project)
         assert.deepStrictEqual(counts, { analytics: 2, errors: 1, batches: 1 })
         const stored = yield* repo.ledger(path)
-        assert.strictEqual(stored?.actual_size, (stored?.stored_count ?? 0) + (stored?.skipped_count ?? 0) + (stored?.error_count ?? 0))
-        assert.strictEqual(stored?.attempts, 1)
+        assert.deepStrictEqual(
+          stored === null
+            ? null
+            : [stored.actual_size, stored.stored_count, stored.skipped_count, stored.error_count, stored.duplicate_count, stored.attempts],
+          [3, 2, 0, 1, 0, 1]
+        )
       }))
 
     it.effect("writing the same batch again leaves the row counts unchanged and counts the attempt", () =>
@@ -86,8 +90,9 @@ export const analyticsRepositoryContract = <E>(name: string, repositoryLayer: La
         }
         assert.strictEqual((yield* repo.counts(a.project)).analytics, 1)
         assert.strictEqual((yield* repo.counts(b.project)).analytics, 1)
-        assert.isNotNull(yield* repo.findPost({ project_id: null, platform: "TIKTOK", id }))
-        assert.strictEqual((yield* repo.counts(null)).analytics >= 1, true)
+        assert.strictEqual((yield* repo.findPost({ project_id: null, platform: "TIKTOK", id }))?.id, id)
+        // Written twice without a project: one identity, one row (no other test writes such rows).
+        assert.strictEqual((yield* repo.counts(null)).analytics, 1)
       }))
 
     it.effect("a stored row reads back with exact ids, UTC timestamps, big counts and its breakdowns", () =>
@@ -135,7 +140,7 @@ export const analyticsRepositoryContract = <E>(name: string, repositoryLayer: La
           analytics: [analyticsRecord({ project_id: project, id: "good" }), analyticsRecord({ project_id: "not-a-uuid", id: "bad" })],
           errors: [errorRecord({ project_id: project })]
         }).pipe(Effect.flip)
-        assert.include(["InvalidData", "Constraint"], error.reason)
+        assert.strictEqual(error.reason, "InvalidData")
         assert.deepStrictEqual(yield* repo.counts(project), { analytics: 0, errors: 0, batches: 0 })
         assert.isNull(yield* repo.ledger(path))
       }))

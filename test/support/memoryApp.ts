@@ -2,7 +2,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { AnalyticsPipelineLive } from "../../src/adapters/lexicon/pipeline.ts"
 import { MetricsMemory } from "../../src/adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "../../src/adapters/memory/publisher.ts"
-import { EventQueueMemory } from "../../src/adapters/memory/queue.ts"
+import { EventQueueMemoryLive } from "../../src/adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory } from "../../src/adapters/memory/repository.ts"
 import { BatchStorageMemory } from "../../src/adapters/memory/storage.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
@@ -21,7 +21,7 @@ export const memoryApp = (options: { readonly env?: Record<string, string>; read
   const config = configLayer(options.env)
   const metrics = MetricsMemory
   return Layer.mergeAll(
-    EventQueueMemory,
+    EventQueueMemoryLive,
     AnalyticsRepositoryMemory,
     BatchStorageMemory(["crawl-results"]),
     ResultPublisherMemory,

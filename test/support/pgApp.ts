@@ -2,7 +2,7 @@ import { Layer } from "effect"
 import { AnalyticsPipelineLive } from "../../src/adapters/lexicon/pipeline.ts"
 import { MetricsMemory } from "../../src/adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "../../src/adapters/memory/publisher.ts"
-import { EventQueueMemory } from "../../src/adapters/memory/queue.ts"
+import { EventQueueMemoryLive } from "../../src/adapters/memory/queue.ts"
 import { BatchStorageMemory } from "../../src/adapters/memory/storage.ts"
 import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
@@ -16,7 +16,7 @@ import { configLayer } from "./memoryApp.ts"
 export const pgApp = (env: Record<string, string> = {}) => {
   const config = configLayer(env)
   return Layer.mergeAll(
-    EventQueueMemory,
+    EventQueueMemoryLive,
     AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated)),
     BatchStorageMemory(["crawl-results"]),
     ResultPublisherMemory,

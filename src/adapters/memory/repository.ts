@@ -29,6 +29,8 @@ export class MemoryRepositoryControl extends Context.Service<MemoryRepositoryCon
   readonly inject: (fault: RepositoryFault | null) => Effect.Effect<void>
   readonly tables: Effect.Effect<Tables>
   readonly writeCount: Effect.Effect<number>
+  /** Calls failed by an injected fault so far (each retry of a write counts). */
+  readonly injectedFailures: Effect.Effect<number>
 }>()("smap/adapters/memory/MemoryRepositoryControl") {}
 
 // JSON keys keep (project_id, platform, id) distinct without a separator that ids could contain.
@@ -71,12 +73,14 @@ export const AnalyticsRepositoryMemory = Layer.effectContext(Effect.gen(function
   const state = yield* Ref.make<Tables>({ posts: new Map(), errors: new Map(), ledger: new Map() })
   const fault = yield* Ref.make<RepositoryFault | null>(null)
   const writes = yield* Ref.make(0)
+  const failures = yield* Ref.make(0)
 
   const failIfInjected = (postIds: ReadonlyArray<string>) =>
     Effect.flatMap(Ref.get(fault), (f) => {
       if (f === null || (f.whenPostId !== undefined && !postIds.includes(f.whenPostId))) return Effect.void
       const next = f.times === undefined ? f : f.times <= 1 ? null : { ...f, times: f.times - 1 }
       return Ref.set(fault, next).pipe(
+        Effect.andThen(Ref.update(failures, (n) => n + 1)),
         Effect.andThen(Effect.fail(new RepositoryError({ reason: f.reason, message: `injected ${f.reason} failure` })))
       )
     })
@@ -129,7 +133,8 @@ export const AnalyticsRepositoryMemory = Layer.effectContext(Effect.gen(function
   const control = MemoryRepositoryControl.of({
     inject: (f) => Ref.set(fault, f),
     tables: Ref.get(state),
-    writeCount: Ref.get(writes)
+    writeCount: Ref.get(writes),
+    injectedFailures: Ref.get(failures)
   })
   return Context.make(AnalyticsRepository, repository).pipe(Context.add(MemoryRepositoryControl, control))
 }))

@@ -38,14 +38,15 @@ const countHeader = (raw: unknown): number => {
 }
 
 /**
- * This delivery's attempt (≥ 1): the larger of what `retry`/`deadLetter` counted
- * (`x-smap-attempts`, previous attempts) and what a quorum queue counted (`x-delivery-count`,
- * previous deliveries of this very message, set by the broker on redelivery). The broker's
- * count is what makes a redelivery after a crash (the process died before settling, so nothing
- * of ours was written) count as another attempt; a classic queue has no such count.
+ * This delivery's attempt (≥ 1): what `retry` counted before republishing this copy
+ * (`x-smap-attempts`, attempts of the earlier copies) plus what a quorum queue counted for this
+ * very copy (`x-delivery-count`, its previous deliveries, set by the broker on redelivery; a
+ * republished copy starts at 0, the header is dropped on republish), plus this one. The
+ * broker's count is what makes a redelivery after a crash (the process died before settling, so
+ * nothing of ours was written) count as another attempt; a classic queue has no such count.
  */
 export const attemptOf = (headers: Readonly<Record<string, unknown>>): number =>
-  Math.max(countHeader(headers[SMAP_HEADERS.attempts]), countHeader(headers[BROKER_DELIVERY_COUNT])) + 1
+  countHeader(headers[SMAP_HEADERS.attempts]) + countHeader(headers[BROKER_DELIVERY_COUNT]) + 1
 
 /** The EventQueue port on RabbitMQ (§5): one consumer per `deliveries` run. */
 export const makeEventQueueRabbit = (
@@ -56,6 +57,12 @@ export const makeEventQueueRabbit = (
     const { topology } = options
     const publisher = yield* makeConfirmPublisher(connection)
     const channels = new Map<number, ConsumerChannel>()
+    /**
+     * Per lost channel, the tags it still held unsettled when it closed: those answer
+     * `ChannelClosed` (the broker redelivers them); any other tag of a closed channel was
+     * settled already and answers `Unknown`. Channels closed with nothing pending add nothing.
+     */
+    const lost = new Map<number, ReadonlySet<number>>()
     let nextChannelId = 1
 
     const closeChannel = (consumer: ConsumerChannel) => {
@@ -93,6 +100,7 @@ export const makeEventQueueRabbit = (
         channel.on("error", () => undefined)
         channel.on("close", () => {
           consumer.open = false
+          if (consumer.pending.size > 0) lost.set(consumer.id, new Set(consumer.pending.keys()))
           consumer.pending.clear()
           channels.delete(consumer.id)
           Deferred.doneUnsafe(ended, Exit.succeed("channel closed"))
@@ -170,6 +178,12 @@ export const makeEventQueueRabbit = (
       Effect.suspend(() => {
         const [channelPart, tagPart] = delivery.deliveryId.split(":")
         const consumer = channels.get(Number(channelPart))
+        const wasPending = lost.get(Number(channelPart))?.has(Number(tagPart)) ?? false
+        if ((consumer === undefined || !consumer.open) && !wasPending) {
+          return Effect.fail(
+            new QueueError({ reason: "Unknown", message: `cannot ${action} delivery ${delivery.deliveryId}: already settled or unknown` })
+          )
+        }
         if (consumer === undefined || !consumer.open) {
           return Effect.fail(
             new QueueError({

@@ -1,0 +1,22 @@
+import { Effect, Layer } from "effect"
+import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { embeddedPostgres } from "../../src/adapters/postgres/embedded.ts"
+import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
+import { analyticsRepositoryContract } from "../contracts/analyticsRepository.contract.ts"
+
+/**
+ * The real PostgreSQL adapter on the embedded database (PGlite on a loopback socket), migrated
+ * by the real migrator: the store of the embedded local run (`local`, `npm start`).
+ */
+const embeddedRepository = Layer.unwrap(
+  Effect.gen(function*() {
+    const { url } = yield* embeddedPostgres
+    yield* Effect.flatMap(loadMigrations(), (migrations) => migrateUp(migrations)).pipe(
+      Effect.provide(pgLayer({ url, maxConnections: 1 }))
+    )
+    return AnalyticsRepositoryPg.pipe(Layer.provide(pgLayer({ url, maxConnections: 4 })))
+  })
+)
+
+analyticsRepositoryContract("embedded PostgreSQL (PGlite)", embeddedRepository)
