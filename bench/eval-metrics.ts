@@ -83,6 +83,30 @@ export const labelScores = (c: Confusion): ReadonlyArray<LabelScore> =>
     return { label, support, precision, recall, f1 }
   })
 
+/**
+ * Macro-F1: the mean F1 over the gold labels that occur (support > 0), each label weighing the
+ * same whatever its size. A label that occurs but is never predicted correctly counts as F1 0.
+ * Null when no label occurs.
+ */
+export const macroF1 = (scores: ReadonlyArray<LabelScore>): number | null => {
+  const present = scores.filter((s) => s.support > 0)
+  return present.length === 0 ? null : present.reduce((sum, s) => sum + (s.f1 ?? 0), 0) / present.length
+}
+
+/**
+ * Aspect detection over (example, aspect) pairs, GENERAL ignored: a gold aspect the pipeline
+ * reports is a true positive, one it does not report a false negative, an aspect it reports
+ * beyond the gold ones a false positive. Null when the denominator is 0.
+ */
+export const detectionScores = (
+  detected: number,
+  missed: number,
+  extra: number
+): { readonly precision: number | null; readonly recall: number | null } => ({
+  precision: detected + extra === 0 ? null : detected / (detected + extra),
+  recall: detected + missed === 0 ? null : detected / (detected + missed)
+})
+
 /** The off-diagonal cells, largest first (ties by gold then predicted label). */
 export const topConfusions = (
   c: Confusion,
@@ -150,18 +174,24 @@ export interface Summary {
   readonly examples: number
   /** Examples the pipeline did not analyse (error record or exception): wrong on every count. */
   readonly errors: number
-  readonly sentiment: Score & { readonly confusion: Confusion; readonly labels: ReadonlyArray<LabelScore> }
-  readonly intent: Score & { readonly confusion: Confusion; readonly labels: ReadonlyArray<LabelScore> }
+  readonly sentiment: Score & { readonly confusion: Confusion; readonly labels: ReadonlyArray<LabelScore>; readonly macroF1: number | null }
+  readonly intent: Score & { readonly confusion: Confusion; readonly labels: ReadonlyArray<LabelScore>; readonly macroF1: number | null }
   readonly aspects: Score & {
     readonly confusion: Confusion
     /** Gold aspects the pipeline found at all, whatever the label. */
     readonly detected: number
     /** Predicted aspects not in the gold labels. */
     readonly extra: number
+    /** Aspect detection precision and recall (see `detectionScores`). */
+    readonly detection: { readonly precision: number | null; readonly recall: number | null }
+    /** Label accuracy over the gold aspects the pipeline found (MISSING pairs left out). */
+    readonly polarityAccuracy: number | null
     readonly byAspect: Readonly<Record<string, Score>>
   }
   readonly byLanguage: Readonly<Record<string, { readonly sentiment: Score; readonly intent: Score }>>
   readonly misclassified: ReadonlyArray<ExampleResult>
+  /** The misclassified examples, worst first (see `errorSeverity`). */
+  readonly worst: ReadonlyArray<ExampleResult & { readonly severity: number }>
 }
 
 /** Placeholder prediction for an example the pipeline could not analyse. */
@@ -180,6 +210,37 @@ const sentimentPair = (r: ExampleResult): Pair => ({
 const intentPair = (r: ExampleResult): Pair => ({ gold: r.gold.intent, predicted: r.predicted?.intent ?? ERROR })
 const aspectPairsOf = (r: ExampleResult) => aspectPairs(r.gold.aspects, r.predicted?.aspects ?? {})
 
+const POLAR: ReadonlySet<string> = new Set(["POSITIVE", "NEGATIVE"])
+
+/**
+ * How bad an example's errors are, to list the worst first: no prediction at all 10; sentiment
+ * flipped between POSITIVE and NEGATIVE 3, otherwise wrong 2; intent wrong 2; each gold aspect
+ * with the opposite polarity 2, otherwise wrong or missing 1. 0 for a correct example.
+ */
+export const errorSeverity = (r: ExampleResult): number => {
+  const p = r.predicted
+  if (p === null) return 10
+  const flipped = (gold: string, predicted: string) => POLAR.has(gold) && POLAR.has(predicted) && gold !== predicted
+  let severity = 0
+  if (p.sentiment !== r.gold.sentiment) severity += flipped(r.gold.sentiment, p.sentiment) ? 3 : 2
+  if (p.intent !== r.gold.intent) severity += 2
+  for (const pair of aspectPairsOf(r)) {
+    if (pair.gold !== pair.predicted) severity += flipped(pair.gold, pair.predicted) ? 2 : 1
+  }
+  return severity
+}
+
+/** The `limit` misclassified examples with the highest severity (ties by id). */
+export const worstErrors = (
+  results: ReadonlyArray<ExampleResult>,
+  limit: number
+): ReadonlyArray<ExampleResult & { readonly severity: number }> =>
+  results
+    .map((r) => ({ ...r, severity: errorSeverity(r) }))
+    .filter((r) => r.severity > 0)
+    .sort((a, b) => b.severity - a.severity || a.id.localeCompare(b.id))
+    .slice(0, limit)
+
 /** True when sentiment, intent or any gold aspect label is wrong. */
 export const isMisclassified = (r: ExampleResult): boolean =>
   r.predicted === null ||
@@ -190,7 +251,8 @@ export const isMisclassified = (r: ExampleResult): boolean =>
 export const summarize = (
   results: ReadonlyArray<ExampleResult>,
   sentimentLabels: ReadonlyArray<string>,
-  intentLabels: ReadonlyArray<string>
+  intentLabels: ReadonlyArray<string>,
+  worstLimit = 10
 ): Summary => {
   const sentimentPairs = results.map(sentimentPair)
   const intentPairs = results.map(intentPair)
@@ -198,6 +260,10 @@ export const summarize = (
   const sentimentConfusion = confusion(sentimentPairs, sentimentLabels)
   const intentConfusion = confusion(intentPairs, intentLabels)
   const aspectConfusion = confusion(aspectPairList, sentimentLabels, [...sentimentLabels, MISSING])
+  const sentimentScores = labelScores(sentimentConfusion)
+  const intentScores = labelScores(intentConfusion)
+  const found = aspectPairList.filter((p) => p.predicted !== MISSING)
+  const extra = results.reduce((n, r) => n + extraAspects(r.gold.aspects, r.predicted?.aspects ?? {}).length, 0)
 
   const byAspect: Record<string, Score> = {}
   for (const aspect of [...new Set(aspectPairList.map((p) => p.aspect))].sort()) {
@@ -212,17 +278,20 @@ export const summarize = (
   return {
     examples: results.length,
     errors: results.filter((r) => r.predicted === null).length,
-    sentiment: { ...score(sentimentPairs), confusion: sentimentConfusion, labels: labelScores(sentimentConfusion) },
-    intent: { ...score(intentPairs), confusion: intentConfusion, labels: labelScores(intentConfusion) },
+    sentiment: { ...score(sentimentPairs), confusion: sentimentConfusion, labels: sentimentScores, macroF1: macroF1(sentimentScores) },
+    intent: { ...score(intentPairs), confusion: intentConfusion, labels: intentScores, macroF1: macroF1(intentScores) },
     aspects: {
       ...score(aspectPairList),
       confusion: aspectConfusion,
-      detected: aspectPairList.filter((p) => p.predicted !== MISSING).length,
-      extra: results.reduce((n, r) => n + extraAspects(r.gold.aspects, r.predicted?.aspects ?? {}).length, 0),
+      detected: found.length,
+      extra,
+      detection: detectionScores(found.length, aspectPairList.length - found.length, extra),
+      polarityAccuracy: accuracy(found),
       byAspect
     },
     byLanguage,
-    misclassified: results.filter(isMisclassified)
+    misclassified: results.filter(isMisclassified),
+    worst: worstErrors(results, worstLimit)
   }
 }
 
@@ -251,13 +320,16 @@ export const thresholdFailures = (s: Summary, t: Thresholds): ReadonlyArray<stri
 
 export interface EvalOptions {
   readonly json: boolean
+  /** One set to evaluate; null = every set of data/eval (or the tuned ones with `tuned`). */
   readonly data: string | null
+  /** Only the tuned sets (posts, dev): what CI gates with the `--min-*` thresholds. */
+  readonly tuned: boolean
   readonly thresholds: Thresholds
-  /** How many misclassified examples to list; null = all. */
+  /** How many of the worst errors to list per set; null = the default, 10. */
   readonly maxErrors: number | null
 }
 
-export const USAGE = `usage: tsx bench/eval.ts [--json] [--data <posts.jsonl>] [--max-errors <n>]
+export const USAGE = `usage: tsx bench/eval.ts [--json] [--data <set.jsonl> | --tuned] [--max-errors <n>]
                          [--min-sentiment <0..1>] [--min-intent <0..1>] [--min-aspect <0..1>]`
 
 const parseUnit = (flag: string, raw: string | undefined): number => {
@@ -269,6 +341,7 @@ const parseUnit = (flag: string, raw: string | undefined): number => {
 /** Parses the flags of `bench/eval.ts`; throws an Error with a readable message on bad input. */
 export const parseEvalArgs = (argv: ReadonlyArray<string>): EvalOptions => {
   let json = false
+  let tuned = false
   let data: string | null = null
   let maxErrors: number | null = null
   const thresholds = { sentiment: null as number | null, intent: null as number | null, aspects: null as number | null }
@@ -280,6 +353,9 @@ export const parseEvalArgs = (argv: ReadonlyArray<string>): EvalOptions => {
     switch (flag) {
       case "--json":
         json = true
+        break
+      case "--tuned":
+        tuned = true
         break
       case "--data": {
         const v = value()
@@ -307,7 +383,8 @@ export const parseEvalArgs = (argv: ReadonlyArray<string>): EvalOptions => {
         throw new Error(`unknown argument ${arg}`)
     }
   }
-  return { json, data, thresholds, maxErrors }
+  if (tuned && data !== null) throw new Error("--tuned and --data are exclusive")
+  return { json, data, tuned, thresholds, maxErrors }
 }
 
 // ---------------------------------------------------------------------------------------

