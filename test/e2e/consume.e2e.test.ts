@@ -11,8 +11,7 @@ describe("consume, end to end", () => {
   let consumer: ReturnType<World["startConsumer"]>
   let n = 0
   const key = (platform = "tiktok") => `${platform}/${PROJECT_ID}/brand/batch_${String(++n).padStart(3, "0")}.json`
-  const rows = async (table: string, where = "true") =>
-    Number((await world.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE ${where}`))[0]?.n ?? "0")
+  const rows = (table: string, where = "true") => world.count(table, where)
 
   beforeAll(async () => {
     world = await makeWorld()

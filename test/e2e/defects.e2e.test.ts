@@ -10,8 +10,7 @@ import { makeWorld, waitFor, type World } from "./harness.ts"
 describe("hostile events end to end", () => {
   let world: World
   let consumer: ReturnType<World["startConsumer"]>
-  const rows = async (table: string, where = "true") =>
-    Number((await world.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE ${where}`))[0]?.n ?? "0")
+  const rows = (table: string, where = "true") => world.count(table, where)
   const letterFor = async (eventId: string) =>
     (await world.deadLetters()).find((m) => JSON.parse(m.content.toString()).event_id === eventId)
 

@@ -108,6 +108,10 @@ export const makeWorld = async () => {
   const query = <Row extends object>(text: string) =>
     sql((c) => c.unsafe<Row>(text), Redacted.make(databaseUrl))
 
+  /** Rows of a table matching a condition (SQL written by the test, never from input). */
+  const count = async (table: string, where = "true") =>
+    Number((await query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE ${where}`))[0]?.n ?? "0")
+
   const publish = async (body: unknown) => {
     const channel = await broker.createConfirmChannel()
     channel.on("error", () => undefined)
@@ -173,7 +177,7 @@ export const makeWorld = async () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }
 
-  return { id, bucket, foreignBucket, env, names, cli, startConsumer, query, publish, upload, uploadForeign, uploadRaw, deadLetters, queueDepth, metrics, ready, close }
+  return { id, bucket, foreignBucket, env, names, cli, startConsumer, query, count, publish, upload, uploadForeign, uploadRaw, deadLetters, queueDepth, metrics, ready, close }
 }
 
 export type World = Awaited<ReturnType<typeof makeWorld>>
