@@ -19,7 +19,7 @@ export interface AppConfigShape {
   readonly eventRoutingKey: string
   readonly eventQueueName: string
   /**
-   * The main queue's type: `classic` (today's queue) or `quorum`, which counts deliveries
+   * The main queue's type: `classic` (the default) or `quorum`, which counts deliveries
    * itself and dead-letters a message past `maxDeliveryAttempts` redeliveries, so a batch
    * that kills the process (out of memory, a native crash) cannot loop forever.
    */

@@ -23,21 +23,12 @@ import { type ColumnSpec, columnSpec, type Row, rowDecoder } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
- * Statement shape, measured with `bench/batchInsert.ts` (PostgreSQL 15, 2 shared cores; one
- * transaction per statement; the two shapes interleaved run by run; median of 30; new rows,
- * then the same rows re-upserted):
- *
- *   rows   UNNEST (42 text[] params)    multi-row VALUES (42 params per row)
- *     50    2.3 ms /  2.2 ms             2.3 ms /  2.4 ms
- *    200    5.6 ms /  6.4 ms             7.2 ms /  7.3 ms
- *    700   16.4 ms / 20.5 ms            19.7 ms / 23.8 ms
- *   1000   24.0 ms / 30.4 ms            impossible: 42 000 bind parameters > 32 767 (driver limit)
- *
- * At TikTok's 50 items the two are within noise; VALUES loses as batches grow and cannot
- * carry the 1000-item limit (§2) in one statement at all. UNNEST's text and parameter count
- * do not depend on the batch size, so one prepared statement serves every batch. COPY cannot
- * express the `ON CONFLICT … WHERE crawled_at` upsert without a staging table, i.e. a second
- * statement per table. Hence UNNEST.
+ * Statement shape: one `INSERT … SELECT FROM unnest($1::text[], …)` per table. Its text and
+ * parameter count do not depend on the batch size, so one prepared statement serves every batch
+ * and the 1000-item limit (§2) fits one statement, where multi-row VALUES would exceed the
+ * driver's 32 767 bind parameters; COPY cannot express the `ON CONFLICT … WHERE crawled_at`
+ * upsert without a staging table. The measurement behind the choice is in
+ * docs/batch-processing-rationale.md §2.2 (`npx tsx bench/batchInsert.ts`).
  */
 
 /**

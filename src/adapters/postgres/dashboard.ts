@@ -130,9 +130,9 @@ export const dashboardStatements = (sql: Sql) => ({
       ORDER BY published_at DESC, platform DESC, id DESC LIMIT ${Math.max(1, Math.min(r.limit, 500))}`
   },
 
-  // Counts are summed as float8: sum(bigint) accumulates in numeric and was 1.2 of the 2 ms
-  // this query took on a 3 350-row project. A float8 sum of integers is exact below 2^53
-  // (9·10^15 views per project), and the result is a JavaScript number anyway.
+  // Counts are summed as float8: sum(bigint) accumulates in numeric, which is slower. A float8
+  // sum of integers is exact below 2^53 (9·10^15 views per project), and the result is a
+  // JavaScript number anyway.
   summary: (projectId: string, range: PublishedRange): Statement<Row> => {
     const countsBy = (column: string, values: ReadonlyArray<string>) =>
       values.map((v) => `count(*) FILTER (WHERE ${column} = '${v}') AS "${column}:${v}"`).join(", ")
@@ -191,9 +191,8 @@ export const dashboardStatements = (sql: Sql) => ({
 /**
  * Runs one dashboard statement with parallel query off. A project holds a few thousand rows,
  * but the planner, expecting 100 rows from each jsonb_array_elements call and pricing random
- * heap reads, starts parallel workers whose start-up costs more than the work: on 1M rows top
- * keywords took 9.3 ms parallel and 3.2 ms serial, the summary 2.2 ms and 1.1 ms
- * (bench/dashboard.ts). SET LOCAL confines the setting to this one transaction.
+ * heap reads, starts parallel workers whose start-up costs more than the work
+ * (`npm run bench:dashboard` compares). SET LOCAL confines the setting to this one transaction.
  */
 export const runSerial = <A>(sql: Sql, statement: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
   sql.withTransaction(Effect.andThen(sql`SET LOCAL max_parallel_workers_per_gather = 0`, statement))

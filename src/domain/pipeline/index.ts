@@ -59,8 +59,8 @@ export interface PipelineSettings {
    * `PREPROCESSOR_MAX_ANALYZED_CHARS`: only the first this many characters (UTF-16 code units)
    * of the merged text are analysed; the rest is stored in `content_text`, not analysed, and
    * the record says `analyzed_text_truncated`. The pipeline is linear in the analysed length,
-   * so this bounds the CPU time of one post (about 25 ms at 20 000 on one core, see
-   * docs/batch-processing-rationale.md). `Infinity` analyses everything.
+   * so this bounds the CPU time of one post (docs/batch-processing-rationale.md has the
+   * measurement, `npm run bench:length`). `Infinity` analyses everything.
    */
   readonly maxAnalyzedChars: number
   readonly impact: ImpactSettings
