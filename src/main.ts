@@ -1,74 +1,132 @@
 /**
- * The composition root: which adapter serves which port, per environment. Nothing else in
- * the code base picks adapters. Each layer here needs only AppConfig (and a scope).
+ * The composition root: which adapter serves which port. Nothing else in the code base picks
+ * adapters, and the command line (src/cli) reaches infrastructure only through this file.
+ *
+ * Each port has one map of the adapters that can serve it (below); the worlds the commands
+ * run in are combinations of those entries:
  *
  * - `memoryLayers`: every port in memory: tests, and `local --memory`;
  * - `embeddedLayers`: the real PostgreSQL adapter on an embedded database, the rest in memory:
  *   the embedded local run (`local`, `npm start`);
- * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (see `consume`).
+ * - `productionLayers`: RabbitMQ, S3/MinIO, PostgreSQL, Prometheus (`consume`);
+ * - `readSideLayers`: the read API over PostgreSQL (`serve`).
+ *
+ * Infrastructure adapters are loaded on first use, so `analyze` (also run under Deno) loads
+ * neither database nor broker clients.
  */
-import { Effect, Layer, type Redacted } from "effect"
-import { readServer, type ReadServerOptions } from "./adapters/http/apiServer.ts"
-import { OpsHttpLive } from "./adapters/http/server.ts"
+import { Effect, Layer, type Redacted, type Scope } from "effect"
+import type { ReadServerOptions } from "./adapters/http/apiServer.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
+import { loggerLayer } from "./adapters/logging/logger.ts"
 import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
-import { MetricsMemory } from "./adapters/memory/metrics.ts"
+import { MetricsMemory, MetricsMemoryState } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
-import { EventQueueMemory } from "./adapters/memory/queue.ts"
-import { AnalyticsRepositoryMemory } from "./adapters/memory/repository.ts"
+import { EventQueueMemory, MemoryQueueControl } from "./adapters/memory/queue.ts"
+import { AnalyticsRepositoryMemory, MemoryRepositoryControl } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
-import { AnalyticsRepositoryPg, makeAnalyticsRepositoryPg } from "./adapters/postgres/analyticsRepository.ts"
-import { AnalyticsQueriesPg } from "./adapters/postgres/analyticsQueries.ts"
-import { PgLive, pgLayer } from "./adapters/postgres/client.ts"
-import { pgReadOnlyLayer, type ReadOnlyPgOptions } from "./adapters/postgres/readOnlyClient.ts"
-import { MetricsPrometheus, PrometheusRegistry } from "./adapters/prometheus/metrics.ts"
-import { EventQueueRabbitLive } from "./adapters/rabbitmq/EventQueueRabbit.ts"
-import { ResultPublisherLive } from "./adapters/rabbitmq/ResultPublisherRabbit.ts"
-import { RabbitConnectionLive } from "./adapters/rabbitmq/connection.ts"
-import { BatchStorageS3Live } from "./adapters/s3/BatchStorageS3.ts"
+import type { ReadOnlyPgOptions } from "./adapters/postgres/readOnlyClient.ts"
+import type { ReplaySelection } from "./adapters/rabbitmq/tools.ts"
 import { countDeadLetters } from "./app/deadLetterMetrics.ts"
-import { AppConfig, type AppConfigShape } from "./ports/Config.ts"
+import type { Check, CheckResult } from "./app/validate.ts"
+import { BatchStorage } from "./ports/BatchStorage.ts"
+import { AppConfig, type AppConfigShape, databaseUrlConfig } from "./ports/Config.ts"
 import { Readiness } from "./ports/Readiness.ts"
+
+export { MemoryQueueControl, MemoryRepositoryControl, MetricsMemoryState }
+
+/** A layer from a module loaded on first use. */
+const lazy = <M, A, E, R>(load: () => Promise<M>, pick: (module: M) => Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrap(Effect.map(Effect.promise(load), pick))
+
+const postgres = () => import("./adapters/postgres/client.ts")
+const rabbitmq = () => import("./adapters/rabbitmq/connection.ts")
+
+/** The shared broker connection (queue, result publisher, checks and tools use it). */
+const rabbitConnection = lazy(rabbitmq, (m) => m.RabbitConnectionLive)
+
+// ---------------------------------------------------------------------------------------------
+// One map per port: the adapters that can serve it.
+
+export const repository = {
+  /** PostgreSQL at DATABASE_URL, with a client deadline a little past the server's statement_timeout. */
+  postgres: lazy(() => Promise.all([import("./adapters/postgres/analyticsRepository.ts"), postgres()]), ([repo, client]) =>
+    Layer.unwrap(AppConfig.useSync((config) => repo.makeAnalyticsRepositoryPg({ deadlineMs: config.databaseStatementTimeoutMs + 2_000 })))
+      .pipe(Layer.provide(client.PgLive))),
+  /** The PostgreSQL adapter on the (embedded) database at `url`. */
+  embedded: (url: Redacted.Redacted<string>) =>
+    lazy(() => Promise.all([import("./adapters/postgres/analyticsRepository.ts"), postgres()]), ([repo, client]) =>
+      repo.AnalyticsRepositoryPg.pipe(Layer.provide(client.pgLayer({ url, maxConnections: 4 })))),
+  memory: AnalyticsRepositoryMemory
+}
+
+export const storage = {
+  s3: lazy(() => import("./adapters/s3/BatchStorageS3.ts"), (m) => m.BatchStorageS3Live),
+  memory: (buckets: ReadonlyArray<string>) => BatchStorageMemory(buckets)
+}
+
+export const queue = {
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/EventQueueRabbit.ts"), (m) => m.EventQueueRabbitLive),
+  memory: EventQueueMemory
+}
+
+/** Whether results are published is decided here, from PUBLISH_ENABLED, and nowhere else. */
+export const publisher = {
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/ResultPublisherRabbit.ts"), (m) =>
+    Layer.unwrap(AppConfig.useSync((config) =>
+      m.layerResultPublisherRabbit({ exchange: config.publishExchange, routingKey: config.publishRoutingKey })
+    ))),
+  none: lazy(() => import("./adapters/rabbitmq/ResultPublisherRabbit.ts"), (m) => m.ResultPublisherNoop),
+  memory: ResultPublisherMemory
+}
+
+export const metrics = {
+  prometheus: lazy(() => import("./adapters/prometheus/metrics.ts"), (m) => m.MetricsPrometheus),
+  memory: MetricsMemory
+}
+
+export const pipeline = {
+  lexicon: AnalyticsPipelineLive
+}
+
+export const logger = {
+  /** LOG_FORMAT (json | pretty; default pretty on a terminal, JSON otherwise) at `level`. */
+  stderr: (format: "json" | "pretty", level: string) => loggerLayer(format, level)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worlds.
 
 const inMemoryExceptRepository = (config: AppConfigShape) =>
   Layer.mergeAll(
-    EventQueueMemory,
-    BatchStorageMemory(config.buckets),
-    ResultPublisherMemory,
-    AnalyticsPipelineLive,
-    Readiness.layer.pipe(Layer.provideMerge(MetricsMemory))
+    queue.memory,
+    storage.memory(config.buckets),
+    publisher.memory,
+    pipeline.lexicon,
+    Readiness.layer.pipe(Layer.provideMerge(metrics.memory))
   )
 
-export const memoryLayers = (config: AppConfigShape) =>
-  Layer.merge(inMemoryExceptRepository(config), AnalyticsRepositoryMemory)
+export const memoryLayers = (config: AppConfigShape) => Layer.merge(inMemoryExceptRepository(config), repository.memory)
 
 /** In memory but for the repository: PostgreSQL's adapter on the database at `databaseUrl`. */
 export const embeddedLayers = (config: AppConfigShape, databaseUrl: Redacted.Redacted<string>) =>
-  Layer.merge(
-    inMemoryExceptRepository(config),
-    AnalyticsRepositoryPg.pipe(Layer.provide(pgLayer({ url: databaseUrl, maxConnections: 4 })))
-  )
+  Layer.merge(inMemoryExceptRepository(config), repository.embedded(databaseUrl))
 
 /**
  * The production wiring: RabbitMQ (one connection shared by the queue and the result
  * publisher), S3/MinIO, PostgreSQL, Prometheus metrics and the ops HTTP server. Needs AppConfig.
  */
 export const productionLayers = () => {
-  const metrics = MetricsPrometheus
-  const readiness = Readiness.layer.pipe(Layer.provideMerge(metrics))
+  const readiness = Readiness.layer.pipe(Layer.provideMerge(metrics.prometheus))
   return Layer.mergeAll(
-    countDeadLetters.pipe(Layer.provide(EventQueueRabbitLive)),
-    ResultPublisherLive,
-    Layer.unwrap(AppConfig.useSync((config) =>
-      // A little past the server's statement_timeout: the server gives up first when it can.
-      makeAnalyticsRepositoryPg({ deadlineMs: config.databaseStatementTimeoutMs + 2_000 })
-    )).pipe(Layer.provide(PgLive)),
-    BatchStorageS3Live,
-    AnalyticsPipelineLive,
-    OpsHttpLive.pipe(Layer.provide(readiness))
+    countDeadLetters.pipe(Layer.provide(queue.rabbitmq)),
+    Layer.unwrap(AppConfig.useSync((config) => config.publishEnabled ? publisher.rabbitmq : publisher.none)),
+    repository.postgres,
+    storage.s3,
+    pipeline.lexicon,
+    lazy(() => import("./adapters/http/server.ts"), (m) => m.OpsHttpLive).pipe(Layer.provide(readiness))
   ).pipe(
     Layer.provideMerge(readiness),
-    Layer.provide(RabbitConnectionLive)
+    Layer.provide(rabbitConnection)
   )
 }
 
@@ -76,14 +134,142 @@ export const productionLayers = () => {
  * The read side (`serve`): the HTTP API and dashboard over AnalyticsQueries on PostgreSQL,
  * through a read-only pool, with its own Prometheus registry for response times.
  */
-const readRegistry = Layer.effect(PrometheusRegistry, Effect.service(PrometheusRegistry)).pipe(Layer.provide(MetricsPrometheus))
+const readServer = (server: ReadServerOptions) =>
+  lazy(() => Promise.all([import("./adapters/http/apiServer.ts"), import("./adapters/prometheus/metrics.ts")]), ([api, prometheus]) =>
+    api.readServer(server).pipe(
+      Layer.provide(Layer.effect(prometheus.PrometheusRegistry, Effect.service(prometheus.PrometheusRegistry)).pipe(
+        Layer.provide(prometheus.MetricsPrometheus)
+      ))
+    ))
 
 export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
   readServer(server).pipe(
-    Layer.provide(AnalyticsQueriesPg.pipe(Layer.provide(pgReadOnlyLayer(database)))),
-    Layer.provide(readRegistry)
+    Layer.provide(lazy(
+      () => Promise.all([import("./adapters/postgres/analyticsQueries.ts"), import("./adapters/postgres/readOnlyClient.ts")]),
+      ([queries, client]) => queries.AnalyticsQueriesPg.pipe(Layer.provide(client.pgReadOnlyLayer(database)))
+    ))
   )
 
 /** The read side over the in-memory repository's tables (`local --memory`). */
-export const readSideMemoryLayers = (server: ReadServerOptions) =>
-  readServer(server).pipe(Layer.provide(AnalyticsQueriesMemory), Layer.provide(readRegistry))
+export const readSideMemoryLayers = (server: ReadServerOptions) => readServer(server).pipe(Layer.provide(AnalyticsQueriesMemory))
+
+// ---------------------------------------------------------------------------------------------
+// Operations the command line runs on infrastructure.
+
+/** An embedded PostgreSQL (PGlite on a loopback port), migrated; gone when the scope closes. */
+export const embeddedDatabase: Effect.Effect<{ readonly url: Redacted.Redacted<string> }, Error, Scope.Scope> = Effect.gen(
+  function*() {
+    const [{ embeddedPostgres }, migrator, client] = yield* Effect.promise(() =>
+      Promise.all([import("./adapters/postgres/embedded.ts"), import("./adapters/postgres/migrator.ts"), postgres()])
+    )
+    const { url } = yield* embeddedPostgres
+    yield* Effect.flatMap(migrator.loadMigrations(), (m) => migrator.migrateUp(m)).pipe(
+      Effect.provide(client.pgLayer({ url, maxConnections: 1 }))
+    )
+    return { url }
+  }
+)
+
+/** `migrate`: the migrator on DATABASE_URL (read with the service's own rule and default, nothing else). */
+export const migrations = {
+  run: <A, E>(f: (migrator: typeof import("./adapters/postgres/migrator.ts")) => Effect.Effect<A, E, import("effect/sql/SqlClient").SqlClient>) =>
+    Effect.gen(function*() {
+      const [migrator, client] = yield* Effect.promise(() => Promise.all([import("./adapters/postgres/migrator.ts"), postgres()]))
+      const url = yield* databaseUrlConfig
+      return yield* f(migrator).pipe(
+        Effect.provide(client.pgLayer({ url, maxConnections: 2, applicationName: "smap-analytics migrate" }))
+      )
+    })
+}
+
+/** PostgreSQL: reachable, tables and column types, indexes present and valid, migrations current. */
+export const postgresCheck: Check = {
+  group: "postgres",
+  run: Effect.gen(function*() {
+    const config = yield* AppConfig
+    const [migrator, client, { checkSchema }] = yield* Effect.promise(() =>
+      Promise.all([import("./adapters/postgres/migrator.ts"), postgres(), import("./adapters/postgres/schemaCheck.ts")])
+    )
+    const loaded = yield* Effect.result(migrator.loadMigrations())
+    if (loaded._tag === "Failure") {
+      return [{ group: "postgres", name: "migrations", ok: false, detail: loaded.failure.message }]
+    }
+    const findings = yield* Effect.scoped(
+      Effect.provide(checkSchema(loaded.success), Layer.fresh(client.pgLayer({ url: config.databaseUrl, maxConnections: 1 })))
+    ).pipe(
+      Effect.catch((error) => Effect.succeed([{ name: "database", ok: false, detail: `cannot connect: ${error.message}` }]))
+    )
+    return findings.map((f): CheckResult => ({ group: "postgres", ...f }))
+  })
+}
+
+/** RabbitMQ: the §5 exchanges and queues exist (checked passively). */
+export const rabbitmqCheck: Check = {
+  group: "rabbitmq",
+  run: Effect.gen(function*() {
+    const config = yield* AppConfig
+    const [{ RabbitConnection }, { inspectTopology }, { topologyFromConfig }] = yield* Effect.promise(() =>
+      Promise.all([rabbitmq(), import("./adapters/rabbitmq/inspect.ts"), import("./adapters/rabbitmq/topology.ts")])
+    )
+    const connection = yield* RabbitConnection
+    const findings = yield* inspectTopology(connection, topologyFromConfig(config))
+    return findings.map((f): CheckResult => ({ group: "rabbitmq", ...f }))
+  }).pipe(Effect.provide(Layer.fresh(rabbitConnection)), Effect.scoped)
+}
+
+/** Storage: every configured bucket is reachable. */
+export const storageCheck: Check = {
+  group: "storage",
+  run: Effect.gen(function*() {
+    const batches = yield* BatchStorage
+    const config = yield* AppConfig
+    return yield* batches.check.pipe(
+      Effect.map((): ReadonlyArray<CheckResult> => [{
+        group: "storage",
+        name: "buckets",
+        ok: true,
+        detail: `${config.buckets.join(", ")} reachable at ${config.minioEndpoint.origin}`
+      }]),
+      Effect.catch((error) => Effect.succeed([{ group: "storage", name: "buckets", ok: false, detail: error.message }]))
+    )
+  }).pipe(Effect.provide(storage.s3))
+}
+
+/** Every check `validate` runs. */
+export const checks: ReadonlyArray<Check> = [postgresCheck, rabbitmqCheck, storageCheck]
+
+const withBroker = <A, E>(
+  f: (
+    tools: typeof import("./adapters/rabbitmq/tools.ts"),
+    connection: import("./adapters/rabbitmq/connection.ts").RabbitConnectionShape,
+    topology: import("./adapters/rabbitmq/topology.ts").Topology,
+    declare: typeof import("./adapters/rabbitmq/topology.ts").declareTopology
+  ) => Effect.Effect<A, E>
+) =>
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    const [{ RabbitConnection }, tools, { topologyFromConfig, declareTopology }] = yield* Effect.promise(() =>
+      Promise.all([rabbitmq(), import("./adapters/rabbitmq/tools.ts"), import("./adapters/rabbitmq/topology.ts")])
+    )
+    return yield* f(tools, yield* RabbitConnection, topologyFromConfig(config), declareTopology)
+  }).pipe(Effect.provide(rabbitConnection))
+
+/** `dead-letters`: list and replay on the broker at RABBITMQ_URL. */
+export const deadLetters = {
+  queueName: AppConfig.useSync((config) => config.deadLetterQueue),
+  list: (limit: number) => withBroker((tools, connection, topology) => tools.listDeadLetters(connection, topology, limit)),
+  replay: (selection: ReplaySelection) => withBroker((tools, connection, topology) => tools.replayDeadLetters(connection, topology, selection))
+}
+
+/** `publish`: what a crawler does, against S3/MinIO and RabbitMQ. */
+export const crawler = {
+  storage: storage.s3,
+  /** Declares the topology, then publishes `body` to the event exchange, persistent and confirmed. */
+  announce: (body: Uint8Array, messageId: string) =>
+    withBroker((tools, connection, topology, declare) =>
+      Effect.gen(function*() {
+        yield* declare(yield* connection.current, topology)
+        yield* tools.publishEvent(connection, { exchange: topology.exchange, routingKey: topology.routingKey, body, messageId })
+      })
+    )
+}

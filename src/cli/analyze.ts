@@ -1,14 +1,13 @@
 import { readFile } from "node:fs/promises"
-import { Effect, Layer } from "effect"
-import { AnalyticsPipelineLive } from "../adapters/lexicon/pipeline.ts"
+import { Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
 import { decodeEntries, parseJson, unreadableRecord } from "../domain/batch.ts"
 import { noBatchContext } from "../domain/item.ts"
 import { toUtcIso } from "../domain/time.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { AppConfig } from "../ports/Config.ts"
-import type { Command } from "./command.ts"
-import { formatStartupError } from "./errors.ts"
+import { runCommand } from "./command.ts"
 
 const readInput = (source: string) =>
   Effect.tryPromise({
@@ -31,64 +30,47 @@ const itemsOf = (json: unknown): ReadonlyArray<unknown> | null =>
     ? [json]
     : null
 
-const parseArgs = (args: ReadonlyArray<string>): { source: string; now: string | null } | string => {
-  let source: string | null = null
-  let now: string | null = null
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if (arg === "--now") {
-      const value = args[++i]
-      const parsed = value === undefined ? null : toUtcIso(value)
-      if (parsed === null) return `--now needs an ISO-8601 time, got ${value === undefined ? "nothing" : `'${value}'`}`
-      now = parsed
-    } else if (arg !== undefined && (arg === "-" || !arg.startsWith("-")) && source === null) {
-      source = arg
-    } else {
-      return `unexpected argument '${arg}'`
-    }
-  }
-  return { source: source ?? "-", now }
-}
-
 /**
  * `analyze [FILE|-] [--now ISO-8601]`: the pipeline on local input, no infrastructure.
  * Prints one JSON record per line (column names of §4 plus `record`: analytics | error).
  */
-export const command: Command = {
-  name: "analyze",
-  summary: "Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line.",
-  usage: "smap-analytics analyze [FILE|-] [--now ISO-8601]",
-  run: (args) =>
+export const analyze = Command.make("analyze", {
+  source: Argument.String("FILE").pipe(
+    Argument.withDescription("a batch file, an array of items, one item, or - for standard input"),
+    Argument.withDefault("-")
+  ),
+  now: Flag.String("now").pipe(
+    Flag.withDescription("analysis time for every record (ISO-8601); default: now"),
+    Flag.mapTryCatch((value) => {
+      const parsed = toUtcIso(value)
+      if (parsed === null) throw new Error(`--now needs an ISO-8601 time, got '${value}'`)
+      return parsed
+    }, (e) => e instanceof Error ? e.message : String(e)),
+    Flag.optional
+  )
+}, ({ source, now }) =>
+  runCommand(
+    "analyze",
+    "one-shot",
     Effect.gen(function*() {
-      const parsed = parseArgs(args)
-      if (typeof parsed === "string") return yield* Effect.fail(`${parsed}\nusage: ${command.usage}`)
-      const text = yield* readInput(parsed.source)
+      const text = yield* readInput(source)
       const json = yield* Effect.try({
         try: () => parseJson(text),
-        catch: (e) => `${parsed.source === "-" ? "standard input" : parsed.source} is not JSON: ${e instanceof Error ? e.message : String(e)}`
+        catch: (e) => `${source === "-" ? "standard input" : source} is not JSON: ${e instanceof Error ? e.message : String(e)}`
       })
       const items = itemsOf(json)
       if (items === null) {
         return yield* Effect.fail("input is neither an item (with meta), an array of items, nor an object with an 'items' array")
       }
-      const pipeline = yield* AnalyticsPipeline
-      const now = parsed.now ?? (yield* nowIso)
-      const lines = decodeEntries(items, parsed.source).map((entry) => {
+      const { pipeline } = yield* Effect.promise(() => import("../main.ts"))
+      const analytics = yield* Effect.provide(AnalyticsPipeline.useSync((p) => p), pipeline.lexicon.pipe(Layer.provide(AppConfig.layer)))
+      const at = Option.getOrUndefined(now) ?? (yield* nowIso)
+      const lines = decodeEntries(items, source).map((entry) => {
         if (entry._tag === "Unreadable") {
-          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, now, entry.code))
+          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, at, entry.code))
         }
-        return JSON.stringify(pipeline.analyze(entry.item, noBatchContext, now))
+        return JSON.stringify(analytics.analyze(entry.item, noBatchContext, at))
       })
       yield* Effect.sync(() => process.stdout.write(lines.length === 0 ? "" : `${lines.join("\n")}\n`))
-      return 0
-    }).pipe(
-      Effect.provide(AnalyticsPipelineLive.pipe(Layer.provide(AppConfig.layer))),
-      Effect.catch((error) =>
-        Effect.sync(() => {
-          console.error(`smap-analytics analyze: ${typeof error === "string" ? error : formatStartupError(error)}`)
-          return 1
-        })
-      )
-    )
-}
-
+    })
+  )).pipe(Command.withDescription("Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line."))
