@@ -14,7 +14,7 @@
  * Infrastructure adapters are loaded on first use, so `analyze` (also run under Deno) loads
  * neither database nor broker clients.
  */
-import { Effect, Layer, type Redacted, type Scope } from "effect"
+import { ConfigProvider, Effect, Layer, type Redacted, type Scope } from "effect"
 import type { ReadServerOptions } from "./adapters/http/apiServer.ts"
 import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
 import { loggerLayer } from "./adapters/logging/logger.ts"
@@ -29,7 +29,7 @@ import type { ReplaySelection } from "./adapters/rabbitmq/tools.ts"
 import { countDeadLetters } from "./app/deadLetterMetrics.ts"
 import type { Check, CheckResult } from "./app/validate.ts"
 import { BatchStorage } from "./ports/BatchStorage.ts"
-import { AppConfig, type AppConfigShape, databaseUrlConfig } from "./ports/Config.ts"
+import { AppConfig, type AppConfigShape, appConfig, databaseUrlConfig } from "./ports/Config.ts"
 import { Readiness } from "./ports/Readiness.ts"
 
 export { MemoryQueueControl, MemoryRepositoryControl, MetricsMemoryState }
@@ -84,8 +84,23 @@ export const metrics = {
   memory: MetricsMemory
 }
 
+/** The variables the pipeline reads; `analyze` reads these and no other. */
+const PIPELINE_VARIABLES = /^(PREPROCESSOR_|IMPACT_|LEXICON_PATH$)/
+
 export const pipeline = {
-  lexicon: AnalyticsPipelineLive
+  lexicon: AnalyticsPipelineLive,
+  /**
+   * The pipeline from its own variables only (`analyze`): a bad broker or database setting
+   * cannot stop it; every other setting keeps its default.
+   */
+  standalone: AnalyticsPipelineLive.pipe(Layer.provide(Layer.effect(
+    AppConfig,
+    Effect.gen(function*() {
+      const env: Record<string, string> = {}
+      for (const [name, value] of Object.entries(process.env)) if (value !== undefined && PIPELINE_VARIABLES.test(name)) env[name] = value
+      return AppConfig.of(yield* appConfig.parse(ConfigProvider.fromEnv({ env })))
+    })
+  )))
 }
 
 export const logger = {

@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { spawn, spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -70,4 +71,55 @@ describe("smap-analytics command line", () => {
     expect(byEnvironment.stderr).toContain("analytics pipeline ready")
     expect(byEnvironment.stdout).toBe(quiet.stdout)
   })
+
+  it("logs are JSON lines when stderr is not a terminal, with no empty fields", () => {
+    const result = run(["analyze", "-", "--now", "2025-12-06T10:16:00Z", "--log-level", "info"], {}, "[]")
+    const lines = result.stderr.trim().split("\n")
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      for (const [key, value] of Object.entries(entry)) {
+        expect(value === "" || (Array.isArray(value) && value.length === 0) || (typeof value === "object" && value !== null && Object.keys(value).length === 0), key).toBe(false)
+      }
+    }
+  })
+
+  it("analyze reads only the pipeline's settings: a bad broker or database setting does not stop it", () => {
+    const result = run(["analyze", "-", "--now", "2025-12-06T10:16:00Z"], { RABBITMQ_URL: "http://nope", METRICS_PORT: "port", DATABASE_URL: "x" }, "[]")
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+  })
+
+  it("analyze … | head -1 ends quietly with exit 0", async () => {
+    const items = JSON.parse(readFileSync(join(ROOT, "examples/tiktok_batch_000.json"), "utf8")) as Array<unknown>
+    const file = join(mkdtempSync(join(tmpdir(), "smap-analyze-")), "big.json")
+    writeFileSync(file, JSON.stringify(Array.from({ length: 40 }, () => items).flat()))
+    const child = spawn(process.execPath, [BIN, "analyze", file, "--now", "2025-12-06T10:16:00Z"], { cwd: ROOT })
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString() })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    const firstLine = await new Promise<string>((resolve) => {
+      let out = ""
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString()
+        const end = out.indexOf("\n")
+        if (end !== -1) {
+          child.stdout.destroy()
+          resolve(out.slice(0, end))
+        }
+      })
+    })
+    expect(JSON.parse(firstLine)).toMatchObject({ record: "analytics" })
+    expect(await exited, stderr).toBe(0)
+    expect(stderr).toBe("")
+  }, 60_000)
+
+  it("an interrupted one-shot command exits 130", async () => {
+    const child = spawn(process.execPath, [BIN, "analyze", "-"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    // Started: it is now waiting for standard input, which never ends.
+    await new Promise((r) => setTimeout(r, 4_000))
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+  }, 60_000)
 })
