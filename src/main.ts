@@ -21,6 +21,7 @@ import { loggerLayer } from "./adapters/logging/logger.ts"
 import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
 import { MetricsMemory, MetricsMemoryState } from "./adapters/memory/metrics.ts"
 import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
+import { EventAnnouncerMemory } from "./adapters/memory/announcer.ts"
 import { EventQueueMemory, MemoryQueueControl } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory, MemoryRepositoryControl } from "./adapters/memory/repository.ts"
 import { BatchStorageMemory } from "./adapters/memory/storage.ts"
@@ -69,6 +70,13 @@ export const queue = {
   memory: EventQueueMemory
 }
 
+/** Where `publish` and the local run announce batches (the consumer never does). */
+export const announcer = {
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/announcer.ts"), (m) => m.EventAnnouncerRabbit).pipe(Layer.provide(rabbitConnection)),
+  /** Into the in-memory queue (needs that queue's control). */
+  memory: EventAnnouncerMemory
+}
+
 /** Whether results are published is decided here, from PUBLISH_ENABLED, and nowhere else. */
 export const publisher = {
   rabbitmq: lazy(() => import("./adapters/rabbitmq/ResultPublisherRabbit.ts"), (m) =>
@@ -111,20 +119,29 @@ export const logger = {
 // ---------------------------------------------------------------------------------------------
 // The worlds.
 
-const inMemoryExceptRepository = (config: AppConfigShape) =>
+/** What a world may replace (tests: a pipeline whose analyzer throws). */
+export interface WorldOverrides {
+  readonly pipeline?: Layer.Layer<import("./ports/AnalyticsPipeline.ts").AnalyticsPipeline, unknown, AppConfig> | undefined
+}
+
+const inMemoryExceptRepository = (config: AppConfigShape, overrides: WorldOverrides = {}) =>
   Layer.mergeAll(
-    queue.memory,
+    announcer.memory.pipe(Layer.provideMerge(queue.memory)),
     storage.memory(config.buckets),
     publisher.memory,
-    pipeline.lexicon,
+    overrides.pipeline ?? pipeline.lexicon,
     Readiness.layer.pipe(Layer.provideMerge(metrics.memory))
   )
 
-export const memoryLayers = (config: AppConfigShape) => Layer.merge(inMemoryExceptRepository(config), repository.memory)
+/** Every port in memory, with `config` as the AppConfig (which it also provides). */
+export const memoryLayers = (config: AppConfigShape, overrides: WorldOverrides = {}) =>
+  Layer.merge(inMemoryExceptRepository(config, overrides), repository.memory).pipe(Layer.provideMerge(Layer.succeed(AppConfig, AppConfig.of(config))))
 
 /** In memory but for the repository: PostgreSQL's adapter on the database at `databaseUrl`. */
 export const embeddedLayers = (config: AppConfigShape, databaseUrl: Redacted.Redacted<string>) =>
-  Layer.merge(inMemoryExceptRepository(config), repository.embedded(databaseUrl))
+  Layer.merge(inMemoryExceptRepository(config), repository.embedded(databaseUrl)).pipe(
+    Layer.provideMerge(Layer.succeed(AppConfig, AppConfig.of(config)))
+  )
 
 /**
  * The production wiring: RabbitMQ (one connection shared by the queue and the result
@@ -276,15 +293,5 @@ export const deadLetters = {
   replay: (selection: ReplaySelection) => withBroker((tools, connection, topology) => tools.replayDeadLetters(connection, topology, selection))
 }
 
-/** `publish`: what a crawler does, against S3/MinIO and RabbitMQ. */
-export const crawler = {
-  storage: storage.s3,
-  /** Declares the topology, then publishes `body` to the event exchange, persistent and confirmed. */
-  announce: (body: Uint8Array, messageId: string) =>
-    withBroker((tools, connection, topology, declare) =>
-      Effect.gen(function*() {
-        yield* declare(yield* connection.current, topology)
-        yield* tools.publishEvent(connection, { exchange: topology.exchange, routingKey: topology.routingKey, body, messageId })
-      })
-    )
-}
+/** `publish`: what a crawler does, against S3/MinIO and RabbitMQ. Needs AppConfig. */
+export const crawlerLayers = Layer.merge(storage.s3, announcer.rabbitmq)

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises"
 import * as path from "node:path"
 import { Console, Effect, Fiber, Layer, Option, type Redacted, Schedule } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { uploadAndAnnounce } from "../app/announceBatch.ts"
 import { runConsumer } from "../app/consumer.ts"
 import {
   embeddedDatabase,
@@ -14,7 +15,6 @@ import {
   readSideMemoryLayers
 } from "../main.ts"
 import { AnalyticsRepository } from "../ports/AnalyticsRepository.ts"
-import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { runCommand, UsageError } from "./command.ts"
 import { serveArgs, serveFlags, serveSettings, serveUntilInterrupted } from "./serve.ts"
@@ -66,27 +66,28 @@ export const local = Command.make("local", {
           return embeddedLayers(config, url)
         })
       return yield* Effect.gen(function*() {
-        const storage = yield* BatchStorage
         const queue = yield* MemoryQueueControl
         const bucket = config.buckets[0] ?? "crawl-results"
         for (const [index, file] of files.entries()) {
-          const key = `${file.platform}/${PROJECT}/brand/${file.name}`
-          yield* storage.put({ bucket, key }, file.bytes)
-          yield* queue.publish(JSON.stringify({
-            event_id: `evt_local_${index}`,
-            event_type: "data.collected",
-            timestamp: "2025-12-06T10:15:30Z",
-            payload: {
-              minio_path: `${bucket}/${key}`,
-              project_id: PROJECT,
-              job_id: `${PROJECT}-brand-0`,
-              platform: file.platform,
-              batch_index: index,
-              task_type: "research_and_crawl",
-              brand_name: "VinFast",
-              keyword: "VinFast VF8"
+          yield* uploadAndAnnounce({
+            bucket,
+            key: `${file.platform}/${PROJECT}/brand/${file.name}`,
+            bytes: file.bytes,
+            event: {
+              event_id: `evt_local_${index}`,
+              event_type: "data.collected",
+              timestamp: "2025-12-06T10:15:30Z",
+              payload: {
+                project_id: PROJECT,
+                job_id: `${PROJECT}-brand-0`,
+                platform: file.platform,
+                batch_index: index,
+                task_type: "research_and_crawl",
+                brand_name: "VinFast",
+                keyword: "VinFast VF8"
+              }
             }
-          }))
+          })
         }
         const consumer = yield* Effect.forkChild(runConsumer)
         const settled = Effect.map(Effect.all([queue.acked, queue.deadLettered]), ([acked, dead]) => acked.length + dead.length)

@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { firstUuid } from "../domain/event.ts"
-import { crawler } from "../main.ts"
-import { BatchStorage } from "../ports/BatchStorage.ts"
+import { uploadAndAnnounce } from "../app/announceBatch.ts"
+import { crawlerLayers } from "../main.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { runCommand } from "./command.ts"
@@ -39,25 +39,29 @@ export const publish = Command.make("publish", {
       })
       const bucket = config.buckets[0] ?? "crawl-results"
       const key = `${args.platform}/${args.project}/brand/batch_${String(args.batchIndex).padStart(3, "0")}.json`
-      yield* (yield* BatchStorage).put({ bucket, key }, new Uint8Array(body), { compress: args.compress })
       const items = JSON.parse(body.toString("utf8")) as unknown
       const count = Array.isArray(items) ? items.length : null
-      const eventId = `evt_${args.project.slice(0, 8)}_${args.batchIndex}_${(yield* nowIso).replace(/\D/g, "")}`
-      const event = {
-        event_id: eventId,
-        event_type: "data.collected",
-        timestamp: yield* nowIso,
-        payload: {
-          minio_path: `${bucket}/${key}`,
-          project_id: args.project,
-          job_id: Option.getOrElse(args.job, () => `${args.project}-brand-0`),
-          platform: args.platform,
-          batch_index: args.batchIndex,
-          content_count: count,
-          task_type: "research_and_crawl"
+      const now = yield* nowIso
+      const eventId = `evt_${args.project.slice(0, 8)}_${args.batchIndex}_${now.replace(/\D/g, "")}`
+      yield* uploadAndAnnounce({
+        bucket,
+        key,
+        bytes: new Uint8Array(body),
+        compress: args.compress,
+        event: {
+          event_id: eventId,
+          event_type: "data.collected",
+          timestamp: now,
+          payload: {
+            project_id: args.project,
+            job_id: Option.getOrElse(args.job, () => `${args.project}-brand-0`),
+            platform: args.platform,
+            batch_index: args.batchIndex,
+            content_count: count,
+            task_type: "research_and_crawl"
+          }
         }
-      }
-      yield* crawler.announce(new TextEncoder().encode(JSON.stringify(event)), eventId)
+      })
       yield* Console.log(JSON.stringify({ event_id: eventId, minio_path: `${bucket}/${key}`, items: count }))
-    }).pipe(Effect.provide(crawler.storage), Effect.provide(AppConfig.layer))
+    }).pipe(Effect.provide(crawlerLayers), Effect.provide(AppConfig.layer))
   )).pipe(Command.withDescription("Upload a batch file and publish its data.collected event, as a crawler does."))
