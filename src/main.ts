@@ -20,7 +20,7 @@ import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
 import { loggerLayer } from "./adapters/logging/logger.ts"
 import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
 import { MetricsMemory, MetricsMemoryState } from "./adapters/memory/metrics.ts"
-import { ResultPublisherMemory } from "./adapters/memory/publisher.ts"
+import { ResultPublisherMemory, ResultPublisherMemoryNone, ResultPublisherNone } from "./adapters/memory/publisher.ts"
 import { EventAnnouncerMemory } from "./adapters/memory/announcer.ts"
 import { EventQueueMemory, MemoryQueueControl } from "./adapters/memory/queue.ts"
 import { AnalyticsRepositoryMemory, MemoryRepositoryControl } from "./adapters/memory/repository.ts"
@@ -83,8 +83,9 @@ export const publisher = {
     Layer.unwrap(AppConfig.useSync((config) =>
       m.layerResultPublisherRabbit({ exchange: config.publishExchange, routingKey: config.publishRoutingKey })
     ))),
-  none: lazy(() => import("./adapters/rabbitmq/ResultPublisherRabbit.ts"), (m) => m.ResultPublisherNoop),
-  memory: ResultPublisherMemory
+  none: ResultPublisherNone,
+  memory: ResultPublisherMemory,
+  memoryNone: ResultPublisherMemoryNone
 }
 
 export const metrics = {
@@ -128,7 +129,7 @@ const inMemoryExceptRepository = (config: AppConfigShape, overrides: WorldOverri
   Layer.mergeAll(
     announcer.memory.pipe(Layer.provideMerge(queue.memory)),
     storage.memory(config.buckets),
-    publisher.memory,
+    config.publishEnabled ? publisher.memory : publisher.memoryNone,
     overrides.pipeline ?? pipeline.lexicon,
     Readiness.layer.pipe(Layer.provideMerge(metrics.memory))
   )
