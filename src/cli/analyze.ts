@@ -1,24 +1,54 @@
 import { once } from "node:events"
-import { readFile } from "node:fs/promises"
+import { createReadStream } from "node:fs"
 import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { decodeEntries, parseJson, unreadableRecord } from "../domain/batch.ts"
+import { type BatchEntry, decodeEntries, decodeEntry, parseJson, unreadableRecord } from "../domain/batch.ts"
 import { noBatchContext } from "../domain/item.ts"
 import { toUtcIso } from "../domain/time.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { runCommand } from "./command.ts"
+import { arrayElements } from "./jsonArray.ts"
 
+/** The input as text chunks (a file or standard input), decoded as UTF-8 across chunk boundaries. */
+const chunksOf = (source: string): AsyncIterable<string> => {
+  if (source !== "-") return createReadStream(source, { encoding: "utf8", highWaterMark: 1 << 16 })
+  if (process.stdin.isTTY) {
+    process.stderr.write("smap-analytics analyze: reading JSON (a batch, an array of items or one item) from standard input; end with Ctrl-D, or give a FILE\n")
+  }
+  process.stdin.setEncoding("utf8")
+  return process.stdin
+}
+
+type Input =
+  | { readonly _tag: "Array"; readonly elements: AsyncGenerator<string> }
+  | { readonly _tag: "Whole"; readonly text: string }
+
+/**
+ * An array is read element by element (bounded memory); anything else (one item, `{items: […]}`,
+ * not JSON) is read whole.
+ */
 const readInput = (source: string) =>
   Effect.tryPromise({
-    try: async () => {
-      if (source !== "-") return await readFile(source, "utf8")
-      if (process.stdin.isTTY) {
-        process.stderr.write("smap-analytics analyze: reading JSON (a batch, an array of items or one item) from standard input; end with Ctrl-D, or give a FILE\n")
+    try: async (): Promise<Input> => {
+      const iterator = chunksOf(source)[Symbol.asyncIterator]()
+      let head = ""
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done === true) return { _tag: "Whole", text: head }
+        head += next.value
+        if (head.trim().replace(/^\uFEFF/, "") !== "") break
       }
-      const chunks: Array<Buffer> = []
-      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk))
-      return Buffer.concat(chunks).toString("utf8")
+      const rest: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
+      if (head.trimStart().replace(/^\uFEFF/, "").startsWith("[")) {
+        return { _tag: "Array", elements: arrayElements((async function*() {
+          yield head
+          yield* rest
+        })()) }
+      }
+      let text = head
+      for await (const chunk of rest) text += chunk
+      return { _tag: "Whole", text }
     },
     catch: (e) => `cannot read ${source === "-" ? "standard input" : source}: ${e instanceof Error ? e.message : String(e)}`
   })
@@ -27,14 +57,17 @@ const readInput = (source: string) =>
  * Writes each record as it is made, waiting when stdout is full, so output never piles up in
  * memory. A reader that stops early (`analyze … | head -1`) ends the command quietly, exit 0.
  */
-const writeLines = (lines: Iterable<string>) =>
-  Effect.promise(async () => {
-    process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "EPIPE") process.exit(0)
-      throw error
-    })
-    for (const line of lines) {
-      if (!process.stdout.write(`${line}\n`)) await once(process.stdout, "drain")
+const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: string) =>
+  Effect.tryPromise({
+    catch: (e) => `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    try: async () => {
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE") process.exit(0)
+        throw error
+      })
+      for await (const line of lines) {
+        if (!process.stdout.write(`${line}\n`)) await once(process.stdout, "drain")
+      }
     }
   })
 
@@ -71,25 +104,34 @@ export const analyze = Command.make("analyze", {
     "analyze",
     "one-shot",
     Effect.gen(function*() {
-      const text = yield* readInput(source)
-      const json = yield* Effect.try({
-        try: () => parseJson(text),
-        catch: (e) => `${source === "-" ? "standard input" : source} is not JSON: ${e instanceof Error ? e.message : String(e)}`
-      })
-      const items = itemsOf(json)
-      if (items === null) {
+      const input = yield* readInput(source)
+      const name = source === "-" ? "standard input" : source
+      const items = input._tag === "Whole"
+        ? yield* Effect.try({
+          try: () => itemsOf(parseJson(input.text)),
+          catch: (e) => `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`
+        })
+        : null
+      if (input._tag === "Whole" && items === null) {
         return yield* Effect.fail("input is neither an item (with meta), an array of items, nor an object with an 'items' array")
       }
       const { pipeline } = yield* Effect.promise(() => import("../main.ts"))
       const analytics = yield* Effect.provide(AnalyticsPipeline.useSync((p) => p), pipeline.standalone)
       const at = Option.getOrUndefined(now) ?? (yield* nowIso)
-      const entries = decodeEntries(items, source)
-      yield* writeLines(function*() {
-        for (const entry of entries) {
-          yield entry._tag === "Unreadable"
-            ? JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, at, entry.code))
-            : JSON.stringify(analytics.analyze(entry.item, noBatchContext, at))
-        }
-      }())
+      const record = (entry: BatchEntry) =>
+        entry._tag === "Unreadable"
+          ? JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, at, entry.code))
+          : JSON.stringify(analytics.analyze(entry.item, noBatchContext, at))
+      if (items !== null) {
+        return yield* writeLines(function*() {
+          for (const entry of decodeEntries(items, source)) yield record(entry)
+        }(), name)
+      }
+      if (input._tag === "Array") {
+        return yield* writeLines(async function*() {
+          let index = 0
+          for await (const text of input.elements) yield record(decodeEntry(parseJson(text), index++, source))
+        }(), name)
+      }
     })
   )).pipe(Command.withDescription("Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line."))

@@ -122,4 +122,13 @@ describe("smap-analytics command line", () => {
     child.kill("SIGINT")
     expect(await exited).toBe(130)
   }, 60_000)
+
+  it("analyze reads an array item by item: items before a broken one are written, then one error line", () => {
+    const input = '[{"meta":{"id":"1"},"content":{"text":"Xe đẹp quá, rất hài lòng"}}, {"meta":{"id":"2", "content" ['
+    const result = run(["analyze", "-", "--now", "2025-12-06T10:16:00Z"], {}, input)
+    expect(result.status).toBe(1)
+    expect(JSON.parse(result.stdout)).toMatchObject({ record: "analytics", id: "1" })
+    expect(result.stderr.trim().split("\n")).toHaveLength(1)
+    expect(result.stderr).toContain("standard input is not JSON")
+  })
 })
