@@ -1,9 +1,9 @@
 import { readdir, readFile } from "node:fs/promises"
 import * as path from "node:path"
-import { Console, Effect, Fiber, Layer, Option, type Redacted, Schedule } from "effect"
+import { Console, Effect, Layer, Option, type Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { uploadAndAnnounce } from "../app/announceBatch.ts"
-import { runConsumer } from "../app/consumer.ts"
+import { drain } from "../app/drain.ts"
 import {
   embeddedDatabase,
   embeddedLayers,
@@ -89,10 +89,7 @@ export const local = Command.make("local", {
             }
           })
         }
-        const consumer = yield* Effect.forkChild(runConsumer)
-        const settled = Effect.map(Effect.all([queue.acked, queue.deadLettered]), ([acked, dead]) => acked.length + dead.length)
-        yield* settled.pipe(Effect.repeat({ until: (n) => n >= files.length, schedule: Schedule.spaced("20 millis") }))
-        yield* Fiber.interrupt(consumer)
+        yield* drain(files.length, Effect.map(Effect.all([queue.acked, queue.deadLettered]), ([acked, dead]) => acked.length + dead.length))
         const counts = yield* (yield* AnalyticsRepository).counts()
         const metrics = yield* MetricsMemoryState
         const summary = {
