@@ -67,6 +67,20 @@ module.exports = {
       to: { path: "^src/(app|cli)/|^src/(main|cli)\\.ts$" }
     },
     {
+      name: "cli-reaches-adapters-only-through-main",
+      comment: "The command line declares commands and prints; which adapter serves a port is main.ts's business.",
+      severity: "error",
+      from: { path: "^src/cli(/|\\.ts$)" },
+      to: { path: "^src/adapters/" }
+    },
+    {
+      name: "cli-has-no-infrastructure",
+      comment: "Only the entry (src/cli.ts) picks the Node runtime; commands use no infrastructure package.",
+      severity: "error",
+      from: { path: "^src/cli/" },
+      to: { dependencyTypes: ["npm", "npm-dev"], path: infrastructure }
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: { path: "^src/" },

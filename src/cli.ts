@@ -1,53 +1,49 @@
-import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Effect, Exit, References } from "effect"
-import type { Command } from "./cli/command.ts"
+import { readFileSync } from "node:fs"
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { CliError, Command } from "effect/cli"
+import { analyze } from "./cli/analyze.ts"
+import { exitCodeWhenInterrupted, presenter } from "./cli/command.ts"
+import { consume } from "./cli/consume.ts"
+import { deadLetters } from "./cli/deadLetters.ts"
+import { local } from "./cli/local.ts"
+import { migrate } from "./cli/migrate.ts"
+import { publish } from "./cli/publish.ts"
+import { serve } from "./cli/serve.ts"
+import { validateCommand } from "./cli/validate.ts"
 
-/** Sub-commands, loaded on demand so `analyze` never loads database or broker clients. */
-const commands: Record<string, () => Promise<{ readonly command: Command }>> = {
-  analyze: () => import("./cli/analyze.ts"),
-  consume: () => import("./cli/consume.ts"),
-  migrate: () => import("./cli/migrate.ts"),
-  validate: () => import("./cli/validate.ts"),
-  publish: () => import("./cli/publish.ts"),
-  "dead-letters": () => import("./cli/deadLetters.ts"),
-  local: () => import("./cli/local.ts"),
-  serve: () => import("./cli/serve.ts")
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+
+const description = `SMAP Analytics Consumer: consumes data.collected batch events, runs the analytics pipeline, stores one row per post.
+
+ENVIRONMENT (each command reads only what it needs; README.md lists every variable and its default)
+  analyze        PREPROCESSOR_*, IMPACT_*, LEXICON_PATH
+  consume        all of the service's variables: DATABASE_URL, RABBITMQ_URL, EVENT_*, DEAD_LETTER_*, MINIO_*, METRICS_*, PUBLISH_*, …
+  local          as consume, but no external service is contacted
+  serve          DATABASE_URL, API_HOST, API_PORT, API_TOKEN, API_AUTH, API_CACHE_SECONDS
+  migrate        DATABASE_URL
+  validate       all of the service's variables (it checks them)
+  publish        RABBITMQ_URL, EVENT_EXCHANGE, EVENT_ROUTING_KEY, EVENT_QUEUE_NAME, DEAD_LETTER_*, MINIO_*
+  dead-letters   RABBITMQ_URL, EVENT_*, DEAD_LETTER_*
+  every command  LOG_LEVEL (default: info for services, warnings only otherwise; --log-level overrides),
+                 LOG_FORMAT (default: pretty on a terminal, JSON otherwise); logs go to stderr, results to stdout
+
+EXIT STATUS
+  0 done, 1 failed (one line on stderr), 2 wrong command line, 130 interrupted (services exit 0 on SIGTERM/SIGINT)`
+
+export const root = Command.make("smap-analytics").pipe(
+  Command.withDescription(description),
+  Command.withSubcommands([analyze, consume, local, serve, migrate, validateCommand, publish, deadLetters])
+)
+
+const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return Number(process.exitCode ?? 0)
+  if (Cause.hasInterruptsOnly(exit.cause)) return exitCodeWhenInterrupted()
+  const error = Cause.findErrorOption(exit.cause)
+  return error._tag === "Some" && CliError.isCliError(error.value) ? 2 : 1
 }
 
-const usage = `usage: smap-analytics <command> [args]
-
-commands: ${Object.keys(commands).join(", ")}
-Run 'smap-analytics <command> --help' for a command's usage.`
-
-const main = Effect.gen(function*() {
-  const [name, ...args] = process.argv.slice(2)
-  if (name === undefined || name === "--help" || name === "-h") {
-    yield* Effect.sync(() => console.log(usage))
-    return name === undefined ? 2 : 0
-  }
-  const load = commands[name]
-  if (load === undefined) {
-    yield* Effect.sync(() => console.error(`smap-analytics: unknown command '${name}'\n${usage}`))
-    return 2
-  }
-  const { command } = yield* Effect.promise(load)
-  if (args.includes("--help") || args.includes("-h")) {
-    yield* Effect.sync(() => console.log(`${command.summary}\n\nusage: ${command.usage}`))
-    return 0
-  }
-  return yield* command.run(args)
-})
-
 NodeRuntime.runMain(
-  main.pipe(
-    Effect.flatMap((code) => Effect.sync(() => { process.exitCode = code })),
-    // stdout is for data (`analyze` output); logs, until a command sets up its own, go to stderr.
-    Effect.provideService(References.LogToStderr, true)
-  ),
-  {
-    // SIGTERM/SIGINT interrupt the main fiber; a command that then shut down cleanly (the
-    // consumer drained its in-flight batches) exits 0, as process managers expect.
-    teardown: (exit, onExit) =>
-      onExit(Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 0 : 1)
-  }
+  Command.run(root, { version }).pipe(Effect.provide(Layer.merge(NodeServices.layer, presenter))),
+  { disableErrorReporting: true, teardown: (exit, onExit) => onExit(exitCode(exit)) }
 )

@@ -183,21 +183,22 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       return dedupeBatch(analytics, errors)
     })
 
-  /** The optional result event, after the commit (§5). */
+  /**
+   * The result event, after the commit (§5). Whether it goes anywhere (`PUBLISH_ENABLED`) is
+   * the composition root's choice of ResultPublisher, not this step's.
+   */
   const publishResult = (context: BatchContext, actualSize: number, batch: DedupedBatch) =>
-    config.publishEnabled
-      ? timedStage(
-        "publish",
-        toBroker(publisher.publish({
-          project_id: context.project_id,
-          job_id: context.job_id,
-          task_type: "analyze_result",
-          batch_size: actualSize,
-          success_count: batch.analytics.length,
-          error_count: batch.errors.length
-        }))
-      )
-      : Effect.void
+    timedStage(
+      "publish",
+      toBroker(publisher.publish({
+        project_id: context.project_id,
+        job_id: context.job_id,
+        task_type: "analyze_result",
+        batch_size: actualSize,
+        success_count: batch.analytics.length,
+        error_count: batch.errors.length
+      }))
+    )
 
   const settle = (effect: Effect.Effect<void, QueueError>, outcome: Outcome): Effect.Effect<Outcome> =>
     effect.pipe(

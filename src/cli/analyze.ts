@@ -1,24 +1,74 @@
-import { readFile } from "node:fs/promises"
-import { Effect, Layer } from "effect"
-import { AnalyticsPipelineLive } from "../adapters/lexicon/pipeline.ts"
-import { decodeEntries, parseJson, unreadableRecord } from "../domain/batch.ts"
+import { once } from "node:events"
+import { createReadStream } from "node:fs"
+import { Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { type BatchEntry, decodeEntries, decodeEntry, parseJson, unreadableRecord } from "../domain/batch.ts"
 import { noBatchContext } from "../domain/item.ts"
 import { toUtcIso } from "../domain/time.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
-import { AppConfig } from "../ports/Config.ts"
-import type { Command } from "./command.ts"
-import { formatStartupError } from "./errors.ts"
+import { runCommand } from "./command.ts"
+import { arrayElements } from "./jsonArray.ts"
 
+/** The input as text chunks (a file or standard input), decoded as UTF-8 across chunk boundaries. */
+const chunksOf = (source: string): AsyncIterable<string> => {
+  if (source !== "-") return createReadStream(source, { encoding: "utf8", highWaterMark: 1 << 16 })
+  if (process.stdin.isTTY) {
+    process.stderr.write("smap-analytics analyze: reading JSON (a batch, an array of items or one item) from standard input; end with Ctrl-D, or give a FILE\n")
+  }
+  process.stdin.setEncoding("utf8")
+  return process.stdin
+}
+
+type Input =
+  | { readonly _tag: "Array"; readonly elements: AsyncGenerator<string> }
+  | { readonly _tag: "Whole"; readonly text: string }
+
+/**
+ * An array is read element by element (bounded memory); anything else (one item, `{items: […]}`,
+ * not JSON) is read whole.
+ */
 const readInput = (source: string) =>
   Effect.tryPromise({
-    try: async () => {
-      if (source !== "-") return await readFile(source, "utf8")
-      const chunks: Array<Buffer> = []
-      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk))
-      return Buffer.concat(chunks).toString("utf8")
+    try: async (): Promise<Input> => {
+      const iterator = chunksOf(source)[Symbol.asyncIterator]()
+      let head = ""
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done === true) return { _tag: "Whole", text: head }
+        head += next.value
+        if (head.trim().replace(/^\uFEFF/, "") !== "") break
+      }
+      const rest: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
+      if (head.trimStart().replace(/^\uFEFF/, "").startsWith("[")) {
+        return { _tag: "Array", elements: arrayElements((async function*() {
+          yield head
+          yield* rest
+        })()) }
+      }
+      let text = head
+      for await (const chunk of rest) text += chunk
+      return { _tag: "Whole", text }
     },
     catch: (e) => `cannot read ${source === "-" ? "standard input" : source}: ${e instanceof Error ? e.message : String(e)}`
+  })
+
+/**
+ * Writes each record as it is made, waiting when stdout is full, so output never piles up in
+ * memory. A reader that stops early (`analyze … | head -1`) ends the command quietly, exit 0.
+ */
+const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: string) =>
+  Effect.tryPromise({
+    catch: (e) => `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    try: async () => {
+      process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+        if (error.code === "EPIPE") process.exit(0)
+        throw error
+      })
+      for await (const line of lines) {
+        if (!process.stdout.write(`${line}\n`)) await once(process.stdout, "drain")
+      }
+    }
   })
 
 /** One item, an array of items, or `{items: […]}`. */
@@ -31,64 +81,57 @@ const itemsOf = (json: unknown): ReadonlyArray<unknown> | null =>
     ? [json]
     : null
 
-const parseArgs = (args: ReadonlyArray<string>): { source: string; now: string | null } | string => {
-  let source: string | null = null
-  let now: string | null = null
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]
-    if (arg === "--now") {
-      const value = args[++i]
-      const parsed = value === undefined ? null : toUtcIso(value)
-      if (parsed === null) return `--now needs an ISO-8601 time, got ${value === undefined ? "nothing" : `'${value}'`}`
-      now = parsed
-    } else if (arg !== undefined && (arg === "-" || !arg.startsWith("-")) && source === null) {
-      source = arg
-    } else {
-      return `unexpected argument '${arg}'`
-    }
-  }
-  return { source: source ?? "-", now }
-}
-
 /**
  * `analyze [FILE|-] [--now ISO-8601]`: the pipeline on local input, no infrastructure.
  * Prints one JSON record per line (column names of §4 plus `record`: analytics | error).
  */
-export const command: Command = {
-  name: "analyze",
-  summary: "Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line.",
-  usage: "smap-analytics analyze [FILE|-] [--now ISO-8601]",
-  run: (args) =>
+export const analyze = Command.make("analyze", {
+  source: Argument.String("FILE").pipe(
+    Argument.withDescription("a batch file, an array of items, one item, or - for standard input"),
+    Argument.withDefault("-")
+  ),
+  now: Flag.String("now").pipe(
+    Flag.withDescription("analysis time for every record (ISO-8601); default: now"),
+    Flag.mapTryCatch((value) => {
+      const parsed = toUtcIso(value)
+      if (parsed === null) throw new Error(`--now needs an ISO-8601 time, got '${value}'`)
+      return parsed
+    }, (e) => e instanceof Error ? e.message : String(e)),
+    Flag.optional
+  )
+}, ({ source, now }) =>
+  runCommand(
+    "analyze",
+    "one-shot",
     Effect.gen(function*() {
-      const parsed = parseArgs(args)
-      if (typeof parsed === "string") return yield* Effect.fail(`${parsed}\nusage: ${command.usage}`)
-      const text = yield* readInput(parsed.source)
-      const json = yield* Effect.try({
-        try: () => parseJson(text),
-        catch: (e) => `${parsed.source === "-" ? "standard input" : parsed.source} is not JSON: ${e instanceof Error ? e.message : String(e)}`
-      })
-      const items = itemsOf(json)
-      if (items === null) {
+      const input = yield* readInput(source)
+      const name = source === "-" ? "standard input" : source
+      const items = input._tag === "Whole"
+        ? yield* Effect.try({
+          try: () => itemsOf(parseJson(input.text)),
+          catch: (e) => `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`
+        })
+        : null
+      if (input._tag === "Whole" && items === null) {
         return yield* Effect.fail("input is neither an item (with meta), an array of items, nor an object with an 'items' array")
       }
-      const pipeline = yield* AnalyticsPipeline
-      const now = parsed.now ?? (yield* nowIso)
-      const lines = decodeEntries(items, parsed.source).map((entry) => {
-        if (entry._tag === "Unreadable") {
-          return JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, now, entry.code))
-        }
-        return JSON.stringify(pipeline.analyze(entry.item, noBatchContext, now))
-      })
-      yield* Effect.sync(() => process.stdout.write(lines.length === 0 ? "" : `${lines.join("\n")}\n`))
-      return 0
-    }).pipe(
-      Effect.provide(AnalyticsPipelineLive.pipe(Layer.provide(AppConfig.layer))),
-      Effect.catch((error) =>
-        Effect.sync(() => {
-          console.error(`smap-analytics analyze: ${typeof error === "string" ? error : formatStartupError(error)}`)
-          return 1
-        })
-      )
-    )
-}
-
+      const { pipeline } = yield* Effect.promise(() => import("../main.ts"))
+      const analytics = yield* Effect.provide(AnalyticsPipeline.useSync((p) => p), pipeline.standalone)
+      const at = Option.getOrUndefined(now) ?? (yield* nowIso)
+      const record = (entry: BatchEntry) =>
+        entry._tag === "Unreadable"
+          ? JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, at, entry.code))
+          : JSON.stringify(analytics.analyze(entry.item, noBatchContext, at))
+      if (items !== null) {
+        return yield* writeLines(function*() {
+          for (const entry of decodeEntries(items, source)) yield record(entry)
+        }(), name)
+      }
+      if (input._tag === "Array") {
+        return yield* writeLines(async function*() {
+          let index = 0
+          for await (const text of input.elements) yield record(decodeEntry(parseJson(text), index++, source))
+        }(), name)
+      }
+    })
+  )).pipe(Command.withDescription("Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line."))

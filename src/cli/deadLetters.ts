@@ -1,62 +1,48 @@
-import { Effect } from "effect"
-import { RabbitConnection, RabbitConnectionLive } from "../adapters/rabbitmq/connection.ts"
-import { listDeadLetters, replayDeadLetters } from "../adapters/rabbitmq/tools.ts"
-import { topologyFromConfig } from "../adapters/rabbitmq/topology.ts"
+import { Console, Effect } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { deadLetters as tools } from "../main.ts"
 import { AppConfig } from "../ports/Config.ts"
-import type { Command } from "./command.ts"
-import { formatStartupError } from "./errors.ts"
+import { runCommand, UsageError } from "./command.ts"
 
-/**
- * `dead-letters list [--limit N] [--json]` shows dead-lettered events with their reasons,
- * leaving them in place; `dead-letters replay --all | ID…` moves them back to the main queue
- * (each copy confirmed before its dead letter is removed), to be processed afresh.
- */
-export const command: Command = {
-  name: "dead-letters",
-  summary: "List dead-lettered events with their reasons, or replay them to the main queue.",
-  usage: "smap-analytics dead-letters list [--limit N] [--json] | replay --all | replay ID…",
-  run: (args) =>
+const list = Command.make("list", {
+  limit: Flag.Int("limit").pipe(
+    Flag.filter((n) => n > 0, () => "--limit must be a positive whole number"),
+    Flag.withDefault(100),
+    Flag.withDescription("at most this many")
+  ),
+  json: Flag.Boolean("json").pipe(Flag.withDescription("one JSON object per line"), Flag.withDefault(false))
+}, ({ limit, json }) =>
+  runCommand(
+    "dead-letters list",
+    "one-shot",
     Effect.gen(function*() {
-      const [action, ...rest] = args
-      const config = yield* AppConfig
-      const connection = yield* RabbitConnection
-      const topology = topologyFromConfig(config)
-      if (action === "list") {
-        const limitAt = rest.indexOf("--limit")
-        const limit = limitAt === -1 ? 100 : Number(rest[limitAt + 1])
-        if (!Number.isInteger(limit) || limit <= 0) return yield* Effect.fail("--limit must be a positive whole number")
-        const letters = yield* listDeadLetters(connection, topology, limit)
-        yield* Effect.sync(() => {
-          if (rest.includes("--json")) {
-            for (const letter of letters) console.log(JSON.stringify(letter))
-            return
-          }
-          if (letters.length === 0) console.log(`no dead letters in ${topology.deadLetterQueue}`)
-          for (const l of letters) {
-            console.log(`${l.id}  ${l.errorCode ?? "?"}  attempts=${l.attempts ?? "?"}  ${l.errorMessage ?? ""}`)
-          }
-        })
-        return 0
-      }
-      if (action === "replay") {
-        const selection = rest.includes("--all") ? { all: true as const } : { ids: rest.filter((a) => !a.startsWith("--")) }
-        if ("ids" in selection && selection.ids.length === 0) return yield* Effect.fail("replay needs --all or at least one id")
-        const report = yield* replayDeadLetters(connection, topology, selection)
-        yield* Effect.sync(() => {
-          console.log(`replayed ${report.replayed.length}: ${report.replayed.join(" ")}`)
-          if (report.notFound.length > 0) console.error(`not found: ${report.notFound.join(" ")}`)
-        })
-        return report.notFound.length === 0 ? 0 : 1
-      }
-      return yield* Effect.fail(`unknown action '${action ?? ""}'\nusage: ${command.usage}`)
-    }).pipe(
-      Effect.provide(RabbitConnectionLive),
-      Effect.provide(AppConfig.layer),
-      Effect.catch((error) =>
-        Effect.sync(() => {
-          console.error(`smap-analytics dead-letters: ${typeof error === "string" ? error : formatStartupError(error)}`)
-          return 1
-        })
+      const letters = yield* tools.list(limit)
+      if (json) return yield* Effect.forEach(letters, (letter) => Console.log(JSON.stringify(letter)), { discard: true })
+      if (letters.length === 0) return yield* Console.log(`no dead letters in ${yield* tools.queueName}`)
+      yield* Console.log(
+        letters.map((l) => `${l.id}  ${l.errorCode ?? "?"}  attempts=${l.attempts ?? "?"}  ${l.errorMessage ?? ""}`).join("\n")
       )
-    )
-}
+    }).pipe(Effect.provide(AppConfig.layer))
+  )).pipe(Command.withDescription("show dead-lettered events with their reasons, leaving them in place"))
+
+const replay = Command.make("replay", {
+  all: Flag.Boolean("all").pipe(Flag.withDescription("replay every dead letter"), Flag.withDefault(false)),
+  ids: Argument.String("ID").pipe(Argument.withDescription("event, message or position ids"), Argument.variadic())
+}, ({ all, ids }) =>
+  runCommand(
+    "dead-letters replay",
+    "one-shot",
+    Effect.gen(function*() {
+      if (!all && ids.length === 0) return yield* Effect.fail(new UsageError("replay needs --all or at least one id"))
+      const report = yield* tools.replay(all ? { all: true } : { ids })
+      yield* Console.log(`replayed ${report.replayed.length}: ${report.replayed.join(" ")}`)
+      if (report.notFound.length > 0) yield* Console.error(`not found: ${report.notFound.join(" ")}`)
+      return report.notFound.length === 0 ? 0 : 1
+    }).pipe(Effect.provide(AppConfig.layer))
+  )).pipe(Command.withDescription("move dead letters back to the main queue (each copy confirmed before its dead letter is removed)"))
+
+/** `dead-letters list [--limit N] [--json] | replay --all | replay ID…` on the broker at RABBITMQ_URL. */
+export const deadLetters = Command.make("dead-letters").pipe(
+  Command.withDescription("List dead-lettered events with their reasons, or replay them to the main queue."),
+  Command.withSubcommands([list, replay])
+)

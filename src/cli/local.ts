@@ -1,21 +1,23 @@
 import { readdir, readFile } from "node:fs/promises"
 import * as path from "node:path"
-import { Effect, Fiber, Layer, Option, type Redacted, Schedule } from "effect"
-import { LoggerLive } from "../adapters/logging/logger.ts"
-import { MetricsMemoryState } from "../adapters/memory/metrics.ts"
-import { MemoryRepositoryControl } from "../adapters/memory/repository.ts"
-import { MemoryQueueControl } from "../adapters/memory/queue.ts"
-import { runConsumer } from "../app/consumer.ts"
-import { embeddedLayers, memoryLayers, readSideLayers, readSideMemoryLayers } from "../main.ts"
-import { embeddedPostgres } from "../adapters/postgres/embedded.ts"
-import { pgLayer } from "../adapters/postgres/client.ts"
-import { loadMigrations, migrateUp } from "../adapters/postgres/migrator.ts"
+import { Console, Effect, Layer, Option, type Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { uploadAndAnnounce } from "../app/announceBatch.ts"
+import { drain } from "../app/drain.ts"
+import {
+  embeddedDatabase,
+  embeddedLayers,
+  memoryLayers,
+  MemoryQueueControl,
+  MemoryRepositoryControl,
+  MetricsMemoryState,
+  readSideLayers,
+  readSideMemoryLayers
+} from "../main.ts"
 import { AnalyticsRepository } from "../ports/AnalyticsRepository.ts"
-import { BatchStorage } from "../ports/BatchStorage.ts"
 import { AppConfig } from "../ports/Config.ts"
-import type { Command } from "./command.ts"
-import { formatStartupError } from "./errors.ts"
-import { serveSettings, serveUntilInterrupted } from "./serve.ts"
+import { runCommand, UsageError } from "./command.ts"
+import { serveArgs, serveFlags, serveSettings, serveUntilInterrupted } from "./serve.ts"
 
 const PROJECT = "a95796bc-5c7b-432b-bf99-0afa8ed81f0c"
 
@@ -34,74 +36,64 @@ const batchFiles = (directory: string) =>
   })
 
 /**
- * `local [DIR] [--memory]`: the whole service on the embedded default, no external services.
- * PostgreSQL is embedded (PGlite on a loopback port, migrated by the real migrator, written by
- * the real adapter); broker and storage are in memory (`--memory`: the repository too). The
- * batches in DIR (default `examples/`) are uploaded and announced the way a crawler does, the
- * real consumer loop processes them, and a summary is printed.
+ * `local [DIR] [--memory] [--serve [--host HOST] [--port PORT]] [--once]`: the whole service on
+ * the embedded default, no external services. PostgreSQL is embedded (PGlite on a loopback port,
+ * migrated by the real migrator, written by the real adapter); broker and storage are in memory
+ * (`--memory`: the repository too). The batches in DIR (default `examples/`) are uploaded and
+ * announced the way a crawler does, the real consumer loop processes them, and a summary is
+ * printed. `--serve` then serves the dashboard until Ctrl-C; `--once` wins over it.
  */
-export const command: Command = {
-  name: "local",
-  summary: "Run the consumer on the embedded default over the example batches and print a summary; --serve then serves the dashboard until Ctrl-C (--once wins).",
-  usage: "smap-analytics local [DIR] [--memory] [--serve [--host HOST] [--port PORT]] [--once]",
-  run: (args) =>
+export const local = Command.make("local", {
+  directory: Argument.String("DIR").pipe(Argument.withDescription("directory of *batch*.json files"), Argument.withDefault("examples")),
+  memory: Flag.Boolean("memory").pipe(Flag.withDescription("every port in memory, the repository too"), Flag.withDefault(false)),
+  serve: Flag.Boolean("serve").pipe(Flag.withDescription("then serve the dashboard until Ctrl-C (npm start)"), Flag.withDefault(false)),
+  once: Flag.Boolean("once").pipe(Flag.withDescription("exit after the summary, even with --serve"), Flag.withDefault(false)),
+  ...serveFlags
+}, (flags) =>
+  runCommand(
+    "local",
+    flags.serve && !flags.once ? "service" : "one-shot",
     Effect.gen(function*() {
       const config = yield* AppConfig
-      // `npm start` passes --serve; scripts and CI run `local` (or `npm start -- --once`) and get the exit.
-      const once = args.includes("--once") || !args.includes("--serve")
-      const valued = new Set(["--host", "--port"])
-      const directory = args.find((a, i) => !a.startsWith("--") && !valued.has(args[i - 1] ?? "")) ?? "examples"
-      const serve = once ? null : yield* serveSettings(args)
-      if (serve !== null && typeof serve.settings === "string") {
-        yield* Effect.sync(() => console.error(`smap-analytics local: ${serve.settings}`))
-        return 2
-      }
-      const files = yield* batchFiles(directory)
+      const serve = flags.once || !flags.serve ? null : yield* serveSettings(serveArgs(flags))
+      if (serve !== null && typeof serve.settings === "string") return yield* Effect.fail(new UsageError(serve.settings))
+      const files = yield* batchFiles(flags.directory)
       let databaseUrl: Redacted.Redacted<string> | null = null
-      const layers = args.includes("--memory")
+      const layers = flags.memory
         ? memoryLayers(config)
-        : yield* Effect.gen(function*() {
-          const { url } = yield* embeddedPostgres
-          yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(
-            Effect.provide(pgLayer({ url, maxConnections: 1 }))
-          )
+        : yield* Effect.map(embeddedDatabase, ({ url }) => {
           databaseUrl = url
           return embeddedLayers(config, url)
         })
       return yield* Effect.gen(function*() {
-        const storage = yield* BatchStorage
         const queue = yield* MemoryQueueControl
         const bucket = config.buckets[0] ?? "crawl-results"
         for (const [index, file] of files.entries()) {
-          const key = `${file.platform}/${PROJECT}/brand/${file.name}`
-          yield* storage.put({ bucket, key }, file.bytes)
-          yield* queue.publish(JSON.stringify({
-            event_id: `evt_local_${index}`,
-            event_type: "data.collected",
-            timestamp: "2025-12-06T10:15:30Z",
-            payload: {
-              minio_path: `${bucket}/${key}`,
-              project_id: PROJECT,
-              job_id: `${PROJECT}-brand-0`,
-              platform: file.platform,
-              batch_index: index,
-              task_type: "research_and_crawl",
-              brand_name: "VinFast",
-              keyword: "VinFast VF8"
+          yield* uploadAndAnnounce({
+            bucket,
+            key: `${file.platform}/${PROJECT}/brand/${file.name}`,
+            bytes: file.bytes,
+            event: {
+              event_id: `evt_local_${index}`,
+              event_type: "data.collected",
+              timestamp: "2025-12-06T10:15:30Z",
+              payload: {
+                project_id: PROJECT,
+                job_id: `${PROJECT}-brand-0`,
+                platform: file.platform,
+                batch_index: index,
+                task_type: "research_and_crawl",
+                brand_name: "VinFast",
+                keyword: "VinFast VF8"
+              }
             }
-          }))
+          })
         }
-        const consumer = yield* Effect.forkChild(runConsumer)
-        const settled = Effect.map(
-          Effect.all([queue.acked, queue.deadLettered]),
-          ([acked, dead]) => acked.length + dead.length
-        )
-        yield* settled.pipe(Effect.repeat({ until: (n) => n >= files.length, schedule: Schedule.spaced("20 millis") }))
-        yield* Fiber.interrupt(consumer)
+        yield* drain(files.length, Effect.map(Effect.all([queue.acked, queue.deadLettered]), ([acked, dead]) => acked.length + dead.length))
         const counts = yield* (yield* AnalyticsRepository).counts()
         const metrics = yield* MetricsMemoryState
         const summary = {
-          database: args.includes("--memory") ? "in memory" : "embedded PostgreSQL (PGlite)",
+          database: flags.memory ? "in memory" : "embedded PostgreSQL (PGlite)",
           batches: files.length,
           acked: metrics.counter("analytics_messages_total", { outcome: "acked" }),
           dead_lettered: metrics.counter("analytics_messages_total", { outcome: "dead_lettered" }),
@@ -113,7 +105,7 @@ export const command: Command = {
           },
           batch_size_mismatches: metrics.counter("analytics_batch_size_mismatch_total")
         }
-        yield* Effect.sync(() => console.log(JSON.stringify(summary, null, 2)))
+        yield* Console.log(JSON.stringify(summary, null, 2))
         const code = summary.acked === files.length ? 0 : 1
         if (serve === null || typeof serve.settings === "string") return code
         // The dashboard over what was just stored, until Ctrl-C.
@@ -124,16 +116,7 @@ export const command: Command = {
           : readSideMemoryLayers(serve.settings).pipe(Layer.provide(Layer.succeed(MemoryRepositoryControl, Option.getOrThrow(control))))
         return yield* serveUntilInterrupted(server)
       }).pipe(Effect.provide(layers))
-    }).pipe(
-      Effect.scoped,
-      Effect.provide(LoggerLive),
-      Effect.provide(AppConfig.layer),
-      Effect.catch((error) =>
-        Effect.sync(() => {
-          console.error(`smap-analytics local: ${formatStartupError(error)}`)
-          return 1
-        })
-      )
-    )
-}
-
+    }).pipe(Effect.scoped, Effect.provide(AppConfig.layer))
+  )).pipe(Command.withDescription(
+    "Run the consumer on the embedded default over the example batches and print a summary; --serve then serves the dashboard until Ctrl-C (--once wins)."
+  ))

@@ -1,11 +1,10 @@
 import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Command, Flag } from "effect/cli"
 import { HttpServer } from "effect/http"
-import { loggerLayer } from "../adapters/logging/logger.ts"
-import { readSideLayers } from "../main.ts"
-import type { Command } from "./command.ts"
-import { formatStartupError } from "./errors.ts"
+import { databaseUrlConfig } from "../ports/Config.ts"
+import { runCommand, UsageError } from "./command.ts"
 
-const usage = `smap-analytics serve [--host HOST] [--port PORT]
+const description = `Serve the read API and the dashboard over the stored analytics (read-only).
 
   Serves the read API (/api/…, OpenAPI at /openapi.json, reference at /docs), the dashboard (/)
   and /metrics from the database at DATABASE_URL, read-only.
@@ -58,7 +57,7 @@ export const resolveServeSettings = (input: {
 }
 
 const settingsConfig = Config.all({
-  databaseUrl: Config.Redacted("DATABASE_URL").pipe(Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/postgres"))),
+  databaseUrl: databaseUrlConfig,
   host: Config.String("API_HOST").pipe(Config.withDefault("127.0.0.1")),
   port: Config.Port("API_PORT").pipe(Config.withDefault(8080)),
   token: Config.option(Config.String("API_TOKEN")),
@@ -81,6 +80,18 @@ export const serveSettings = (args: ReadonlyArray<string>) =>
     )
   }))
 
+/** `--host` and `--port`, shared by `serve` and `local --serve`. */
+export const serveFlags = {
+  host: Flag.String("host").pipe(Flag.withDescription("address to bind (API_HOST)"), Flag.optional),
+  port: Flag.Int("port").pipe(Flag.withDescription("port (API_PORT; 0: any free port)"), Flag.optional)
+}
+
+/** The flags back as arguments for `resolveServeSettings`. */
+export const serveArgs = (flags: { readonly host: Option.Option<string>; readonly port: Option.Option<number> }): ReadonlyArray<string> => [
+  ...Option.match(flags.host, { onNone: () => [], onSome: (h) => ["--host", h] }),
+  ...Option.match(flags.port, { onNone: () => [], onSome: (p) => ["--port", String(p)] })
+]
+
 /** Serves until interrupted (Ctrl-C, SIGTERM); prints the dashboard's address once listening. */
 export const serveUntilInterrupted = <E, R>(layer: Layer.Layer<HttpServer.HttpServer, E, R>) =>
   Effect.gen(function*() {
@@ -89,32 +100,17 @@ export const serveUntilInterrupted = <E, R>(layer: Layer.Layer<HttpServer.HttpSe
     return yield* Effect.never
   }).pipe(Effect.provide(layer))
 
-export const command: Command = {
-  name: "serve",
-  summary: "Serve the read API and the dashboard over the stored analytics (read-only).",
-  usage,
-  run: (args) =>
+export const serve = Command.make("serve", serveFlags, (flags) =>
+  runCommand(
+    "serve",
+    "service",
     Effect.gen(function*() {
-      const { databaseUrl, settings } = yield* serveSettings(args)
-      if (typeof settings === "string") {
-        yield* Effect.sync(() => console.error(`smap-analytics serve: ${settings}`))
-        return 2
-      }
+      const { databaseUrl, settings } = yield* serveSettings(serveArgs(flags))
+      if (typeof settings === "string") return yield* Effect.fail(new UsageError(settings))
+      const { readSideLayers } = yield* Effect.promise(() => import("../main.ts"))
       return yield* serveUntilInterrupted(readSideLayers({ url: databaseUrl }, settings))
-    }).pipe(
-      Effect.scoped,
-      Effect.provide(Layer.unwrap(Effect.map(
-        Config.all({
-          format: Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("json" as const)),
-          level: Config.String("LOG_LEVEL").pipe(Config.withDefault("info"))
-        }),
-        ({ format, level }) => loggerLayer(format, level)
-      ))),
-      Effect.catch((error) =>
-        Effect.sync(() => {
-          console.error(`smap-analytics serve: ${formatStartupError(error)}`)
-          return 1
-        })
-      )
-    )
-}
+    }).pipe(Effect.scoped)
+  )).pipe(
+    Command.withDescription(description),
+    Command.withShortDescription("Serve the read API and the dashboard over the stored analytics (read-only).")
+  )

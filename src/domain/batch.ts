@@ -60,20 +60,23 @@ export const checkItemLimit = (count: number, maxItems: number): EventRejected |
  * content id is the post id when that id is usable, else `<object path>#<index>`.
  */
 export const decodeEntries = (raw: ReadonlyArray<unknown>, objectPath: string): ReadonlyArray<BatchEntry> =>
-  raw.map((entry, index): BatchEntry => {
-    try {
-      return { _tag: "Item", index, item: decodeItemSync(entry) }
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e)
-      return {
-        _tag: "Unreadable",
-        index,
-        contentId: rawId(entry) ?? `${objectPath}#${index}`,
-        code: e instanceof InvalidPostId ? "INVALID_ID" : "PARSE_ERROR",
-        reason: cleanText(message.replaceAll("\n", " "), MAX_REASON_LENGTH)
-      }
+  raw.map((entry, index) => decodeEntry(entry, index, objectPath))
+
+/** One entry of a batch, at `index` (what `decodeEntries` does for each; streaming readers call it item by item). */
+export const decodeEntry = (entry: unknown, index: number, objectPath: string): BatchEntry => {
+  try {
+    return { _tag: "Item", index, item: decodeItemSync(entry) }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    return {
+      _tag: "Unreadable",
+      index,
+      contentId: rawId(entry) ?? `${objectPath}#${index}`,
+      code: e instanceof InvalidPostId ? "INVALID_ID" : "PARSE_ERROR",
+      reason: cleanText(message.replaceAll("\n", " "), MAX_REASON_LENGTH)
     }
-  })
+  }
+}
 
 const rawId = (entry: unknown): string | null => {
   if (!Predicate.isObject(entry) || !("meta" in entry) || !Predicate.isObject(entry.meta) || !("id" in entry.meta)) return null

@@ -18,7 +18,7 @@ import { toUtcIso } from "./time.ts"
 const OptionalText = Schema.optionalKey(Schema.NullOr(Schema.String))
 const OptionalInt = Schema.optionalKey(Schema.NullOr(Schema.Union([Schema.Number, Schema.String])))
 
-const EventEnvelope = Schema.Struct({
+export const EventEnvelope = Schema.Struct({
   event_id: OptionalText,
   event_type: Schema.Literal("data.collected"),
   timestamp: OptionalText,
@@ -37,6 +37,13 @@ const EventEnvelope = Schema.Struct({
 })
 
 const decodeEnvelope = Schema.decodeUnknownEffect(EventEnvelope)
+
+/** The wire form of a `data.collected` event (what a crawler sends), as `decodeEvent` reads it. */
+export type EventEnvelope = typeof EventEnvelope.Type
+
+/** An event's body, encoded by the same Schema that decodes it. */
+export const encodeEvent = (event: EventEnvelope): Uint8Array =>
+  new TextEncoder().encode(JSON.stringify(Schema.encodeSync(EventEnvelope)(event)))
 
 export type EventPlatform = "TIKTOK" | "YOUTUBE"
 

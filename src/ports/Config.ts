@@ -92,10 +92,15 @@ const serviceUrl = (name: string, fallback: string, schemes: ReadonlyArray<strin
     })
   )
 
+/** DATABASE_URL alone (for `migrate`, which must not be blocked by, say, a bad METRICS_PORT). */
+export const databaseUrlConfig: Config.Config<Redacted.Redacted<string>> = serviceUrl(
+  "DATABASE_URL",
+  "postgres://postgres@127.0.0.1:5432/postgres",
+  ["postgres:", "postgresql:"]
+).pipe(Config.map(Redacted.make))
+
 export const appConfig: Config.Config<AppConfigShape> = Config.all({
-  databaseUrl: serviceUrl("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres", ["postgres:", "postgresql:"]).pipe(
-    Config.map(Redacted.make)
-  ),
+  databaseUrl: databaseUrlConfig,
   databaseStatementTimeoutMs: positiveInt("DATABASE_STATEMENT_TIMEOUT_MS", 10_000),
   rabbitmqUrl: serviceUrl("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672", ["amqp:", "amqps:"]).pipe(Config.map(Redacted.make)),
   prefetchCount: positiveInt("RABBITMQ_PREFETCH_COUNT", 16),

@@ -70,7 +70,14 @@ describe("consume, end to end", () => {
     expect(good.stdout).toMatch(/ok\s+storage\s+buckets/)
     const bad = await world.cli(["validate"], { DEAD_LETTER_EXCHANGE: `${world.names.DEAD_LETTER_EXCHANGE}.other` })
     expect(bad.code).toBe(1)
-    expect(bad.stderr).toMatch(/FAIL\s+rabbitmq\s+event queue.*inequivalent arg 'x-dead-letter-exchange'/)
+    // The report is the output: stdout whatever the result; stderr says in one line that it failed.
+    expect(bad.stdout).toMatch(/FAIL\s+rabbitmq\s+event queue.*inequivalent arg 'x-dead-letter-exchange'/)
+    expect(bad.stderr.trim()).toMatch(/^smap-analytics validate: \d+ problem\(s\)$/)
+    const json = await world.cli(["validate", "--json"], { DEAD_LETTER_EXCHANGE: `${world.names.DEAD_LETTER_EXCHANGE}.other` })
+    expect(json.code).toBe(1)
+    const report = JSON.parse(json.stdout) as { ok: boolean; results: ReadonlyArray<{ group: string; ok: boolean }> }
+    expect(report.ok).toBe(false)
+    expect(report.results.some((r) => r.group === "rabbitmq" && !r.ok)).toBe(true)
   })
 
   it("crawler error items land in crawl_errors, and every ledger row matches its rows", async () => {

@@ -1,4 +1,4 @@
-import { Effect, Layer, Logger, type LogLevel, References } from "effect"
+import { Effect, Formatter, Layer, Logger, type LogLevel, References } from "effect"
 import { AppConfig } from "../../ports/Config.ts"
 
 const LEVELS: Record<string, LogLevel.LogLevel> = {
@@ -11,6 +11,14 @@ const LEVELS: Record<string, LogLevel.LogLevel> = {
   fatal: "Fatal"
 }
 
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || value === null || value === "" ||
+  (typeof value === "object" && Object.keys(value).length === 0)
+
+/** One JSON object per line, without empty fields (no `"annotations":{}`, `"spans":{}`, `"cause":""`). */
+export const jsonLogger = Logger.map(Logger.formatStructured, (entry) =>
+  Formatter.formatJson(Object.fromEntries(Object.entries(entry).filter(([, value]) => !isEmpty(value)))))
+
 /**
  * Structured logs (§7): JSON lines by default, pretty for people, at `LOG_LEVEL`. Logs go to
  * stderr so that stdout stays for data (`analyze`, `dead-letters list`); log annotations
@@ -18,7 +26,7 @@ const LEVELS: Record<string, LogLevel.LogLevel> = {
  */
 export const loggerLayer = (format: "json" | "pretty", level: string) =>
   Layer.mergeAll(
-    Logger.layer([format === "json" ? Logger.withConsoleError(Logger.formatJson) : Logger.consolePretty()]),
+    Logger.layer([format === "json" ? Logger.withConsoleError(jsonLogger) : Logger.consolePretty()]),
     Layer.succeed(References.LogToStderr, true),
     Layer.succeed(References.MinimumLogLevel, LEVELS[level] ?? "Info")
   )

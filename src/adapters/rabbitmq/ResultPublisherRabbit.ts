@@ -75,13 +75,3 @@ export const layerResultPublisherRabbit = (options: ResultPublisherOptions): Lay
       return yield* makeResultPublisherRabbit(yield* RabbitConnection, options)
     })
   )
-
-/** From AppConfig: the RabbitMQ publisher when `PUBLISH_ENABLED`, otherwise the no-op. */
-export const ResultPublisherLive: Layer.Layer<ResultPublisher, never, AppConfig | RabbitConnection> = Layer.unwrap(
-  Effect.gen(function*() {
-    const config = yield* AppConfig
-    return config.publishEnabled
-      ? layerResultPublisherRabbit({ exchange: config.publishExchange, routingKey: config.publishRoutingKey })
-      : ResultPublisherNoop
-  })
-)
