@@ -30,7 +30,7 @@ import type { ReplaySelection } from "./adapters/rabbitmq/tools.ts"
 import { countDeadLetters } from "./app/deadLetterMetrics.ts"
 import type { Check, CheckResult } from "./app/validate.ts"
 import { BatchStorage } from "./ports/BatchStorage.ts"
-import { AppConfig, type AppConfigShape, appConfig, databaseUrlConfig } from "./ports/Config.ts"
+import { AppConfig, type AppConfigShape, appConfig, databaseUrlConfig, pipelineConfig } from "./ports/Config.ts"
 import { Readiness } from "./ports/Readiness.ts"
 
 export { MemoryQueueControl, MemoryRepositoryControl, MetricsMemoryState }
@@ -96,8 +96,6 @@ export const metrics = {
   memory: MetricsMemory
 }
 
-/** The variables the pipeline reads; `analyze` reads these and no other. */
-const PIPELINE_VARIABLES = /^(PREPROCESSOR_|IMPACT_|LEXICON_PATH$)/
 
 export const pipeline = {
   lexicon: AnalyticsPipelineLive,
@@ -108,9 +106,9 @@ export const pipeline = {
   standalone: AnalyticsPipelineLive.pipe(Layer.provide(Layer.effect(
     AppConfig,
     Effect.gen(function*() {
-      const env: Record<string, string> = {}
-      for (const [name, value] of Object.entries(process.env)) if (value !== undefined && PIPELINE_VARIABLES.test(name)) env[name] = value
-      return AppConfig.of(yield* appConfig.parse(ConfigProvider.fromEnv({ env })))
+      // Every other setting at its default, whatever the environment says.
+      const defaults = yield* appConfig.parse(ConfigProvider.fromEnv({ env: {} }))
+      return AppConfig.of({ ...defaults, ...(yield* pipelineConfig) })
     })
   )))
 }

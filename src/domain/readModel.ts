@@ -3,6 +3,7 @@
  * adapter and its in-memory twin cannot drift: the post view, the crisis radar's reasons and
  * ordering, and local wall-clock buckets in a named time zone.
  */
+import { DateTime } from "effect"
 import type { AnalyticsRecord, RiskLevel, SentimentLabel } from "./records.ts"
 
 export interface PostViewOf {
@@ -100,7 +101,7 @@ export const localBucket = (instant: string, bucket: "hour" | "day", timeZone: s
     formatters.set(timeZone, f)
   }
   const parts: Record<string, string> = {}
-  for (const part of f.formatToParts(new Date(instant))) parts[part.type] = part.value
+  for (const part of f.formatToParts(DateTime.toEpochMillis(DateTime.makeUnsafe(instant)))) parts[part.type] = part.value
   const year = (parts["year"] ?? "").padStart(4, "0")
   const hour = bucket === "day" ? "00" : parts["hour"] ?? "00"
   return `${year}-${parts["month"]}-${parts["day"]}T${hour}:00`

@@ -27,6 +27,9 @@ export const MAX_INSTANT_MS = 253_402_300_799_999
 
 const fromMillis = (ms: number): string | null => inRange(DateTime.make(ms))
 
+/** Epoch milliseconds as ISO-8601 UTC, or null outside the years 0001–9999. */
+export const isoFromMillis = fromMillis
+
 const inRange = (parsed: Option.Option<DateTime.Utc>): string | null => {
   if (Option.isNone(parsed)) return null
   const ms = DateTime.toEpochMillis(parsed.value)

@@ -99,34 +99,8 @@ export const databaseUrlConfig: Config.Config<Redacted.Redacted<string>> = servi
   ["postgres:", "postgresql:"]
 ).pipe(Config.map(Redacted.make))
 
-export const appConfig: Config.Config<AppConfigShape> = Config.all({
-  databaseUrl: databaseUrlConfig,
-  databaseStatementTimeoutMs: positiveInt("DATABASE_STATEMENT_TIMEOUT_MS", 10_000),
-  rabbitmqUrl: serviceUrl("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672", ["amqp:", "amqps:"]).pipe(Config.map(Redacted.make)),
-  prefetchCount: positiveInt("RABBITMQ_PREFETCH_COUNT", 16),
-  eventExchange: text("EVENT_EXCHANGE", "smap.events"),
-  eventRoutingKey: text("EVENT_ROUTING_KEY", "data.collected"),
-  eventQueueName: text("EVENT_QUEUE_NAME", "analytics.data.collected"),
-  eventQueueType: Config.Literals(["classic", "quorum"], "EVENT_QUEUE_TYPE").pipe(Config.withDefault("classic" as const)),
-  deadLetterExchange: text("DEAD_LETTER_EXCHANGE", "smap.events.dlx"),
-  deadLetterQueue: text("DEAD_LETTER_QUEUE", "analytics.data.collected.dlq"),
-  maxDeliveryAttempts: positiveInt("MAX_DELIVERY_ATTEMPTS", 5),
-  minioEndpoint: serviceUrl("MINIO_ENDPOINT", "http://127.0.0.1:9000", ["http:", "https:"]).pipe(Config.map((s) => new URL(s))),
-  minioAccessKey: secret("MINIO_ACCESS_KEY", "minioadmin"),
-  minioSecretKey: secret("MINIO_SECRET_KEY", "minioadmin"),
-  minioRegion: text("MINIO_REGION", "us-east-1"),
-  buckets: Config.String("MINIO_CRAWL_RESULTS_BUCKET").pipe(
-    Config.withDefault("crawl-results"),
-    Config.map((s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0))
-  ),
-  storageTimeoutMs: positiveInt("MINIO_TIMEOUT_MS", 30_000),
-  maxBatchBytes: positiveInt("MAX_BATCH_BYTES", 16 * 1024 * 1024),
-  maxBatchItems: positiveInt("MAX_BATCH_ITEMS", 1000),
-  expectedBatchSize: Config.all({
-    TIKTOK: positiveInt("EXPECTED_BATCH_SIZE_TIKTOK", 50),
-    YOUTUBE: positiveInt("EXPECTED_BATCH_SIZE_YOUTUBE", 20)
-  }),
-  maxConcurrentBatches: positiveInt("MAX_CONCURRENT_BATCHES", 4),
+/** The pipeline's own settings: what `analyze` reads, and nothing else. */
+export const pipelineConfig = Config.all({
   minTextLength: positiveInt("PREPROCESSOR_MIN_TEXT_LENGTH", 10),
   maxComments: Config.Int("PREPROCESSOR_MAX_COMMENTS").pipe(Config.withDefault(5)),
   maxAnalyzedChars: positiveInt("PREPROCESSOR_MAX_ANALYZED_CHARS", DEFAULT_MAX_ANALYZED_CHARS),
@@ -154,19 +128,52 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
     kolFollowerThreshold: nonNegative("IMPACT_KOL_FOLLOWER_THRESHOLD", 50_000),
     maxRawScoreCeiling: positiveInt("IMPACT_MAX_RAW_SCORE_CEILING", 100_000)
   }),
-  metricsEnabled: Config.Boolean("METRICS_ENABLED").pipe(Config.withDefault(true)),
-  metricsHost: text("METRICS_HOST", "0.0.0.0"),
-  metricsPort: Config.Port("METRICS_PORT").pipe(Config.withDefault(9090)),
-  logLevel: Config.Literals(["trace", "debug", "info", "warning", "warn", "error", "fatal"], "LOG_LEVEL").pipe(
-    Config.withDefault("info" as const)
-  ),
-  logFormat: Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("json" as const)),
-  publishEnabled: Config.Boolean("PUBLISH_ENABLED").pipe(Config.withDefault(false)),
-  publishExchange: text("PUBLISH_EXCHANGE", "results.inbound"),
-  publishRoutingKey: text("PUBLISH_ROUTING_KEY", "analyze.result"),
-  shutdownGraceSeconds: nonNegative("SHUTDOWN_GRACE_SECONDS", 25),
   lexiconPath: Config.option(Config.String("LEXICON_PATH")).pipe(Config.map(Option.getOrNull))
 })
+
+export const appConfig: Config.Config<AppConfigShape> = Config.all({
+  pipeline: pipelineConfig,
+  service: Config.all({
+    databaseUrl: databaseUrlConfig,
+    databaseStatementTimeoutMs: positiveInt("DATABASE_STATEMENT_TIMEOUT_MS", 10_000),
+    rabbitmqUrl: serviceUrl("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672", ["amqp:", "amqps:"]).pipe(Config.map(Redacted.make)),
+    prefetchCount: positiveInt("RABBITMQ_PREFETCH_COUNT", 16),
+    eventExchange: text("EVENT_EXCHANGE", "smap.events"),
+    eventRoutingKey: text("EVENT_ROUTING_KEY", "data.collected"),
+    eventQueueName: text("EVENT_QUEUE_NAME", "analytics.data.collected"),
+    eventQueueType: Config.Literals(["classic", "quorum"], "EVENT_QUEUE_TYPE").pipe(Config.withDefault("classic" as const)),
+    deadLetterExchange: text("DEAD_LETTER_EXCHANGE", "smap.events.dlx"),
+    deadLetterQueue: text("DEAD_LETTER_QUEUE", "analytics.data.collected.dlq"),
+    maxDeliveryAttempts: positiveInt("MAX_DELIVERY_ATTEMPTS", 5),
+    minioEndpoint: serviceUrl("MINIO_ENDPOINT", "http://127.0.0.1:9000", ["http:", "https:"]).pipe(Config.map((s) => new URL(s))),
+    minioAccessKey: secret("MINIO_ACCESS_KEY", "minioadmin"),
+    minioSecretKey: secret("MINIO_SECRET_KEY", "minioadmin"),
+    minioRegion: text("MINIO_REGION", "us-east-1"),
+    buckets: Config.String("MINIO_CRAWL_RESULTS_BUCKET").pipe(
+      Config.withDefault("crawl-results"),
+      Config.map((s) => s.split(",").map((b) => b.trim()).filter((b) => b.length > 0))
+    ),
+    storageTimeoutMs: positiveInt("MINIO_TIMEOUT_MS", 30_000),
+    maxBatchBytes: positiveInt("MAX_BATCH_BYTES", 16 * 1024 * 1024),
+    maxBatchItems: positiveInt("MAX_BATCH_ITEMS", 1000),
+    expectedBatchSize: Config.all({
+      TIKTOK: positiveInt("EXPECTED_BATCH_SIZE_TIKTOK", 50),
+      YOUTUBE: positiveInt("EXPECTED_BATCH_SIZE_YOUTUBE", 20)
+    }),
+    maxConcurrentBatches: positiveInt("MAX_CONCURRENT_BATCHES", 4),
+    metricsEnabled: Config.Boolean("METRICS_ENABLED").pipe(Config.withDefault(true)),
+    metricsHost: text("METRICS_HOST", "0.0.0.0"),
+    metricsPort: Config.Port("METRICS_PORT").pipe(Config.withDefault(9090)),
+    logLevel: Config.Literals(["trace", "debug", "info", "warning", "warn", "error", "fatal"], "LOG_LEVEL").pipe(
+      Config.withDefault("info" as const)
+    ),
+    logFormat: Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("json" as const)),
+    publishEnabled: Config.Boolean("PUBLISH_ENABLED").pipe(Config.withDefault(false)),
+    publishExchange: text("PUBLISH_EXCHANGE", "results.inbound"),
+    publishRoutingKey: text("PUBLISH_ROUTING_KEY", "analyze.result"),
+    shutdownGraceSeconds: nonNegative("SHUTDOWN_GRACE_SECONDS", 25),
+  })
+}).pipe(Config.map(({ pipeline, service }) => ({ ...service, ...pipeline })))
 
 /** The validated configuration as a service. */
 export class AppConfig extends Context.Service<AppConfig, AppConfigShape>()("smap/ports/AppConfig") {

@@ -1,5 +1,5 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer, Redacted } from "effect"
+import { Clock, Effect, Layer, Redacted } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse, HttpStaticServer } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
@@ -59,8 +59,7 @@ const MAX_SPAN = { hour: 31 * 24 * HOUR, day: 3 * 366 * 24 * HOUR }
 export const responseCache = (ttlMs: number, capacity = 2_000) => {
   const entries = new Map<string, { readonly expires: number; readonly value: Effect.Effect<unknown, unknown> }>()
   return <A, E>(key: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-    ttlMs <= 0 ? effect : Effect.suspend(() => {
-      const now = Date.now()
+    ttlMs <= 0 ? effect : Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const hit = entries.get(key)
       if (hit !== undefined && hit.expires > now) return hit.value as Effect.Effect<A, E>
       return Effect.flatMap(Effect.cached(effect), (memo) => {

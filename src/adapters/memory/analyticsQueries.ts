@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { crisisReasons, localBucket, riskRank, toPostView } from "../../domain/readModel.ts"
 import type { AnalyticsRecord } from "../../domain/records.ts"
+import { isoFromMillis, toUtcIso } from "../../domain/time.ts"
 import {
   AnalyticsQueries,
   type AspectStat,
@@ -118,8 +119,8 @@ export const AnalyticsQueriesMemory: Layer.Layer<AnalyticsQueries, never, Memory
               averageSentiment: average((r) => r.overall_sentiment_score),
               views: rows.reduce((s, r) => s + r.view_count, 0),
               engagement: rows.reduce((s, r) => s + r.like_count + r.comment_count + r.share_count + r.save_count, 0),
-              firstPublishedAt: times.length === 0 ? null : new Date(Math.min(...times)).toISOString(),
-              lastPublishedAt: times.length === 0 ? null : new Date(Math.max(...times)).toISOString()
+              firstPublishedAt: times.length === 0 ? null : isoFromMillis(Math.min(...times)),
+              lastPublishedAt: times.length === 0 ? null : isoFromMillis(Math.max(...times))
             }
           })
         ),
@@ -239,7 +240,7 @@ export const AnalyticsQueriesMemory: Layer.Layer<AnalyticsQueries, never, Memory
                   error_category: e.error_category,
                   error_message: e.error_message,
                   permalink: e.permalink,
-                  created_at: new Date(e.created_at).toISOString()
+                  created_at: toUtcIso(e.created_at) ?? e.created_at
                 }))
             }
           })
@@ -276,7 +277,7 @@ export const AnalyticsQueriesMemory: Layer.Layer<AnalyticsQueries, never, Memory
                   skipped_count: e.skipped_count,
                   error_count: e.error_count,
                   attempts: e.attempts,
-                  last_attempt_at: new Date(e.last_attempt_at).toISOString(),
+                  last_attempt_at: toUtcIso(e.last_attempt_at) ?? e.last_attempt_at,
                   failure_reason: e.failure_reason
                 }))
             }
