@@ -1,6 +1,7 @@
-import { Config, Console, Effect, Layer, type LogLevel, Option, References } from "effect"
+import { Config, Console, Effect, Layer, Option, References } from "effect"
 import { CliOutput, GlobalFlag } from "effect/cli"
 import { logger } from "../main.ts"
+import { LOG_LEVELS } from "../ports/Config.ts"
 import { formatStartupError } from "./errors.ts"
 
 /**
@@ -17,15 +18,6 @@ let interruptedExitCode = 130
 /** The exit code for an interruption: services stop cleanly on SIGTERM/SIGINT (0), others 130. */
 export const exitCodeWhenInterrupted = (): number => interruptedExitCode
 
-const LEVELS: Record<string, LogLevel.LogLevel> = {
-  trace: "Trace",
-  debug: "Debug",
-  info: "Info",
-  warn: "Warn",
-  warning: "Warn",
-  error: "Error",
-  fatal: "Fatal"
-}
 
 const logSettings = Config.all({
   format: Config.option(Config.Literals(["json", "pretty"], "LOG_FORMAT")),
@@ -44,7 +36,7 @@ const loggerFor = (kind: Kind) =>
     const format = Option.getOrElse(settings.format, () => (process.stderr.isTTY ? "pretty" as const : "json" as const))
     const level = Option.isSome(flag)
       ? flag.value
-      : Option.match(settings.level, { onNone: () => kind === "service" ? "Info" as const : "Warn" as const, onSome: (l) => LEVELS[l] ?? "Info" })
+      : Option.match(settings.level, { onNone: () => kind === "service" ? "Info" as const : "Warn" as const, onSome: (l) => LOG_LEVELS[l] ?? "Info" })
     return Layer.merge(logger.stderr(format, "info"), Layer.succeed(References.MinimumLogLevel, level))
   }))
 

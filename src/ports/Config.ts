@@ -1,4 +1,4 @@
-import { Config, ConfigProvider, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Context, Effect, Layer, type LogLevel, Option, Redacted, Schema } from "effect"
 import { DEFAULT_MAX_ANALYZED_CHARS, type ImpactSettings } from "../domain/pipeline/index.ts"
 
 /**
@@ -98,6 +98,17 @@ export const databaseUrlConfig: Config.Config<Redacted.Redacted<string>> = servi
   "postgres://postgres@127.0.0.1:5432/postgres",
   ["postgres:", "postgresql:"]
 ).pipe(Config.map(Redacted.make))
+
+/** `LOG_LEVEL` values and the Effect log level each stands for. */
+export const LOG_LEVELS: Readonly<Record<string, LogLevel.LogLevel>> = {
+  trace: "Trace",
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  warning: "Warn",
+  error: "Error",
+  fatal: "Fatal"
+}
 
 /** The pipeline's own settings: what `analyze` reads, and nothing else. */
 export const pipelineConfig = Config.all({

@@ -1,15 +1,6 @@
-import { Effect, Formatter, Layer, Logger, type LogLevel, References } from "effect"
-import { AppConfig } from "../../ports/Config.ts"
+import { Effect, Formatter, Layer, Logger, References } from "effect"
+import { AppConfig, LOG_LEVELS } from "../../ports/Config.ts"
 
-const LEVELS: Record<string, LogLevel.LogLevel> = {
-  trace: "Trace",
-  debug: "Debug",
-  info: "Info",
-  warn: "Warn",
-  warning: "Warn",
-  error: "Error",
-  fatal: "Fatal"
-}
 
 const isEmpty = (value: unknown): boolean =>
   value === undefined || value === null || value === "" ||
@@ -28,7 +19,7 @@ export const loggerLayer = (format: "json" | "pretty", level: string) =>
   Layer.mergeAll(
     Logger.layer([format === "json" ? Logger.withConsoleError(jsonLogger) : Logger.consolePretty()]),
     Layer.succeed(References.LogToStderr, true),
-    Layer.succeed(References.MinimumLogLevel, LEVELS[level] ?? "Info")
+    Layer.succeed(References.MinimumLogLevel, LOG_LEVELS[level] ?? "Info")
   )
 
 /** The logger as configured by `LOG_FORMAT` and `LOG_LEVEL`. */
