@@ -13,10 +13,10 @@ import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { spawn } from "node:child_process"
 import { performance } from "node:perf_hooks"
-import { AnalyticsQueriesPg } from "../src/adapters/postgres/analyticsQueries.ts"
-import { pgLayer } from "../src/adapters/postgres/client.ts"
+import { AnalyticsQueriesLive } from "../src/adapters/postgres/AnalyticsQueries.ts"
+import { layerPgClient } from "../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../src/adapters/postgres/migrator.ts"
-import { pgReadOnlyLayer } from "../src/adapters/postgres/readOnlyClient.ts"
+import { layerPgReadOnlyClient } from "../src/adapters/postgres/readOnlyClient.ts"
 import { AnalyticsQueries, type AnalyticsQueriesShape } from "../src/ports/AnalyticsQueries.ts"
 
 const ADMIN_URL = process.env["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -113,7 +113,7 @@ const prepareDatabase = Effect.gen(function*() {
   yield* Effect.flatMap(SqlClient, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${DB}`))
   yield* Effect.flatMap(SqlClient, (sql) => sql.unsafe(`CREATE DATABASE ${DB}`))
   return true
-}).pipe(Effect.provide(pgLayer({ url: Redacted.make(ADMIN_URL), maxConnections: 1 })))
+}).pipe(Effect.provide(layerPgClient({ url: Redacted.make(ADMIN_URL), maxConnections: 1 })))
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios: one per endpoint (posts three ways), a fresh project for every request.
@@ -208,9 +208,9 @@ const main = Effect.gen(function*() {
   const url = Redacted.make(benchUrl)
   if (fresh) {
     log(`seeding ${ROWS} posts over ${PROJECTS} projects in ${DB}`)
-    yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.andThen(seed), Effect.provide(pgLayer({ url, maxConnections: 1 })))
+    yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.andThen(seed), Effect.provide(layerPgClient({ url, maxConnections: 1 })))
   }
-  yield* measure.pipe(Effect.provide(AnalyticsQueriesPg.pipe(Layer.provide(pgReadOnlyLayer({ url, maxConnections: CONCURRENCY })))))
+  yield* measure.pipe(Effect.provide(AnalyticsQueriesLive.pipe(Layer.provide(layerPgReadOnlyClient({ url, maxConnections: CONCURRENCY })))))
 })
 
 const measure = Effect.gen(function*() {

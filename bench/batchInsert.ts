@@ -1,6 +1,6 @@
 /**
  * UNNEST vs multi-row VALUES for the batch upsert (the numbers quoted in
- * src/adapters/postgres/analyticsRepository.ts). Own schema, dropped at the end.
+ * src/adapters/postgres/AnalyticsRepository.ts). Own schema, dropped at the end.
  *
  *   npx tsx bench/batchInsert.ts            (DATABASE_URL defaults to the local `test` database)
  */
@@ -8,9 +8,9 @@ import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { randomBytes } from "node:crypto"
 import { performance } from "node:perf_hooks"
-import { ANALYTICS_COLUMNS, UPSERT_ANALYTICS_SQL, unnestParams } from "../src/adapters/postgres/analyticsRepository.ts"
+import { ANALYTICS_COLUMNS, UPSERT_ANALYTICS_SQL, unnestParams } from "../src/adapters/postgres/AnalyticsRepository.ts"
 import type { AnalyticsRecord } from "../src/domain/records.ts"
-import { pgLayer } from "../src/adapters/postgres/client.ts"
+import { layerPgClient } from "../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../src/adapters/postgres/migrator.ts"
 import { analytics } from "../test/postgres/fixtures.ts"
 
@@ -72,11 +72,11 @@ const program = Effect.gen(function*() {
 })
 
 const admin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
-  Effect.provide(Effect.flatMap(SqlClient, f), pgLayer({ url, maxConnections: 1 }))
+  Effect.provide(Effect.flatMap(SqlClient, f), layerPgClient({ url, maxConnections: 1 }))
 
 await Effect.runPromise(
   admin((sql) => sql.unsafe(`CREATE SCHEMA ${schema}`)).pipe(
-    Effect.andThen(Effect.provide(program, pgLayer({ url, searchPath: schema, maxConnections: 2 }))),
+    Effect.andThen(Effect.provide(program, layerPgClient({ url, searchPath: schema, maxConnections: 2 }))),
     Effect.ensuring(Effect.orDie(admin((sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))))
   )
 )

@@ -5,7 +5,7 @@
  *   npx tsx bench/commitStrategy.ts        (DATABASE_URL defaults to the local `test` database)
  *
  * Strategies, per batch of N analytics rows plus its ledger row:
- *   batch     AnalyticsRepositoryPg.writeBatch: BEGIN, one UNNEST upsert of N rows, ledger, COMMIT
+ *   batch     AnalyticsRepositoryLive.writeBatch: BEGIN, one UNNEST upsert of N rows, ledger, COMMIT
  *             → 4 round trips, 1 commit (what the service does)
  *   rows-1tx  BEGIN, N single-row upserts, ledger, COMMIT
  *             → N + 3 round trips, 1 commit ("N INSERTs in one transaction")
@@ -20,8 +20,8 @@ import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { randomBytes } from "node:crypto"
 import { performance } from "node:perf_hooks"
-import { ANALYTICS_COLUMNS, AnalyticsRepositoryPg, UPSERT_ANALYTICS_SQL, unnestParams } from "../src/adapters/postgres/analyticsRepository.ts"
-import { pgLayer } from "../src/adapters/postgres/client.ts"
+import { ANALYTICS_COLUMNS, AnalyticsRepositoryLive, UPSERT_ANALYTICS_SQL, unnestParams } from "../src/adapters/postgres/AnalyticsRepository.ts"
+import { layerPgClient } from "../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../src/adapters/postgres/migrator.ts"
 import { AnalyticsRepository } from "../src/ports/AnalyticsRepository.ts"
 import type { AnalyticsRecord } from "../src/domain/records.ts"
@@ -110,13 +110,13 @@ const program = Effect.gen(function*() {
 })
 
 const admin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
-  Effect.provide(Effect.flatMap(SqlClient, f), Layer.fresh(pgLayer({ url, maxConnections: 1 })))
+  Effect.provide(Effect.flatMap(SqlClient, f), Layer.fresh(layerPgClient({ url, maxConnections: 1 })))
 
-const client = pgLayer({ url, searchPath: schema, maxConnections: 4 })
+const client = layerPgClient({ url, searchPath: schema, maxConnections: 4 })
 
 await Effect.runPromise(
   admin((sql) => sql.unsafe(`CREATE SCHEMA ${schema}`)).pipe(
-    Effect.andThen(Effect.provide(program, Layer.provideMerge(AnalyticsRepositoryPg, client))),
+    Effect.andThen(Effect.provide(program, Layer.provideMerge(AnalyticsRepositoryLive, client))),
     Effect.ensuring(Effect.orDie(admin((sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))))
   )
 )

@@ -1,6 +1,7 @@
 /**
- * Dashboard queries on 100 000 and 1 000 000 rows over 300 projects (§4: ≤ 10 ms p50 warm at
- * 100k, and the plan uses an index; here also ≥ 50× faster than a sequential scan at 1M), and
+ * The read side's queries (the AnalyticsQueries port over PostgreSQL, as `serve` runs them, one
+ * client) on 100 000 and 1 000 000 rows over 300 projects, each next to the same query with
+ * every index forbidden, and
  * the writer's longest stall while idx_post_analytics_project_id is built on 1M rows,
  * CONCURRENTLY versus a plain CREATE INDEX.
  *
@@ -10,18 +11,18 @@
  * warm-up pass. "cold": the first run of each query on a new connection (plan and catalog
  * caches empty; PostgreSQL's shared buffers and the OS page cache cannot be emptied without
  * restarting the server, so this is not a cold disk). "seq": the same queries on a connection
- * where the planner may not use any index, i.e. what a sequential scan costs; "old seq": top
- * keywords as computed before post_keywords (jsonb over post_analytics), also without indexes.
+ * where the planner may not use any index, i.e. what a sequential scan costs. Concurrency and
+ * HTTP overhead are measured by bench/api.ts.
  */
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Fiber, Layer, Redacted, Ref } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import type { Statement } from "effect/sql/Statement"
 import { randomBytes } from "node:crypto"
 import { performance } from "node:perf_hooks"
-import { pgLayer } from "../src/adapters/postgres/client.ts"
-import { dashboardStatements, runSerial } from "../src/adapters/postgres/dashboard.ts"
+import { layerPgClient } from "../src/adapters/postgres/client.ts"
+import { AnalyticsQueriesLive } from "../src/adapters/postgres/AnalyticsQueries.ts"
 import { loadMigrations, migrateUp } from "../src/adapters/postgres/migrator.ts"
+import { AnalyticsQueries, type AnalyticsQueriesShape } from "../src/ports/AnalyticsQueries.ts"
 import { projectId, seedPosts } from "../test/postgres/seed.ts"
 
 const url = Redacted.make(process.env["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test")
@@ -42,30 +43,23 @@ const DASHBOARD_INDEXES = [
 
 const hoursBefore = (hours: number) => new Date(Date.parse(NOW) - hours * 3_600_000).toISOString()
 
-const queries = (sql: SqlClient, project: string): Record<string, Statement<unknown>> => {
-  const q = dashboardStatements(sql)
-  return {
-    "posts page 1": q.postsPage({ projectId: project, limit: 50 }),
-    "posts filtered": q.postsPage({ projectId: project, limit: 50, sentiment: "NEGATIVE", platform: "TIKTOK", from: hoursBefore(24 * 7) }),
-    "posts page after cursor": q.postsPage({
-      projectId: project,
-      limit: 50,
-      after: { published_at: hoursBefore(24 * 10), platform: "TIKTOK", id: "9" }
-    }),
-    "summary": q.summary(project, {}),
-    "summary by platform": q.summaryByPlatform(project, {}),
-    "trend by day (30 d)": q.trend({ projectId: project, bucket: "day", from: hoursBefore(24 * 30), to: NOW }),
-    "trend by hour (48 h)": q.trend({ projectId: project, bucket: "hour", from: hoursBefore(48), to: NOW }),
-    "top keywords": q.topKeywords(project, {}, 20),
-    "top keywords (7 d)": q.topKeywords(project, { from: hoursBefore(24 * 7), to: NOW }, 20),
-    "crisis radar (24 h)": q.crisisRadar({ projectId: project, now: NOW, limit: 20 })
-  }
-}
-
-/** As DashboardPg runs them: top keywords alone, the rest through runSerial (see runsAlone). */
-const ALONE = new Set(["top keywords", "top keywords (7 d)"])
-const asService = (sql: SqlClient, name: string, statement: Statement<unknown>) =>
-  ALONE.has(name) ? statement : runSerial(sql, statement)
+/** The read side's queries as `serve` runs them, through the AnalyticsQueries port. */
+const queries = (q: AnalyticsQueriesShape, project: string): Record<string, Effect.Effect<unknown, unknown>> => ({
+  "posts page 1": q.posts({ projectId: project, limit: 50 }),
+  "posts filtered": q.posts({ projectId: project, limit: 50, sentiment: "NEGATIVE", platform: "TIKTOK", from: hoursBefore(24 * 7) }),
+  "posts page after cursor": q.posts({
+    projectId: project,
+    limit: 50,
+    after: { published_at: hoursBefore(24 * 10), platform: "TIKTOK", id: "9" }
+  }),
+  "summary": q.summary(project, {}),
+  "trend by day (30 d)": q.trend({ projectId: project, bucket: "day", timeZone: "Asia/Ho_Chi_Minh", from: hoursBefore(24 * 30), to: NOW }),
+  "trend by hour (48 h)": q.trend({ projectId: project, bucket: "hour", timeZone: "Asia/Ho_Chi_Minh", from: hoursBefore(48), to: NOW }),
+  "top keywords": q.topKeywords(project, {}, 20),
+  "top keywords (7 d)": q.topKeywords(project, { from: hoursBefore(24 * 7), to: NOW }, 20),
+  "aspects": q.aspects(project, {}),
+  "crisis radar (24 h)": q.crisis({ projectId: project, from: hoursBefore(24), to: NOW, limit: 20 })
+})
 
 const percentile = (xs: ReadonlyArray<number>, p: number) => {
   const sorted = [...xs].sort((a, b) => a - b)
@@ -79,37 +73,22 @@ const time = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return performance.now() - t0
   })
 
-/**
- * Top keywords as computed before post_keywords (jsonb_array_elements over the posts), for the
- * baseline only: its sequential scan is reported next to the new query's.
- */
-const oldTopKeywords = (sql: SqlClient, project: string): Record<string, Statement<unknown>> => {
-  const q = dashboardStatements(sql)
-  return {
-    "top keywords": q.topKeywordsFromPosts(project, {}, 20),
-    "top keywords (7 d)": q.topKeywordsFromPosts(project, { from: hoursBefore(24 * 7), to: NOW }, 20)
-  }
-}
-
-/**
- * ms per query name, over `projects`, `rounds` times each. `serial`: as the Dashboard service
- * runs them (parallel query off, see runSerial, except top keywords, see runsAlone); the
- * sequential-scan baseline keeps PostgreSQL's parallel workers, its fastest form.
- */
-const measure = (projects: ReadonlyArray<string>, rounds: number, serial = true, statements = queries) =>
+/** ms per query name, over `projects`, `rounds` times each, on the pool in context. */
+const measure = (projects: ReadonlyArray<string>, rounds: number) =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient
+    const q = yield* AnalyticsQueries
     const samples: Record<string, Array<number>> = {}
     for (let round = 0; round < rounds; round++) {
       for (const project of projects) {
-        for (const [name, statement] of Object.entries(statements(sql, project))) {
-          ;(samples[name] ??= []).push(yield* time(serial ? asService(sql, name, statement) : statement))
+        for (const [name, query] of Object.entries(queries(q, project))) {
+          ;(samples[name] ??= []).push(yield* time(query))
         }
       }
     }
     return samples
-  })
+  }).pipe(Effect.provide(AnalyticsQueriesLive))
 
+/** The first run of each query on a new connection (plan and catalog caches empty). */
 const cold = (projects: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const samples: Record<string, Array<number>> = {}
@@ -117,11 +96,12 @@ const cold = (projects: ReadonlyArray<string>) =>
       const once = Effect.gen(function*() {
         const sql = yield* SqlClient
         yield* sql`SELECT 1` // connect outside the timing
-        for (const [name, statement] of Object.entries(queries(sql, project))) {
-          ;(samples[name] ??= []).push(yield* time(asService(sql, name, statement)))
+        const q = yield* AnalyticsQueries
+        for (const [name, query] of Object.entries(queries(q, project))) {
+          ;(samples[name] ??= []).push(yield* time(query))
         }
-      })
-      yield* Effect.provide(once, Layer.fresh(pgLayer({ url, searchPath: schema, maxConnections: 1 })))
+      }).pipe(Effect.provide(AnalyticsQueriesLive))
+      yield* Effect.provide(once, Layer.fresh(layerPgClient({ url, searchPath: schema, maxConnections: 1 })))
     }
     return samples
   })
@@ -204,19 +184,15 @@ const runSize = (rows: number) =>
     yield* measure(projects, 1) // warm-up pass
     const warm = yield* measure(projects, 3)
     const coldRuns = yield* cold(projects.slice(0, 5))
-    const seq = yield* Effect.provide(measure(projects.slice(0, 10), 1, false), Layer.fresh(seqScanOnly))
-    const oldSeq = yield* Effect.provide(measure(projects.slice(0, 10), 1, false, oldTopKeywords), Layer.fresh(seqScanOnly))
+    // seq: the same statements with every index forbidden (what a sequential scan costs).
+    const seq = yield* Effect.provide(measure(projects.slice(0, 10), 1), Layer.fresh(seqScanOnly))
 
-    // seq: the same (new) statement with every index forbidden; for top keywords that is a
-    // sequential scan of the narrow post_keywords, the stricter baseline. old seq: the jsonb
-    // query over post_analytics that top keywords ran before post_keywords, also without indexes.
-    console.log(`${"query".padEnd(26)} ${"warm p50".padStart(9)} ${"warm p95".padStart(9)} ${"cold p50".padStart(9)} ${"seq p50".padStart(9)} ${"seq/warm".padStart(9)} ${"old seq".padStart(9)} ${"old/warm".padStart(9)}`)
+    console.log(`${"query".padEnd(26)} ${"warm p50".padStart(9)} ${"warm p95".padStart(9)} ${"cold p50".padStart(9)} ${"seq p50".padStart(9)} ${"seq/warm".padStart(9)}`)
     for (const name of Object.keys(warm)) {
       const w50 = percentile(warm[name] ?? [], 0.5)
       const s50 = percentile(seq[name] ?? [], 0.5)
-      const old = oldSeq[name] === undefined ? "" : `${fmt(percentile(oldSeq[name], 0.5))} ms ${(percentile(oldSeq[name], 0.5) / w50).toFixed(0).padStart(7)}×`
       console.log(
-        `${name.padEnd(26)} ${fmt(w50)} ms${fmt(percentile(warm[name] ?? [], 0.95))} ms${fmt(percentile(coldRuns[name] ?? [], 0.5))} ms${fmt(s50)} ms ${(s50 / w50).toFixed(0).padStart(7)}× ${old}`
+        `${name.padEnd(26)} ${fmt(w50)} ms${fmt(percentile(warm[name] ?? [], 0.95))} ms${fmt(percentile(coldRuns[name] ?? [], 0.5))} ms${fmt(s50)} ms ${(s50 / w50).toFixed(0).padStart(7)}×`
       )
     }
   })
@@ -228,11 +204,11 @@ const program = Effect.gen(function*() {
 })
 
 const admin = <A, E>(f: (sql: SqlClient) => Effect.Effect<A, E>) =>
-  Effect.provide(Effect.flatMap(SqlClient, f), Layer.fresh(pgLayer({ url, maxConnections: 1 })))
+  Effect.provide(Effect.flatMap(SqlClient, f), Layer.fresh(layerPgClient({ url, maxConnections: 1 })))
 
 await Effect.runPromise(
   admin((sql) => sql.unsafe(`CREATE SCHEMA ${schema}`)).pipe(
-    Effect.andThen(Effect.provide(program, pgLayer({ url, searchPath: schema, maxConnections: 4 }))),
+    Effect.andThen(Effect.provide(program, layerPgClient({ url, searchPath: schema, maxConnections: 4 }))),
     Effect.ensuring(Effect.orDie(admin((sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))))
   )
 )

@@ -20,7 +20,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { parse, parseAllDocuments } from "yaml"
 import { Effect } from "effect"
-import { MetricsPrometheus, PrometheusRegistry } from "../src/adapters/prometheus/metrics.ts"
+import { MetricsLive, PrometheusRegistry } from "../src/adapters/prometheus/Metrics.ts"
 
 type Json = unknown
 type Obj = Record<string, Json>
@@ -398,7 +398,7 @@ const exportedFamilies = (): Promise<Array<Family>> =>
         const labels = new Set([...(metric?.labelNames ?? []), ...m.values.flatMap((v) => Object.keys(v.labels))])
         return { name: m.name, type: String(m.type), labels: [...labels] }
       })
-    }).pipe(Effect.provide(MetricsPrometheus))
+    }).pipe(Effect.provide(MetricsLive))
   )
 
 const seriesNames = (families: Array<Family>): Map<string, Family> => {

@@ -16,15 +16,15 @@
  */
 import { ConfigProvider, Effect, Layer, type Redacted, type Scope } from "effect"
 import type { ReadServerOptions } from "./adapters/http/apiServer.ts"
-import { AnalyticsPipelineLive } from "./adapters/lexicon/pipeline.ts"
-import { loggerLayer } from "./adapters/logging/logger.ts"
-import { AnalyticsQueriesMemory } from "./adapters/memory/analyticsQueries.ts"
-import { MetricsMemory, MetricsMemoryState } from "./adapters/memory/metrics.ts"
-import { ResultPublisherMemory, ResultPublisherMemoryNone, ResultPublisherNone } from "./adapters/memory/publisher.ts"
-import { EventAnnouncerMemory } from "./adapters/memory/announcer.ts"
-import { EventQueueMemory, MemoryQueueControl } from "./adapters/memory/queue.ts"
-import { AnalyticsRepositoryMemory, MemoryRepositoryControl } from "./adapters/memory/repository.ts"
-import { BatchStorageMemory } from "./adapters/memory/storage.ts"
+import { AnalyticsPipelineLive } from "./adapters/lexicon/AnalyticsPipeline.ts"
+import { layerLogger } from "./adapters/logging/logger.ts"
+import { AnalyticsQueriesMemory } from "./adapters/memory/AnalyticsQueries.ts"
+import { MetricsMemory, MetricsMemoryState } from "./adapters/memory/Metrics.ts"
+import { ResultPublisherMemory, ResultPublisherMemoryNone, ResultPublisherNone } from "./adapters/memory/ResultPublisher.ts"
+import { EventAnnouncerMemory } from "./adapters/memory/EventAnnouncer.ts"
+import { EventQueueMemory, MemoryQueueControl } from "./adapters/memory/EventQueue.ts"
+import { AnalyticsRepositoryMemory, MemoryRepositoryControl } from "./adapters/memory/AnalyticsRepository.ts"
+import { BatchStorageMemory } from "./adapters/memory/BatchStorage.ts"
 import type { ReadOnlyPgOptions } from "./adapters/postgres/readOnlyClient.ts"
 import type { ReplaySelection } from "./adapters/rabbitmq/tools.ts"
 import { countDeadLetters } from "./app/deadLetterMetrics.ts"
@@ -50,39 +50,39 @@ const rabbitConnection = lazy(rabbitmq, (m) => m.RabbitConnectionLive)
 
 export const repository = {
   /** PostgreSQL at DATABASE_URL, with a client deadline a little past the server's statement_timeout. */
-  postgres: lazy(() => Promise.all([import("./adapters/postgres/analyticsRepository.ts"), postgres()]), ([repo, client]) =>
+  postgres: lazy(() => Promise.all([import("./adapters/postgres/AnalyticsRepository.ts"), postgres()]), ([repo, client]) =>
     Layer.unwrap(AppConfig.useSync((config) => repo.makeAnalyticsRepositoryPg({ deadlineMs: config.databaseStatementTimeoutMs + 2_000 })))
-      .pipe(Layer.provide(client.PgLive))),
+      .pipe(Layer.provide(client.PgClientLive))),
   /**
    * The PostgreSQL adapter on the (embedded) database at `url`. PGlite is one backend session: a
    * pool of one keeps two batches' extended-protocol messages from interleaving.
    */
   embedded: (url: Redacted.Redacted<string>) =>
-    lazy(() => Promise.all([import("./adapters/postgres/analyticsRepository.ts"), postgres()]), ([repo, client]) =>
-      repo.AnalyticsRepositoryPg.pipe(Layer.provide(client.pgLayer({ url, maxConnections: 1 })))),
+    lazy(() => Promise.all([import("./adapters/postgres/AnalyticsRepository.ts"), postgres()]), ([repo, client]) =>
+      repo.AnalyticsRepositoryLive.pipe(Layer.provide(client.layerPgClient({ url, maxConnections: 1 })))),
   memory: AnalyticsRepositoryMemory
 }
 
 export const storage = {
-  s3: lazy(() => import("./adapters/s3/BatchStorageS3.ts"), (m) => m.BatchStorageS3Live),
+  s3: lazy(() => import("./adapters/s3/BatchStorage.ts"), (m) => m.BatchStorageLive),
   memory: (buckets: ReadonlyArray<string>) => BatchStorageMemory(buckets)
 }
 
 export const queue = {
-  rabbitmq: lazy(() => import("./adapters/rabbitmq/EventQueueRabbit.ts"), (m) => m.EventQueueRabbitLive),
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/EventQueue.ts"), (m) => m.EventQueueLive),
   memory: EventQueueMemory
 }
 
 /** Where `publish` and the local run announce batches (the consumer never does). */
 export const announcer = {
-  rabbitmq: lazy(() => import("./adapters/rabbitmq/announcer.ts"), (m) => m.EventAnnouncerRabbit).pipe(Layer.provide(rabbitConnection)),
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/EventAnnouncer.ts"), (m) => m.EventAnnouncerLive).pipe(Layer.provide(rabbitConnection)),
   /** Into the in-memory queue (needs that queue's control). */
   memory: EventAnnouncerMemory
 }
 
 /** Whether results are published is decided here, from PUBLISH_ENABLED, and nowhere else. */
 export const publisher = {
-  rabbitmq: lazy(() => import("./adapters/rabbitmq/ResultPublisherRabbit.ts"), (m) =>
+  rabbitmq: lazy(() => import("./adapters/rabbitmq/ResultPublisher.ts"), (m) =>
     Layer.unwrap(AppConfig.useSync((config) =>
       m.layerResultPublisherRabbit({ exchange: config.publishExchange, routingKey: config.publishRoutingKey })
     ))),
@@ -92,7 +92,7 @@ export const publisher = {
 }
 
 export const metrics = {
-  prometheus: lazy(() => import("./adapters/prometheus/metrics.ts"), (m) => m.MetricsPrometheus),
+  prometheus: lazy(() => import("./adapters/prometheus/Metrics.ts"), (m) => m.MetricsLive),
   memory: MetricsMemory
 }
 
@@ -115,7 +115,7 @@ export const pipeline = {
 
 export const logger = {
   /** LOG_FORMAT (json | pretty; default pretty on a terminal, JSON otherwise) at `level`. */
-  stderr: (format: "json" | "pretty", level: string) => loggerLayer(format, level)
+  stderr: (format: "json" | "pretty", level: string) => layerLogger(format, level)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,18 +169,18 @@ export const productionLayers = () => {
  * through a read-only pool, with its own Prometheus registry for response times.
  */
 const readServer = (server: ReadServerOptions) =>
-  lazy(() => Promise.all([import("./adapters/http/apiServer.ts"), import("./adapters/prometheus/metrics.ts")]), ([api, prometheus]) =>
+  lazy(() => Promise.all([import("./adapters/http/apiServer.ts"), import("./adapters/prometheus/Metrics.ts")]), ([api, prometheus]) =>
     api.readServer(server).pipe(
       Layer.provide(Layer.effect(prometheus.PrometheusRegistry, Effect.service(prometheus.PrometheusRegistry)).pipe(
-        Layer.provide(prometheus.MetricsPrometheus)
+        Layer.provide(prometheus.MetricsLive)
       ))
     ))
 
 export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
   readServer(server).pipe(
     Layer.provide(lazy(
-      () => Promise.all([import("./adapters/postgres/analyticsQueries.ts"), import("./adapters/postgres/readOnlyClient.ts")]),
-      ([queries, client]) => queries.AnalyticsQueriesPg.pipe(Layer.provide(client.pgReadOnlyLayer(database)))
+      () => Promise.all([import("./adapters/postgres/AnalyticsQueries.ts"), import("./adapters/postgres/readOnlyClient.ts")]),
+      ([queries, client]) => queries.AnalyticsQueriesLive.pipe(Layer.provide(client.layerPgReadOnlyClient(database)))
     ))
   )
 
@@ -198,7 +198,7 @@ export const embeddedDatabase: Effect.Effect<{ readonly url: Redacted.Redacted<s
     )
     const { url } = yield* embeddedPostgres
     yield* Effect.flatMap(migrator.loadMigrations(), (m) => migrator.migrateUp(m)).pipe(
-      Effect.provide(client.pgLayer({ url, maxConnections: 1 }))
+      Effect.provide(client.layerPgClient({ url, maxConnections: 1 }))
     )
     return { url }
   }
@@ -211,7 +211,7 @@ export const migrations = {
       const [migrator, client] = yield* Effect.promise(() => Promise.all([import("./adapters/postgres/migrator.ts"), postgres()]))
       const url = yield* databaseUrlConfig
       return yield* f(migrator).pipe(
-        Effect.provide(client.pgLayer({ url, maxConnections: 2, applicationName: "smap-analytics migrate" }))
+        Effect.provide(client.layerPgClient({ url, maxConnections: 2, applicationName: "smap-analytics migrate" }))
       )
     })
 }
@@ -229,7 +229,7 @@ export const postgresCheck: Check = {
       return [{ group: "postgres", name: "migrations", ok: false, detail: loaded.failure.message }]
     }
     const findings = yield* Effect.scoped(
-      Effect.provide(checkSchema(loaded.success), Layer.fresh(client.pgLayer({ url: config.databaseUrl, maxConnections: 1 })))
+      Effect.provide(checkSchema(loaded.success), Layer.fresh(client.layerPgClient({ url: config.databaseUrl, maxConnections: 1 })))
     ).pipe(
       Effect.catch((error) => Effect.succeed([{ name: "database", ok: false, detail: `cannot connect: ${error.message}` }]))
     )

@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { readSideLayers } from "../../src/main.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { TEST_DATABASE_URL, TestPgMigrated, TestSchema } from "../postgres/testDatabase.ts"
@@ -18,7 +18,7 @@ export const readServerLayer = (token: string | null) =>
     return Layer.effect(ReadServer, Effect.map(Effect.service(HttpServer.HttpServer), (s) => ({
       url: HttpServer.formatAddress(s.address)
     }))).pipe(Layer.provide(server))
-  })).pipe(Layer.provideMerge(AnalyticsRepositoryPg), Layer.provideMerge(TestPgMigrated))
+  })).pipe(Layer.provideMerge(AnalyticsRepositoryLive), Layer.provideMerge(TestPgMigrated))
 
 export const seedWith = <E>(write: Effect.Effect<void, E, AnalyticsRepository>) => write
 

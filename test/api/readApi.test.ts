@@ -2,7 +2,7 @@ import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { encodeCursor } from "../../src/adapters/http/apiServer.ts"
-import { pgReadOnlyLayer } from "../../src/adapters/postgres/readOnlyClient.ts"
+import { layerPgReadOnlyClient } from "../../src/adapters/postgres/readOnlyClient.ts"
 import { isLoopback, resolveServeSettings } from "../../src/cli/serve.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { sevenPosts } from "../contracts/analyticsQueries.contract.ts"
@@ -315,7 +315,7 @@ layer(readServerLayer(null), { timeout: 60_000 })("read-only pool", (it) => {
     Effect.gen(function*() {
       const { name } = yield* TestSchema
       const error = yield* Effect.flatMap(SqlClient, (sql) => sql.unsafe(`CREATE TABLE ${name}.x (a int)`)).pipe(
-        Effect.provide(pgReadOnlyLayer({ url: Redacted.make(TEST_DATABASE_URL), searchPath: name, maxConnections: 1 })),
+        Effect.provide(layerPgReadOnlyClient({ url: Redacted.make(TEST_DATABASE_URL), searchPath: name, maxConnections: 1 })),
         Effect.flip
       )
       assert.include(String(error.reason.cause instanceof Error ? error.reason.cause.message : error.message), "read-only transaction")

@@ -6,9 +6,9 @@ import * as amqp from "amqplib"
 import * as Minio from "minio"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
-import { makeBatchStorageS3 } from "../../src/adapters/s3/BatchStorageS3.ts"
+import { makeBatchStorageS3 } from "../../src/adapters/s3/BatchStorage.ts"
 import type { BatchStorage } from "../../src/ports/BatchStorage.ts"
 import { TEST_DATABASE_URL } from "../postgres/testDatabase.ts"
 import { rabbitUrl } from "../support/rabbit.ts"
@@ -44,7 +44,7 @@ export const makeWorld = async () => {
   const database = `e2e_${id}`
   const adminUrl = Redacted.make(TEST_DATABASE_URL)
   const sql = <A>(f: (client: SqlClient) => Effect.Effect<A, unknown, SqlClient>, url = adminUrl) =>
-    Effect.runPromise(Effect.provide(Effect.flatMap(SqlClient, f), pgLayer({ url, maxConnections: 1 })).pipe(Effect.scoped))
+    Effect.runPromise(Effect.provide(Effect.flatMap(SqlClient, f), layerPgClient({ url, maxConnections: 1 })).pipe(Effect.scoped))
   await sql((c) => c.unsafe(`CREATE DATABASE ${database}`))
   const databaseUrl = TEST_DATABASE_URL.replace(/\/[^/]*$/, `/${database}`)
   await sql(() => Effect.flatMap(loadMigrations(), (m) => migrateUp(m)), Redacted.make(databaseUrl))

@@ -3,7 +3,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import { createServer } from "node:net"
 import { OpsHttpLive, opsHttpServer } from "../../src/adapters/http/server.ts"
-import { MetricsPrometheus } from "../../src/adapters/prometheus/metrics.ts"
+import { MetricsLive } from "../../src/adapters/prometheus/Metrics.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
 import { AppConfig } from "../../src/ports/Config.ts"
 import { Metrics } from "../../src/ports/Metrics.ts"
@@ -11,7 +11,7 @@ import { Metrics } from "../../src/ports/Metrics.ts"
 /** A real server on a free loopback port, with the services a test drives it through. */
 const ServerTest = opsHttpServer({ host: "127.0.0.1", port: 0 }).pipe(
   Layer.provideMerge(Readiness.layer),
-  Layer.provideMerge(MetricsPrometheus)
+  Layer.provideMerge(MetricsLive)
 )
 
 const baseUrl = Effect.map(Effect.service(HttpServer.HttpServer), (server) => HttpServer.formatAddress(server.address))
@@ -188,7 +188,7 @@ describe("OpsHttpLive (configured by METRICS_ENABLED, METRICS_HOST, METRICS_PORT
       Layer.provide(AppConfig.layer),
       Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(env))),
       Layer.provide(Readiness.layer),
-      Layer.provide(MetricsPrometheus)
+      Layer.provide(MetricsLive)
     )
 
   it.live("listens on METRICS_HOST:METRICS_PORT when metrics are enabled", () =>

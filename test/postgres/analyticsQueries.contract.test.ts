@@ -1,7 +1,7 @@
 import { Layer } from "effect"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
-import { AnalyticsQueriesPg } from "../../src/adapters/postgres/analyticsQueries.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
+import { AnalyticsQueriesLive } from "../../src/adapters/postgres/AnalyticsQueries.ts"
 import { analyticsQueriesContract } from "../contracts/analyticsQueries.contract.ts"
 import { TestPgMigrated } from "./testDatabase.ts"
 
-analyticsQueriesContract("PostgreSQL", Layer.merge(AnalyticsQueriesPg, AnalyticsRepositoryPg).pipe(Layer.provide(TestPgMigrated)))
+analyticsQueriesContract("PostgreSQL", Layer.merge(AnalyticsQueriesLive, AnalyticsRepositoryLive).pipe(Layer.provide(TestPgMigrated)))

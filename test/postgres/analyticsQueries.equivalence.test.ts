@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { AnalyticsQueriesMemory } from "../../src/adapters/memory/analyticsQueries.ts"
-import { AnalyticsRepositoryMemory } from "../../src/adapters/memory/repository.ts"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
-import { AnalyticsQueriesPg } from "../../src/adapters/postgres/analyticsQueries.ts"
+import { AnalyticsQueriesMemory } from "../../src/adapters/memory/AnalyticsQueries.ts"
+import { AnalyticsRepositoryMemory } from "../../src/adapters/memory/AnalyticsRepository.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
+import { AnalyticsQueriesLive } from "../../src/adapters/postgres/AnalyticsQueries.ts"
 import { ASPECTS, INTENTS, RISK_LEVELS, SENTIMENT_LABELS, type AnalyticsRecord } from "../../src/domain/records.ts"
 import { AnalyticsQueries, type AnalyticsQueriesShape, type PostsQuery } from "../../src/ports/AnalyticsQueries.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
@@ -104,7 +104,7 @@ describe("AnalyticsQueries: PostgreSQL and in memory agree", () => {
   it.live("on 400 generated posts, every query and every pagination walk", () =>
     Effect.gen(function*() {
       const memory = yield* run(AnalyticsQueriesMemory.pipe(Layer.provideMerge(AnalyticsRepositoryMemory)))
-      const pg = yield* run(Layer.merge(AnalyticsQueriesPg, AnalyticsRepositoryPg).pipe(Layer.provide(TestPgMigrated)))
+      const pg = yield* run(Layer.merge(AnalyticsQueriesLive, AnalyticsRepositoryLive).pipe(Layer.provide(TestPgMigrated)))
       const m = memory as Record<string, unknown>
       expect((m["walk"] as Array<string>).length).toBe(posts().filter((p) => p.published_at !== null).length)
       expect(new Set(m["walk"] as Array<string>).size).toBe((m["walk"] as Array<string>).length)

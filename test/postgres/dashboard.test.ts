@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { Statement } from "effect/sql/Statement"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { Dashboard, DashboardPg, dashboardStatements } from "../../src/adapters/postgres/dashboard.ts"
 import type { KeywordHit } from "../../src/domain/records.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
@@ -10,7 +10,7 @@ import { analytics, batch, PROJECT } from "./fixtures.ts"
 import { projectId, seedPosts } from "./seed.ts"
 import { TestPgMigrated } from "./testDatabase.ts"
 
-const Live = Layer.mergeAll(DashboardPg, AnalyticsRepositoryPg).pipe(Layer.provideMerge(TestPgMigrated))
+const Live = Layer.mergeAll(DashboardPg, AnalyticsRepositoryLive).pipe(Layer.provideMerge(TestPgMigrated))
 const NOW = "2025-12-06T12:00:00.000Z"
 
 /** Five hand-made posts in PROJECT, next to 20 000 seeded posts of 40 other projects. */

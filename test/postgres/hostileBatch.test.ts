@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { MemoryQueueControl } from "../../src/adapters/memory/queue.ts"
+import { MemoryQueueControl } from "../../src/adapters/memory/EventQueue.ts"
 import { makeDeliveryHandler } from "../../src/app/handleDelivery.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { BatchStorage } from "../../src/ports/BatchStorage.ts"

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { decodeEntries, readBatchArray, unreadableRecord } from "../../src/domain/batch.ts"
 import { decodeEvent } from "../../src/domain/event.ts"
 import { builtinLexicons, defaultPipelineSettings, makePipeline } from "../../src/domain/pipeline/index.ts"
@@ -103,7 +103,7 @@ const eventToken = fc.record({
 })
 
 const pipeline = makePipeline(defaultPipelineSettings, builtinLexicons)
-const Repo = AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated))
+const Repo = AnalyticsRepositoryLive.pipe(Layer.provideMerge(TestPgMigrated))
 
 describe("hostile items through the decoders and the PostgreSQL write (property)", () => {
   it.live(`every generated item lands as a row or an error row (${RUNS} runs, seed ${SEED})`, () =>

@@ -2,11 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
 import {
   ANALYTICS_COLUMNS as ANALYTICS_SQL_COLUMNS,
-  AnalyticsRepositoryPg,
+  AnalyticsRepositoryLive,
   toAnalytics,
   UPSERT_ANALYTICS_SQL,
   unnestSql
-} from "../../src/adapters/postgres/analyticsRepository.ts"
+} from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { columnSpec, rowDecoder, SQL_TYPES } from "../../src/adapters/postgres/rows.ts"
 import { EXPECTED_COLUMNS } from "../../src/adapters/postgres/schemaCheck.ts"
 import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS, schemasOf } from "../../src/domain/records.ts"
@@ -81,7 +81,7 @@ describe("records: one definition per record", () => {
   })
 })
 
-const Repo = AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated))
+const Repo = AnalyticsRepositoryLive.pipe(Layer.provideMerge(TestPgMigrated))
 
 describe("records round-trip through PostgreSQL", () => {
   it.live("record → row → record is the identity, is_skipped stored as written (not guessed)", () =>

@@ -1,6 +1,6 @@
 import { Layer } from "effect"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { analyticsRepositoryContract } from "../contracts/analyticsRepository.contract.ts"
 import { TestPgMigrated } from "./testDatabase.ts"
 
-analyticsRepositoryContract("PostgreSQL", AnalyticsRepositoryPg.pipe(Layer.provide(TestPgMigrated)))
+analyticsRepositoryContract("PostgreSQL", AnalyticsRepositoryLive.pipe(Layer.provide(TestPgMigrated)))

@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { embeddedPostgres } from "../../src/adapters/postgres/embedded.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
 import { analyticsRepositoryContract } from "../contracts/analyticsRepository.contract.ts"
@@ -13,9 +13,9 @@ const embeddedRepository = Layer.unwrap(
   Effect.gen(function*() {
     const { url } = yield* embeddedPostgres
     yield* Effect.flatMap(loadMigrations(), (migrations) => migrateUp(migrations)).pipe(
-      Effect.provide(pgLayer({ url, maxConnections: 1 }))
+      Effect.provide(layerPgClient({ url, maxConnections: 1 }))
     )
-    return AnalyticsRepositoryPg.pipe(Layer.provide(pgLayer({ url, maxConnections: 4 })))
+    return AnalyticsRepositoryLive.pipe(Layer.provide(layerPgClient({ url, maxConnections: 4 })))
   })
 )
 

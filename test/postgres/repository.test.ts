@@ -1,15 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { reasonForSqlState } from "../../src/adapters/postgres/sqlState.ts"
 import type { KeywordHit } from "../../src/domain/records.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { analytics, batch, errorRecord, ledger, OTHER_PROJECT, PROJECT } from "./fixtures.ts"
 import { TestPgMigrated } from "./testDatabase.ts"
 
-const Repo = AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated))
+const Repo = AnalyticsRepositoryLive.pipe(Layer.provideMerge(TestPgMigrated))
 const key = { project_id: PROJECT, platform: "TIKTOK", id: "7412345678901234567" }
 const kw = (keyword: string, aspect: KeywordHit["aspect"] = "GENERAL"): KeywordHit => ({ keyword, aspect, score: 1, source: "dictionary" })
 
@@ -24,7 +24,7 @@ const keywordRows = Effect.gen(function*() {
 })
 const p = `${PROJECT}|TIKTOK|7412345678901234567`
 
-describe("AnalyticsRepositoryPg", () => {
+describe("AnalyticsRepositoryLive", () => {
   it.live("writes a batch and reads every column back exactly (19-digit ids, bigint counts, jsonb, UTC)", () =>
     Effect.gen(function*() {
       const repo = yield* AnalyticsRepository
@@ -207,8 +207,8 @@ describe("AnalyticsRepositoryPg", () => {
       const unreachable = yield* Effect.flip(
         Effect.provide(
           AnalyticsRepository.use((r) => r.check),
-          // fresh: the outer test already built AnalyticsRepositoryPg, and layers are memoised.
-          Layer.fresh(AnalyticsRepositoryPg).pipe(Layer.provide(pgLayer({ url: Redacted.make("postgres://postgres@127.0.0.1:1/test") })))
+          // fresh: the outer test already built AnalyticsRepositoryLive, and layers are memoised.
+          Layer.fresh(AnalyticsRepositoryLive).pipe(Layer.provide(layerPgClient({ url: Redacted.make("postgres://postgres@127.0.0.1:1/test") })))
         )
       )
       expect(unreachable.reason).toBe("Unavailable")

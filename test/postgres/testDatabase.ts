@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import { randomBytes } from "node:crypto"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
 import { testSettings } from "../support/testServices.ts"
 
@@ -19,7 +19,7 @@ export const TEST_DATABASE_URL = testSettings.database.value
 export class TestSchema extends Context.Service<TestSchema, { readonly name: string }>()("test/TestSchema") {}
 
 const admin = <A>(f: (sql: SqlClient) => Effect.Effect<A, SqlError>) =>
-  Effect.provide(Effect.flatMap(SqlClient, f), pgLayer({ url: Redacted.make(TEST_DATABASE_URL), maxConnections: 1 }))
+  Effect.provide(Effect.flatMap(SqlClient, f), layerPgClient({ url: Redacted.make(TEST_DATABASE_URL), maxConnections: 1 }))
 
 const schemaLayer = Layer.effect(
   TestSchema,
@@ -35,7 +35,7 @@ const schemaLayer = Layer.effect(
 
 /** A fresh, empty schema and a client bound to it. */
 export const TestPg: Layer.Layer<PgClient.PgClient | SqlClient | TestSchema, SqlError> = Layer.unwrap(
-  TestSchema.useSync(({ name }) => pgLayer({ url: Redacted.make(TEST_DATABASE_URL), searchPath: name, maxConnections: 6 }))
+  TestSchema.useSync(({ name }) => layerPgClient({ url: Redacted.make(TEST_DATABASE_URL), searchPath: name, maxConnections: 6 }))
 ).pipe(Layer.provideMerge(schemaLayer))
 
 /** A fresh schema with every migration applied. */

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
-import { type MetricLabels, MetricsMemory, MetricsMemoryState } from "../../src/adapters/memory/metrics.ts"
-import { MetricsPrometheus, PrometheusRegistry } from "../../src/adapters/prometheus/metrics.ts"
+import { type MetricLabels, MetricsMemory, MetricsMemoryState } from "../../src/adapters/memory/Metrics.ts"
+import { MetricsLive, PrometheusRegistry } from "../../src/adapters/prometheus/Metrics.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
 import { DEAD_LETTER_CODES, Metrics } from "../../src/ports/Metrics.ts"
 
@@ -151,18 +151,18 @@ const contract = <R>(adapter: string, layer: Layer.Layer<Metrics | R>, reader: E
       }).pipe(Effect.provide(Readiness.layer.pipe(Layer.provideMerge(layer)))))
   })
 
-contract("prometheus", MetricsPrometheus, prometheusReader)
+contract("prometheus", MetricsLive, prometheusReader)
 contract("memory", MetricsMemory, memoryReader)
 
-describe("MetricsPrometheus", () => {
+describe("MetricsLive", () => {
   const exposition = Effect.flatMap(Effect.service(PrometheusRegistry), (r) => Effect.promise(() => r.metrics()))
 
   it.effect("each layer has its own registry, so one layer's values never show in another's", () =>
     Effect.gen(function*() {
       yield* Effect.flatMap(Effect.service(Metrics), (m) => m.message("requeued")).pipe(
-        Effect.provide(MetricsPrometheus)
+        Effect.provide(MetricsLive)
       )
-      const fresh = yield* exposition.pipe(Effect.provide(MetricsPrometheus))
+      const fresh = yield* exposition.pipe(Effect.provide(MetricsLive))
       assert.notInclude(fresh, `analytics_messages_total{outcome="requeued"} 1`)
       assert.include(fresh, `analytics_messages_total{outcome="requeued"} 0`)
       assert.include(fresh, "# TYPE analytics_messages_total counter")
@@ -190,7 +190,7 @@ describe("MetricsPrometheus", () => {
         `analytics_messages_total{outcome="dead_lettered"} 1`,
         `analytics_messages_total{outcome="requeued"} 0`
       ])
-    }).pipe(Effect.provide(MetricsPrometheus)))
+    }).pipe(Effect.provide(MetricsLive)))
 
   it.effect("declares histograms with buckets spanning 0.01 s to 60 s and help texts for every series", () =>
     Effect.gen(function*() {
@@ -209,7 +209,7 @@ describe("MetricsPrometheus", () => {
       assert.include(text, "# TYPE analytics_queue_messages_ready gauge")
       assert.strictEqual(helps.length, 10)
       for (const help of helps) assert.isAbove(help.split(" ").slice(3).join(" ").length, 20, help)
-    }).pipe(Effect.provide(MetricsPrometheus)))
+    }).pipe(Effect.provide(MetricsLive)))
 
   it.effect("exports the runtime defaults: CPU, memory and event-loop lag", () =>
     Effect.gen(function*() {
@@ -222,7 +222,7 @@ describe("MetricsPrometheus", () => {
           "nodejs_eventloop_lag_seconds"
         ]
       ) assert.match(text, new RegExp(`^${name} `, "m"), name)
-    }).pipe(Effect.provide(MetricsPrometheus)))
+    }).pipe(Effect.provide(MetricsLive)))
 
   it.effect("a caller bug (negative counter increment, NaN) is dropped and logged, never a failure", () =>
     Effect.gen(function*() {
@@ -234,7 +234,7 @@ describe("MetricsPrometheus", () => {
       yield* metrics.items("TIKTOK", "stored", 4)
       const text = yield* exposition
       assert.include(text, `analytics_items_total{platform="TIKTOK",outcome="stored"} 4`)
-    }).pipe(Effect.provide(MetricsPrometheus)))
+    }).pipe(Effect.provide(MetricsLive)))
 })
 
 describe("MetricsMemory", () => {

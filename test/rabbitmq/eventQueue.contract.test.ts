@@ -1,6 +1,6 @@
 import { Effect, Layer, Predicate } from "effect"
 import { makeRabbitConnection, type RabbitConnectionShape } from "../../src/adapters/rabbitmq/connection.ts"
-import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueueRabbit.ts"
+import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueue.ts"
 import { mainQueueArguments, type Topology } from "../../src/adapters/rabbitmq/topology.ts"
 import { EventQueue } from "../../src/ports/EventQueue.ts"
 import { eventQueueContract, QueueHarness } from "../contracts/eventQueue.contract.ts"

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Layer } from "effect"
 import { makeRabbitConnection } from "../../src/adapters/rabbitmq/connection.ts"
-import { makeResultPublisherRabbit } from "../../src/adapters/rabbitmq/ResultPublisherRabbit.ts"
+import { makeResultPublisherRabbit } from "../../src/adapters/rabbitmq/ResultPublisher.ts"
 import { ResultPublisher } from "../../src/ports/ResultPublisher.ts"
 import { PublisherHarness, resultPublisherContract } from "../contracts/resultPublisher.contract.ts"
 import { adminConnection, rabbitUrlRedacted, withChannel } from "../support/rabbit.ts"

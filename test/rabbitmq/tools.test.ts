@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { makeRabbitConnection } from "../../src/adapters/rabbitmq/connection.ts"
-import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueueRabbit.ts"
-import { makeResultPublisherRabbit, ResultPublisherNoop } from "../../src/adapters/rabbitmq/ResultPublisherRabbit.ts"
+import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueue.ts"
+import { ResultPublisherNone } from "../../src/adapters/memory/ResultPublisher.ts"
+import { makeResultPublisherRabbit } from "../../src/adapters/rabbitmq/ResultPublisher.ts"
 import { listDeadLetters, publishEvent, replayDeadLetters } from "../../src/adapters/rabbitmq/tools.ts"
 import { ResultPublisher } from "../../src/ports/ResultPublisher.ts"
 import { adminConnection, drain, publishJson, queueDepth, rabbitUrlRedacted, testTopology, withChannel } from "../support/rabbit.ts"
@@ -139,5 +140,5 @@ describe("RabbitMQ command-line operations", () => {
     Effect.gen(function*() {
       const publisher = yield* ResultPublisher
       yield* publisher.publish({ project_id: null, job_id: null, task_type: "analyze_result", batch_size: 0, success_count: 0, error_count: 0 })
-    }).pipe(Effect.provide(ResultPublisherNoop)))
+    }).pipe(Effect.provide(ResultPublisherNone)))
 })

@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { Client } from "minio"
-import { layerBatchStorageS3 } from "../../src/adapters/s3/BatchStorageS3.ts"
+import { layerBatchStorageS3 } from "../../src/adapters/s3/BatchStorage.ts"
 import { batchStorageContract, StorageHarness } from "../contracts/batchStorage.contract.ts"
 import { s3TestServer } from "../support/s3server.ts"
 

@@ -3,7 +3,7 @@ import { zstdCompressSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option, Redacted } from "effect"
 import { Client } from "minio"
-import { makeBatchStorageS3 } from "../../src/adapters/s3/BatchStorageS3.ts"
+import { makeBatchStorageS3 } from "../../src/adapters/s3/BatchStorage.ts"
 import { StorageError } from "../../src/ports/BatchStorage.ts"
 import { s3TestServer } from "../support/s3server.ts"
 

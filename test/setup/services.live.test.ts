@@ -3,7 +3,7 @@ import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { randomBytes } from "node:crypto"
 import { createServer } from "node:net"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { TEST_DATABASE_URL } from "../postgres/testDatabase.ts"
 import { rabbitUrl } from "../support/rabbit.ts"
 import { testServiceSettings } from "../support/testServices.ts"
@@ -52,7 +52,7 @@ describe("PostgreSQL probe and database creation", () => {
       assert.strictEqual(await pgCreateDatabase(url)(), `database ${name} created meanwhile by another run`)
     } finally {
       await Effect.runPromise(
-        Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)), pgLayer({ url: Redacted.make(TEST_DATABASE_URL), maxConnections: 1 })).pipe(Effect.scoped)
+        Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)), layerPgClient({ url: Redacted.make(TEST_DATABASE_URL), maxConnections: 1 })).pipe(Effect.scoped)
       )
     }
   })

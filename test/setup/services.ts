@@ -17,7 +17,7 @@ import { delimiter, join } from "node:path"
 import * as amqp from "amqplib"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { pgLayer } from "../../src/adapters/postgres/client.ts"
+import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import type { TestServiceSettings, TestSetting } from "../support/testServices.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ export const classifyPgFailure = (error: unknown): Probe => {
 
 const runSql = (url: string, query: string) =>
   Effect.runPromise(
-    Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(query)), pgLayer({ url: Redacted.make(url), maxConnections: 1, applicationName: "smap-test-setup" })).pipe(
+    Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(query)), layerPgClient({ url: Redacted.make(url), maxConnections: 1, applicationName: "smap-test-setup" })).pipe(
       Effect.scoped,
       Effect.result
     )

@@ -1,10 +1,11 @@
-import { Layer } from "effect"
-import { AnalyticsPipelineLive } from "../../src/adapters/lexicon/pipeline.ts"
-import { MetricsMemory } from "../../src/adapters/memory/metrics.ts"
-import { ResultPublisherMemory } from "../../src/adapters/memory/publisher.ts"
-import { EventQueueMemoryLive } from "../../src/adapters/memory/queue.ts"
-import { BatchStorageMemory } from "../../src/adapters/memory/storage.ts"
-import { AnalyticsRepositoryPg } from "../../src/adapters/postgres/analyticsRepository.ts"
+import { Effect, Layer } from "effect"
+import { AnalyticsPipelineLive } from "../../src/adapters/lexicon/AnalyticsPipeline.ts"
+import { MetricsMemory } from "../../src/adapters/memory/Metrics.ts"
+import { ResultPublisherMemory } from "../../src/adapters/memory/ResultPublisher.ts"
+import { EventQueueMemory } from "../../src/adapters/memory/EventQueue.ts"
+import { BatchStorageMemory } from "../../src/adapters/memory/BatchStorage.ts"
+import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
+import { AppConfig } from "../../src/ports/Config.ts"
 import { Readiness } from "../../src/ports/Readiness.ts"
 import { TestPgMigrated } from "../postgres/testDatabase.ts"
 import { configLayer } from "./memoryApp.ts"
@@ -16,8 +17,8 @@ import { configLayer } from "./memoryApp.ts"
 export const pgApp = (env: Record<string, string> = {}) => {
   const config = configLayer(env)
   return Layer.mergeAll(
-    EventQueueMemoryLive,
-    AnalyticsRepositoryPg.pipe(Layer.provideMerge(TestPgMigrated)),
+    Layer.unwrap(Effect.map(AppConfig, (c) => EventQueueMemory({ prefetchCount: c.prefetchCount }))),
+    AnalyticsRepositoryLive.pipe(Layer.provideMerge(TestPgMigrated)),
     BatchStorageMemory(["crawl-results"]),
     ResultPublisherMemory,
     AnalyticsPipelineLive.pipe(Layer.provide(config), Layer.orDie),

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Redacted } from "effect"
 import S3rver from "s3rver"
-import type { S3StorageOptions } from "../../src/adapters/s3/BatchStorageS3.ts"
+import type { S3StorageOptions } from "../../src/adapters/s3/BatchStorage.ts"
 
 /** A running s3rver: where it listens and client options that reach it. */
 export interface S3TestServer {

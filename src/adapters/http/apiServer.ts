@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url"
 import { Histogram } from "prom-client"
 import { AnalyticsQueries, type PostCursor, type TimeRange } from "../../ports/AnalyticsQueries.ts"
 import type { RepositoryError } from "../../ports/AnalyticsRepository.ts"
-import { PrometheusRegistry } from "../prometheus/metrics.ts"
+import { PrometheusRegistry } from "../prometheus/Metrics.ts"
 import { ApiAuth, ReadApi, Unauthorized, Unavailable } from "./api.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analyti
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest()
 
 /** No token: every request passes. A token: `Authorization: Bearer <token>`, compared in constant time. */
-export const apiAuthLayer = (token: Redacted.Redacted<string> | null) => {
+export const layerApiAuth = (token: Redacted.Redacted<string> | null) => {
   const expected = token === null ? null : digest(Redacted.value(token))
   return Layer.succeed(ApiAuth, {
     bearer: (httpEffect, { credential }) =>
@@ -277,7 +277,7 @@ export const readRoutes = (token: Redacted.Redacted<string> | null, cacheSeconds
   Layer.mergeAll(
     HttpApiBuilder.layer(ReadApi, { openapiPath: "/openapi.json" }).pipe(
       Layer.provide(handlersLive(cacheSeconds * 1000)),
-      Layer.provide(apiAuthLayer(token)),
+      Layer.provide(layerApiAuth(token)),
       Layer.provide(HttpApiMiddleware.layerProblemDetails({ includeDetails: true }))
     ),
     // Scalar's own fonts come from its CDN; without them it uses the system's (the CSP allows no other origin).

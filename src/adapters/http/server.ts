@@ -5,7 +5,7 @@ import type { ServeError } from "effect/http/HttpServerError"
 import { createServer } from "node:http"
 import { Readiness } from "../../ports/Readiness.ts"
 import { AppConfig } from "../../ports/Config.ts"
-import { PrometheusRegistry } from "../prometheus/metrics.ts"
+import { PrometheusRegistry } from "../prometheus/Metrics.ts"
 
 const metricsRoute = (registry: PrometheusRegistry["Service"]) =>
   HttpRouter.route(

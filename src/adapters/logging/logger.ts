@@ -15,7 +15,7 @@ export const jsonLogger = Logger.map(Logger.formatStructured, (entry) =>
  * stderr so that stdout stays for data (`analyze`, `dead-letters list`); log annotations
  * (event id, job id, platform, batch path) become JSON fields.
  */
-export const loggerLayer = (format: "json" | "pretty", level: string) =>
+export const layerLogger = (format: "json" | "pretty", level: string) =>
   Layer.mergeAll(
     Logger.layer([format === "json" ? Logger.withConsoleError(jsonLogger) : Logger.consolePretty()]),
     Layer.succeed(References.LogToStderr, true),
@@ -23,4 +23,4 @@ export const loggerLayer = (format: "json" | "pretty", level: string) =>
   )
 
 /** The logger as configured by `LOG_FORMAT` and `LOG_LEVEL`. */
-export const LoggerLive = Layer.unwrap(Effect.map(AppConfig, (config) => loggerLayer(config.logFormat, config.logLevel)))
+export const LoggerLive = Layer.unwrap(Effect.map(AppConfig, (config) => layerLogger(config.logFormat, config.logLevel)))

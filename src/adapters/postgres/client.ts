@@ -19,7 +19,7 @@ export interface PgConnectOptions {
 }
 
 /** A pooled client; the URL stays redacted until the driver opens the socket. */
-export const pgLayer = (options: PgConnectOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
+export const layerPgClient = (options: PgConnectOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
   PgClient.layer({
     url: options.url,
     applicationName: options.applicationName ?? "smap-analytics",
@@ -37,6 +37,6 @@ export const pgLayer = (options: PgConnectOptions): Layer.Layer<PgClient.PgClien
   })
 
 /** The client for the service and the CLI, from `DATABASE_URL` (§6). */
-export const PgLive: Layer.Layer<PgClient.PgClient | SqlClient, SqlError, AppConfig> = Layer.unwrap(
-  AppConfig.useSync((config) => pgLayer({ url: config.databaseUrl, statementTimeoutMs: config.databaseStatementTimeoutMs }))
+export const PgClientLive: Layer.Layer<PgClient.PgClient | SqlClient, SqlError, AppConfig> = Layer.unwrap(
+  AppConfig.useSync((config) => layerPgClient({ url: config.databaseUrl, statementTimeoutMs: config.databaseStatementTimeoutMs }))
 )

@@ -12,7 +12,7 @@ import {
   type SentimentLabel
 } from "../../domain/records.ts"
 import type { RepositoryError } from "../../ports/AnalyticsRepository.ts"
-import { toAnalytics } from "./analyticsRepository.ts"
+import { toAnalytics } from "./AnalyticsRepository.ts"
 import { type Row, num, text } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 

@@ -16,7 +16,7 @@ export interface ReadOnlyPgOptions {
  * even a statement that tried to write would fail (25006), whatever role the URL names; give
  * it a role that has only SELECT as well (docs/read-side.md).
  */
-export const pgReadOnlyLayer = (options: ReadOnlyPgOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
+export const layerPgReadOnlyClient = (options: ReadOnlyPgOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
   PgClient.layer({
     url: options.url,
     applicationName: "smap-analytics serve",

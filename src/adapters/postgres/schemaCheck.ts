@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
-import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS } from "./analyticsRepository.ts"
+import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS } from "./AnalyticsRepository.ts"
 import { type Migration, migrationStatus } from "./migrator.ts"
 import { toRepositoryError } from "./sqlState.ts"
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { lexiconHashProblems } from "../../../src/adapters/lexicon/contentHash.ts"
-import { loadLexiconDirectory } from "../../../src/adapters/lexicon/pipeline.ts"
+import { loadLexiconDirectory } from "../../../src/adapters/lexicon/AnalyticsPipeline.ts"
 import {
   builtinLexiconFiles,
   builtinLexicons,

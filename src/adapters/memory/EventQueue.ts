@@ -1,5 +1,4 @@
 import { Context, Effect, Layer, Queue, Ref, Semaphore, Stream } from "effect"
-import { AppConfig } from "../../ports/Config.ts"
 import { type DeadLetterReason, type Delivery, EventQueue, QueueError } from "../../ports/EventQueue.ts"
 
 /** Header carrying the attempt count across retries (the RabbitMQ adapter uses the same). */
@@ -176,8 +175,3 @@ export const EventQueueMemory = (options: EventQueueMemoryOptions) => Layer.effe
   })
   return Context.make(EventQueue, eventQueue).pipe(Context.add(MemoryQueueControl, control))
 }))
-
-/** The in-memory queue with `RABBITMQ_PREFETCH_COUNT` from AppConfig. */
-export const EventQueueMemoryLive = Layer.unwrap(
-  Effect.map(AppConfig, (config) => EventQueueMemory({ prefetchCount: config.prefetchCount }))
-)

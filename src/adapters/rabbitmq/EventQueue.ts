@@ -276,7 +276,7 @@ export const layerEventQueueRabbit = (options: EventQueueRabbitOptions): Layer.L
   )
 
 /** The EventQueue from AppConfig on the shared RabbitMQ connection. */
-export const EventQueueRabbitLive: Layer.Layer<EventQueue, never, RabbitConnection | AppConfig> = Layer.effect(
+export const EventQueueLive: Layer.Layer<EventQueue, never, RabbitConnection | AppConfig> = Layer.effect(
   EventQueue,
   Effect.gen(function*() {
     const config = yield* AppConfig

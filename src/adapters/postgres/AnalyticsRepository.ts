@@ -186,7 +186,7 @@ export interface AnalyticsRepositoryPgOptions {
   readonly deadlineMs: number
 }
 
-/** `AnalyticsRepository` on PostgreSQL; needs a `SqlClient` (see `pgLayer` / `PgLive`). */
+/** `AnalyticsRepository` on PostgreSQL; needs a `SqlClient` (see `layerPgClient` / `PgClientLive`). */
 export const makeAnalyticsRepositoryPg = (
   options: AnalyticsRepositoryPgOptions
 ): Layer.Layer<AnalyticsRepository, never, SqlClient> =>
@@ -230,7 +230,7 @@ export const makeAnalyticsRepositoryPg = (
       return sql.withTransaction(Effect.forEach(statements, (s) => s, { discard: true })).pipe(
         Effect.mapError(toRepositoryError("writeBatch")),
         withDeadline("writeBatch"),
-        Effect.withSpan("AnalyticsRepositoryPg.writeBatch", {
+        Effect.withSpan("AnalyticsRepositoryLive.writeBatch", {
           attributes: { object_path: batch.ledger.object_path, analytics: analytics.length, errors: errors.length }
         })
       )
@@ -283,4 +283,4 @@ export const makeAnalyticsRepositoryPg = (
 )
 
 /** The adapter with a 30 s deadline (tests, benchmarks, the embedded run). */
-export const AnalyticsRepositoryPg = makeAnalyticsRepositoryPg({ deadlineMs: 30_000 })
+export const AnalyticsRepositoryLive = makeAnalyticsRepositoryPg({ deadlineMs: 30_000 })

@@ -6,7 +6,7 @@ import { publishEvent } from "./tools.ts"
 import { declareTopology, topologyFromConfig } from "./topology.ts"
 
 /** Declares the §5 topology once, then publishes each event to the event exchange, persistent and confirmed. */
-export const EventAnnouncerRabbit: Layer.Layer<EventAnnouncer, never, AppConfig | RabbitConnection> = Layer.effect(
+export const EventAnnouncerLive: Layer.Layer<EventAnnouncer, never, AppConfig | RabbitConnection> = Layer.effect(
   EventAnnouncer,
   Effect.gen(function*() {
     const connection = yield* RabbitConnection

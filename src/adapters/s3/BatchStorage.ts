@@ -197,7 +197,7 @@ export const layerBatchStorageS3 = (options: S3StorageOptions): Layer.Layer<Batc
   Layer.sync(BatchStorage, () => makeBatchStorageS3(options))
 
 /** BatchStorage on S3 configured from AppConfig (§6 `MINIO_*`). */
-export const BatchStorageS3Live: Layer.Layer<BatchStorage, never, AppConfig> = Layer.effect(
+export const BatchStorageLive: Layer.Layer<BatchStorage, never, AppConfig> = Layer.effect(
   BatchStorage,
   Effect.gen(function*() {
     const config = yield* AppConfig

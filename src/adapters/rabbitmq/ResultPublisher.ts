@@ -63,11 +63,6 @@ export const makeResultPublisherRabbit = (
     return ResultPublisher.of({ publish })
   })
 
-/** Publishing disabled (`PUBLISH_ENABLED=false`): results go nowhere, successfully. */
-export const ResultPublisherNoop: Layer.Layer<ResultPublisher> = Layer.succeed(ResultPublisher, {
-  publish: () => Effect.void
-})
-
 export const layerResultPublisherRabbit = (options: ResultPublisherOptions): Layer.Layer<ResultPublisher, never, RabbitConnection> =>
   Layer.effect(
     ResultPublisher,

@@ -113,7 +113,7 @@ const record = (what: string, f: () => void): Effect.Effect<void> =>
   )
 
 /** Both the registry and the Metrics port over it, built together so they share the series. */
-export const MetricsPrometheus: Layer.Layer<Metrics | PrometheusRegistry> = Layer.effectContext(
+export const MetricsLive: Layer.Layer<Metrics | PrometheusRegistry> = Layer.effectContext(
   Effect.acquireRelease(
     Effect.sync(() => {
       const registry = new Registry()

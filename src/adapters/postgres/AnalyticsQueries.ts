@@ -15,7 +15,7 @@ import {
   type TimeRange,
   type TrendQuery
 } from "../../ports/AnalyticsQueries.ts"
-import { toAnalytics } from "./analyticsRepository.ts"
+import { toAnalytics } from "./AnalyticsRepository.ts"
 import { dashboardStatements, runSerial, runsAlone } from "./dashboard.ts"
 import { type Row, iso, isoOrNull, num, numOrNull, text, textOrNull } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
@@ -161,7 +161,7 @@ const view = (row: Row): PostView => {
 
 const intOrNull = (row: Row, column: string) => numOrNull(row, column)
 
-export const AnalyticsQueriesPg: Layer.Layer<AnalyticsQueries, never, SqlClient> = Layer.effect(
+export const AnalyticsQueriesLive: Layer.Layer<AnalyticsQueries, never, SqlClient> = Layer.effect(
   AnalyticsQueries,
   Effect.gen(function*() {
     const sql = yield* SqlClient

@@ -12,7 +12,7 @@ import {
   type TrendPoint
 } from "../../ports/AnalyticsQueries.ts"
 import { RepositoryError } from "../../ports/AnalyticsRepository.ts"
-import { MemoryRepositoryControl } from "./repository.ts"
+import { MemoryRepositoryControl } from "./AnalyticsRepository.ts"
 
 /**
  * The AnalyticsQueries port over the in-memory repository's tables: the same answers as the
