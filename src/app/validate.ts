@@ -2,7 +2,7 @@ import { Effect, Layer } from "effect"
 import { AppConfig, appConfig } from "../ports/Config.ts"
 
 /**
- * `validate` (§7): the successor of the old migration validation script. Every check runs even
+ * `validate` (§7): checks the configuration and every dependency. Every check runs even
  * when an earlier one failed, so one run lists every problem. Which checks exist (database,
  * queue topology, buckets) is the composition root's business; a check gets the validated
  * configuration and never fails, it reports.

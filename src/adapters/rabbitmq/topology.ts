@@ -36,8 +36,8 @@ export type QueueArguments = Readonly<Record<string, string | number>>
 
 /**
  * The main queue names the dead-letter exchange, so that even a message the broker itself
- * rejects or expires lands in the dead-letter queue instead of being dropped (the earlier
- * service's defect). The adapter dead-letters explicitly either way.
+ * rejects or expires lands in the dead-letter queue instead of being dropped. The adapter
+ * dead-letters explicitly either way.
  *
  * A classic queue has exactly that argument (unchanged, so existing queues keep matching). A
  * quorum queue adds its type and `x-delivery-limit`: it counts deliveries itself, so a message
