@@ -135,15 +135,26 @@ const inMemoryExceptRepository = (config: AppConfigShape, overrides: WorldOverri
     Readiness.layer.pipe(Layer.provideMerge(metrics.memory))
   )
 
+/**
+ * Every port in memory except the repository, which is `repositoryLayer`, with `config` as the
+ * AppConfig (which it also provides). Tests on a real database use this with their own schema.
+ */
+export const layersWithRepository = <A, E, R>(
+  config: AppConfigShape,
+  repositoryLayer: Layer.Layer<A, E, R>,
+  overrides: WorldOverrides = {}
+) =>
+  Layer.merge(inMemoryExceptRepository(config, overrides), repositoryLayer).pipe(
+    Layer.provideMerge(Layer.succeed(AppConfig, AppConfig.of(config)))
+  )
+
 /** Every port in memory, with `config` as the AppConfig (which it also provides). */
 export const memoryLayers = (config: AppConfigShape, overrides: WorldOverrides = {}) =>
-  Layer.merge(inMemoryExceptRepository(config, overrides), repository.memory).pipe(Layer.provideMerge(Layer.succeed(AppConfig, AppConfig.of(config))))
+  layersWithRepository(config, repository.memory, overrides)
 
 /** In memory but for the repository: PostgreSQL's adapter on the database at `databaseUrl`. */
 export const embeddedLayers = (config: AppConfigShape, databaseUrl: Redacted.Redacted<string>) =>
-  Layer.merge(inMemoryExceptRepository(config), repository.embedded(databaseUrl)).pipe(
-    Layer.provideMerge(Layer.succeed(AppConfig, AppConfig.of(config)))
-  )
+  layersWithRepository(config, repository.embedded(databaseUrl))
 
 /**
  * The production wiring: RabbitMQ (one connection shared by the queue and the result
