@@ -259,7 +259,12 @@ export const rabbitmqCheck: Check = {
     const connection = yield* RabbitConnection
     const findings = yield* inspectTopology(connection, topologyFromConfig(config))
     return findings.map((f): CheckResult => ({ group: "rabbitmq", ...f }))
-  }).pipe(Effect.provide(Layer.fresh(rabbitConnection)), Effect.scoped)
+  }).pipe(
+    Effect.provide(Layer.fresh(rabbitConnection)),
+    Effect.scoped,
+    // A login the broker refuses is a finding like any other.
+    Effect.catch((error) => Effect.succeed([{ group: "rabbitmq", name: "connection", ok: false, detail: error.message }]))
+  )
 }
 
 /** Storage: every configured bucket is reachable. */
