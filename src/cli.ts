@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { CliError, Command } from "effect/cli"
+import { CliConfig, CliError, Command, GlobalFlag } from "effect/cli"
 import { analyze } from "./cli/analyze.ts"
 import { exitCodeWhenInterrupted, presenter } from "./cli/command.ts"
 import { consume } from "./cli/consume.ts"
@@ -43,7 +43,14 @@ const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
   return error._tag === "Some" && CliError.isCliError(error.value) ? 2 : 1
 }
 
+/**
+ * The built-in global flags this command line offers: help, version and log level. effect/cli's
+ * `--wizard` (interactive prompts) and `--completions` are left out: they are neither listed in
+ * the help nor accepted (an unknown flag, exit 2).
+ */
+const cliConfig = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.LogLevel] })
+
 NodeRuntime.runMain(
-  Command.run(root, { version }).pipe(Effect.provide(Layer.merge(NodeServices.layer, presenter))),
+  Command.run(root, { version }).pipe(Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, cliConfig))),
   { disableErrorReporting: true, teardown: (exit, onExit) => onExit(exitCode(exit)) }
 )

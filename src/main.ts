@@ -187,33 +187,44 @@ const readServer = (server: ReadServerOptions) =>
       ))
     ))
 
-export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
-  readServer(server).pipe(
-    Layer.provide(lazy(
+export const queries = {
+  /** AnalyticsQueries on PostgreSQL through a read-only pool. */
+  postgres: (database: ReadOnlyPgOptions) =>
+    lazy(
       () => Promise.all([import("./adapters/postgres/AnalyticsQueries.ts"), import("./adapters/postgres/readOnlyClient.ts")]),
       ([queries, client]) => queries.AnalyticsQueriesLive.pipe(Layer.provide(client.layerPgReadOnlyClient(database)))
-    ))
-  )
+    ),
+  /** Over the in-memory repository's tables (needs its control). */
+  memory: AnalyticsQueriesMemory
+}
+
+export const readSideLayers = (database: ReadOnlyPgOptions, server: ReadServerOptions) =>
+  readServer(server).pipe(Layer.provide(queries.postgres(database)))
 
 /** The read side over the in-memory repository's tables (`local --memory`). */
-export const readSideMemoryLayers = (server: ReadServerOptions) => readServer(server).pipe(Layer.provide(AnalyticsQueriesMemory))
+export const readSideMemoryLayers = (server: ReadServerOptions) => readServer(server).pipe(Layer.provide(queries.memory))
 
 // ---------------------------------------------------------------------------------------------
 // Operations the command line runs on infrastructure.
 
-/** An embedded PostgreSQL (PGlite on a loopback port), migrated; gone when the scope closes. */
-export const embeddedDatabase: Effect.Effect<{ readonly url: Redacted.Redacted<string> }, Error, Scope.Scope> = Effect.gen(
-  function*() {
-    const [{ embeddedPostgres }, migrator, client] = yield* Effect.promise(() =>
+/**
+ * An embedded PostgreSQL (PGlite on a loopback port), migrated. Kept in `dataDir` between runs
+ * (locked while in use; `fresh` empties it first), or in memory when `dataDir` is null; its
+ * server stops when the scope closes.
+ */
+export const embeddedDatabase = (
+  options: import("./adapters/postgres/embedded.ts").EmbeddedPostgresOptions
+): Effect.Effect<{ readonly url: Redacted.Redacted<string> }, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const [{ makeEmbeddedPostgres }, migrator, client] = yield* Effect.promise(() =>
       Promise.all([import("./adapters/postgres/embedded.ts"), import("./adapters/postgres/migrator.ts"), postgres()])
     )
-    const { url } = yield* embeddedPostgres
+    const { url } = yield* makeEmbeddedPostgres(options)
     yield* Effect.flatMap(migrator.loadMigrations(), (m) => migrator.migrateUp(m)).pipe(
       Effect.provide(client.layerPgClient({ url, maxConnections: 1 }))
     )
     return { url }
-  }
-)
+  })
 
 /** `migrate`: the migrator on DATABASE_URL (read with the service's own rule and default, nothing else). */
 export const migrations = {
@@ -259,7 +270,12 @@ export const rabbitmqCheck: Check = {
     const connection = yield* RabbitConnection
     const findings = yield* inspectTopology(connection, topologyFromConfig(config))
     return findings.map((f): CheckResult => ({ group: "rabbitmq", ...f }))
-  }).pipe(Effect.provide(Layer.fresh(rabbitConnection)), Effect.scoped)
+  }).pipe(
+    Effect.provide(Layer.fresh(rabbitConnection)),
+    Effect.scoped,
+    // A login the broker refuses is a finding like any other.
+    Effect.catch((error) => Effect.succeed([{ group: "rabbitmq", name: "connection", ok: false, detail: error.message }]))
+  )
 }
 
 /** Storage: every configured bucket is reachable. */

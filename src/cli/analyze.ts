@@ -8,7 +8,7 @@ import { toUtcIso } from "../domain/time.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { runCommand } from "./command.ts"
-import { arrayElements } from "./jsonArray.ts"
+import { arrayElements, type ObjectPart, objectItems } from "./jsonArray.ts"
 
 /** The input as text chunks (a file or standard input), decoded as UTF-8 across chunk boundaries. */
 const chunksOf = (source: string): AsyncIterable<string> => {
@@ -22,11 +22,12 @@ const chunksOf = (source: string): AsyncIterable<string> => {
 
 type Input =
   | { readonly _tag: "Array"; readonly elements: AsyncGenerator<string> }
+  | { readonly _tag: "Object"; readonly parts: AsyncGenerator<ObjectPart> }
   | { readonly _tag: "Whole"; readonly text: string }
 
 /**
- * An array is read element by element (bounded memory); anything else (one item, `{items: […]}`,
- * not JSON) is read whole.
+ * An array, and the `items` array of `{ "items": [ … ] }`, are read element by element (bounded
+ * memory); one item is read whole, and so is anything that is not JSON (to say so).
  */
 const readInput = (source: string) =>
   Effect.tryPromise({
@@ -40,12 +41,13 @@ const readInput = (source: string) =>
         if (head.trim().replace(/^\uFEFF/, "") !== "") break
       }
       const rest: AsyncIterable<string> = { [Symbol.asyncIterator]: () => iterator }
-      if (head.trimStart().replace(/^\uFEFF/, "").startsWith("[")) {
-        return { _tag: "Array", elements: arrayElements((async function*() {
-          yield head
-          yield* rest
-        })()) }
+      const all = async function*() {
+        yield head
+        yield* rest
       }
+      const first = head.trimStart().replace(/^\uFEFF/, "")
+      if (first.startsWith("[")) return { _tag: "Array", elements: arrayElements(all()) }
+      if (first.startsWith("{")) return { _tag: "Object", parts: objectItems(all()) }
       let text = head
       for await (const chunk of rest) text += chunk
       return { _tag: "Whole", text }
@@ -57,9 +59,18 @@ const readInput = (source: string) =>
  * Writes each record as it is made, waiting when stdout is full, so output never piles up in
  * memory. A reader that stops early (`analyze … | head -1`) ends the command quietly, exit 0.
  */
+const NOT_A_BATCH = "input is neither an item (with meta), an array of items, nor an object with an 'items' array"
+
+/** JSON, but not a form `analyze` reads. */
+class NotABatch extends Error {
+  constructor() {
+    super(NOT_A_BATCH)
+  }
+}
+
 const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: string) =>
   Effect.tryPromise({
-    catch: (e) => `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    catch: (e) => e instanceof NotABatch ? e.message : `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
     try: async () => {
       process.stdout.on("error", (error: NodeJS.ErrnoException) => {
         if (error.code === "EPIPE") process.exit(0)
@@ -113,7 +124,7 @@ export const analyze = Command.make("analyze", {
         })
         : null
       if (input._tag === "Whole" && items === null) {
-        return yield* Effect.fail("input is neither an item (with meta), an array of items, nor an object with an 'items' array")
+        return yield* Effect.fail(NOT_A_BATCH)
       }
       const { pipeline } = yield* Effect.promise(() => import("../main.ts"))
       const analytics = yield* Effect.provide(AnalyticsPipeline.useSync((p) => p), pipeline.standalone)
@@ -131,6 +142,20 @@ export const analyze = Command.make("analyze", {
         return yield* writeLines(async function*() {
           let index = 0
           for await (const text of input.elements) yield record(decodeEntry(parseJson(text), index++, source))
+        }(), name)
+      }
+      if (input._tag === "Object") {
+        return yield* writeLines(async function*() {
+          let index = 0
+          for await (const part of input.parts) {
+            if (part._tag === "Item") {
+              yield record(decodeEntry(parseJson(part.text), index++, source))
+              continue
+            }
+            const items = itemsOf(parseJson(part.text))
+            if (items === null) throw new NotABatch()
+            for (const entry of decodeEntries(items, source)) yield record(entry)
+          }
         }(), name)
       }
     })

@@ -1,12 +1,15 @@
 import { spawn, spawnSync } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
+/** Each run keeps its embedded database in a folder of its own, so runs never share the lock. */
+const dataDir = () => join(mkdtempSync(join(tmpdir(), "smap-local-")), "embedded")
 const local = (args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", ...args], { cwd: ROOT, encoding: "utf8" })
+  spawnSync(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", "--data-dir", dataDir(), ...args], { cwd: ROOT, encoding: "utf8" })
 
 describe("smap-analytics local (the embedded default)", () => {
   it("processes the example batches through embedded PostgreSQL with no external service", () => {
@@ -39,7 +42,7 @@ describe("smap-analytics local (the embedded default)", () => {
 
   for (const mode of [[], ["--memory"]]) {
     it(`with --serve, as npm start runs it (${mode.length === 0 ? "embedded PostgreSQL" : "in memory"}), it serves the dashboard over the stored rows and stops cleanly on Ctrl-C`, async () => {
-      const child = spawn(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", ...mode, "--serve", "--port", "0"], { cwd: ROOT })
+      const child = spawn(process.execPath, [join(ROOT, "bin/smap-analytics.js"), "local", "--data-dir", dataDir(), ...mode, "--serve", "--port", "0"], { cwd: ROOT })
       let stdout = ""
       let stderr = ""
       child.stdout.on("data", (d: Buffer) => { stdout += d.toString() })

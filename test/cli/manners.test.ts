@@ -53,6 +53,22 @@ describe("smap-analytics command line", () => {
     expect(result.stdout).toMatch(/^ {2}serve\s+DATABASE_URL, API_HOST/m)
   })
 
+  it("effect/cli's --wizard and --completions are neither listed in the help nor accepted", () => {
+    for (const args of [["--help"], ["analyze", "--help"], ["migrate", "up", "--help"]]) {
+      const help = run(args)
+      expect(help.status).toBe(0)
+      expect(help.stdout).toContain("--log-level")
+      expect(help.stdout).not.toContain("--wizard")
+      expect(help.stdout).not.toContain("--completions")
+    }
+    for (const args of [["--wizard"], ["--completions", "bash"], ["analyze", "--wizard"]]) {
+      const refused = run(args, {}, "[]")
+      expect(refused.status, args.join(" ")).toBe(2)
+      expect(refused.stderr).toContain(args.find((a) => a.startsWith("--")))
+      expect(refused.stdout).toBe("")
+    }
+  })
+
   it("a command's --help is its usage on stdout", () => {
     const result = run(["publish", "--help"])
     expect(result.status).toBe(0)

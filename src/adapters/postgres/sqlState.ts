@@ -16,6 +16,9 @@ export const sqlStateOf = (error: SqlError): string | undefined => {
   return undefined
 }
 
+/** SQLSTATE class 28, invalid authorization: the server refused the login itself. */
+export const isLoginRefusedState = (code: string | undefined): boolean => code !== undefined && code.startsWith("28")
+
 /**
  * SQLSTATE → port reason. Decided by SQLSTATE rather than by the driver's reason tags,
  * because the driver files 57P01 (admin shutdown) and 22* (bad data) under `UnknownError`,
@@ -24,6 +27,9 @@ export const sqlStateOf = (error: SqlError): string | undefined => {
 export const reasonForSqlState = (code: string | undefined): Reason | undefined => {
   if (code === undefined) return undefined
   if (code.startsWith("08")) return "Unavailable" // connection exception
+  // Invalid authorization: wrong password (28P01), unknown role or no pg_hba entry (28000). An
+  // operator problem, not the batch's: pause (readiness false) rather than dead-letter.
+  if (isLoginRefusedState(code)) return "Unavailable"
   if (code === "57P01" || code === "57P02" || code === "57P03") return "Unavailable" // shutdown, crash, cannot connect now
   if (code === "40001" || code === "40P01") return "Conflict" // serialization failure, deadlock: retry, the database is up
   if (code === "57014" || code === "55P03" || code === "25P03") return "Unavailable" // statement, lock, idle-in-tx timeouts
@@ -48,8 +54,9 @@ export const toRepositoryError = (operation: string) => (error: SqlError): Repos
   const code = sqlStateOf(error)
   const cause: unknown = error.reason.cause
   const detail = cause instanceof Error ? cause.message : error.message
+  const refused = isLoginRefusedState(code) ? "PostgreSQL login refused (check the user and password in DATABASE_URL): " : ""
   return new RepositoryError({
     reason: classifySqlError(error),
-    message: `${operation}: ${detail}${code === undefined ? "" : ` (SQLSTATE ${code})`}`
+    message: `${operation}: ${refused}${detail}${code === undefined ? "" : ` (SQLSTATE ${code})`}`
   })
 }

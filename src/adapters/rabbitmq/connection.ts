@@ -1,8 +1,8 @@
 import * as amqp from "amqplib"
-import { Context, Deferred, Effect, Exit, Layer, Random, Redacted, type Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Random, Redacted, type Scope } from "effect"
 import { QueueError } from "../../ports/EventQueue.ts"
 import { AppConfig } from "../../ports/Config.ts"
-import { errorMessage, redactUrl } from "./errors.ts"
+import { errorMessage, isLoginRefused, redactUrl } from "./errors.ts"
 
 /** Reconnect delays: exponential from `initialMs`, capped at `maxMs`, each spread by ±`jitter`. */
 export interface Backoff {
@@ -60,6 +60,20 @@ interface Opened {
   readonly closed: Deferred.Deferred<string>
 }
 
+/** How long building the connection waits for the first attempt, to fail at once on a refused login. */
+const FIRST_ATTEMPT_WAIT_MS = 3_000
+
+const LOGIN_REFUSED = "RabbitMQ login refused"
+
+/** The broker refused the user, password or vhost: a configuration problem, not an outage. */
+const loginRefused = (where: string, detail: string) =>
+  new QueueError({
+    reason: "Unavailable",
+    message: `${LOGIN_REFUSED} at ${where} (check the user, password and vhost in RABBITMQ_URL): ${detail}`
+  })
+
+const isRefusal = (error: QueueError) => error.message.startsWith(LOGIN_REFUSED)
+
 /** One connection attempt; an attempt abandoned by interruption closes what it opened late. */
 const connectOnce = (options: RabbitConnectionOptions, where: string) =>
   Effect.callback<Opened, QueueError>((resume) => {
@@ -86,32 +100,43 @@ const connectOnce = (options: RabbitConnectionOptions, where: string) =>
           resume(Effect.succeed({ model, closed }))
         },
         (error: unknown) =>
-          resume(Effect.fail(new QueueError({ reason: "Unavailable", message: `connect to ${where}: ${errorMessage(error)}` })))
+          resume(Effect.fail(
+            isLoginRefused(error)
+              ? loginRefused(where, errorMessage(error))
+              : new QueueError({ reason: "Unavailable", message: `connect to ${where}: ${errorMessage(error)}` })
+          ))
       )
     return Effect.sync(() => {
       abandoned = true
     })
   })
 
-/** Starts the background connection; it is closed when the scope closes. */
+/**
+ * Starts the background connection; it is closed when the scope closes. Fails (`Unavailable`,
+ * "RabbitMQ login refused …") when the broker refuses the first login within 3 s.
+ */
 export const makeRabbitConnection = (
   options: RabbitConnectionOptions
-): Effect.Effect<RabbitConnectionShape, never, Scope.Scope> =>
+): Effect.Effect<RabbitConnectionShape, QueueError, Scope.Scope> =>
   Effect.gen(function*() {
     const where = redactUrl(Redacted.value(options.url))
     const backoff = options.backoff ?? defaultBackoff
     let open: amqp.ChannelModel | undefined
     let next = Deferred.makeUnsafe<amqp.ChannelModel>()
+    /** The first attempt's refusal, or null when it connected or failed otherwise (unreachable). */
+    const firstAttempt = Deferred.makeUnsafe<QueueError | null>()
 
     const keepConnected = Effect.gen(function*() {
       let attempt = 0
       while (true) {
         const result = yield* Effect.exit(connectOnce(options, where))
+        const refusal = Exit.isFailure(result) ? Cause.findErrorOption(result.cause).pipe(Option.filter(isRefusal)) : Option.none()
+        Deferred.doneUnsafe(firstAttempt, Exit.succeed(Option.getOrNull(refusal)))
         if (Exit.isFailure(result)) {
           attempt += 1
           const delay = yield* backoffDelay(backoff, attempt)
-          yield* Effect.logWarning(`RabbitMQ unreachable, retrying in ${delay} ms`).pipe(
-            Effect.annotateLogs({ broker: where, attempt, error: String(result.cause) })
+          yield* Effect.logWarning(`${Option.isSome(refusal) ? LOGIN_REFUSED : "RabbitMQ unreachable"}, retrying in ${delay} ms`).pipe(
+            Effect.annotateLogs({ broker: where, attempt, error: Option.isSome(refusal) ? refusal.value.message : String(result.cause) })
           )
           yield* Effect.sleep(delay)
           continue
@@ -138,6 +163,11 @@ export const makeRabbitConnection = (
     )
     yield* Effect.forkScoped(keepConnected)
 
+    // A login the broker refuses is reported at once rather than retried in the background
+    // forever; a broker that is down (or slow to answer) is left to the reconnect loop.
+    const first = yield* Deferred.await(firstAttempt).pipe(Effect.timeoutOption(FIRST_ATTEMPT_WAIT_MS))
+    if (Option.isSome(first) && first.value !== null) return yield* Effect.fail(first.value)
+
     return {
       isUp: Effect.sync(() => open !== undefined),
       current: Effect.suspend(() => (open === undefined ? Deferred.await(next) : Effect.succeed(open))),
@@ -150,11 +180,11 @@ export const makeRabbitConnection = (
     }
   })
 
-export const layerRabbitConnection = (options: RabbitConnectionOptions): Layer.Layer<RabbitConnection> =>
+export const layerRabbitConnection = (options: RabbitConnectionOptions): Layer.Layer<RabbitConnection, QueueError> =>
   Layer.effect(RabbitConnection, Effect.map(makeRabbitConnection(options), RabbitConnection.of))
 
 /** The connection from `RABBITMQ_URL`. */
-export const RabbitConnectionLive: Layer.Layer<RabbitConnection, never, AppConfig> = Layer.effect(
+export const RabbitConnectionLive: Layer.Layer<RabbitConnection, QueueError, AppConfig> = Layer.effect(
   RabbitConnection,
   Effect.gen(function*() {
     const config = yield* AppConfig

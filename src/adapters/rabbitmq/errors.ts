@@ -36,6 +36,18 @@ export const isConnectionLoss = (error: unknown): boolean => {
     (Predicate.hasProperty(error, "name") && error.name === "IllegalOperationError")
 }
 
+/**
+ * Whether the broker refused the login itself (wrong user or password: 403 ACCESS_REFUSED; a
+ * vhost the user may not open: 530 NOT_ALLOWED) when the connection was opened. amqplib reports
+ * these as a plain Error, "Handshake terminated by server: 403 (ACCESS-REFUSED) …", or with the
+ * reply code for a refused vhost. Retrying cannot help: the configuration has to change.
+ */
+export const isLoginRefused = (error: unknown): boolean => {
+  const code = replyCode(error)
+  if (code === 403 || code === 530) return true
+  return /\b(403 \(ACCESS[-_]REFUSED\)|ACCESS_REFUSED|530 \(NOT[-_]ALLOWED\))/.test(errorMessage(error))
+}
+
 /** Maps an amqplib failure of `what` to the port's error. */
 export const toQueueError = (error: unknown, what: string): QueueError => {
   if (error instanceof QueueError) return error

@@ -55,7 +55,10 @@ export const toStorageError = (error: unknown, what: string): StorageError => {
     return new StorageError({ reason: "Unavailable", message: detail })
   }
   if (code !== undefined && CREDENTIAL_CODES.has(code)) {
-    return new StorageError({ reason: "Unavailable", message: `${what}: the storage refused the credentials (${code})` })
+    return new StorageError({
+      reason: "Unavailable",
+      message: `${what}: S3 login refused (${code}; check MINIO_ACCESS_KEY and MINIO_SECRET_KEY)`
+    })
   }
   return new StorageError({ reason: "Unknown", message: detail })
 }
