@@ -5,6 +5,7 @@ import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
 import type { BatchContext } from "../domain/item.ts"
 import { boundText, completedLedger, dedupeBatch, type DedupedBatch, failedLedger, type LedgerSubject } from "../domain/ledger.ts"
 import { batchPlatform } from "../domain/platform.ts"
+import { poisonReason } from "../domain/poison.ts"
 import type { AnalyticsRecord, ErrorRecord } from "../domain/records.ts"
 import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { AnalyticsRepository, repositoryFailureKind, type RepositoryError } from "../ports/AnalyticsRepository.ts"
@@ -215,6 +216,9 @@ export const makeDeliveryHandler = Effect.gen(function*() {
     Effect.gen(function*() {
       const batchStart = yield* preciseMillis
       const event = yield* decode(delivery, known)
+      // Earlier deliveries died unsettled too often: dead-letter instead of processing again.
+      const poison = poisonReason(delivery.attempt, config.maxDeliveryAttempts)
+      if (poison !== null) return yield* new DeliveryFailed({ kind: "permanent", code: "POISON", message: poison, stage: "decode" })
       return yield* Effect.gen(function*() {
         const { entries, platform, actualSize } = yield* fetchItems(event, known)
         const now = yield* nowIso

@@ -28,7 +28,13 @@ export const STEP_FAILURE_CODES = [
   "STORAGE_ERROR",
   "STORAGE_UNAVAILABLE",
   "PUBLISH_ERROR",
-  "INTERNAL_ERROR"
+  "INTERNAL_ERROR",
+  /**
+   * The message arrived with more attempts behind it than `MAX_DELIVERY_ATTEMPTS` allows: the
+   * earlier ones ended without settling it (the process died mid-batch), so it is dead-lettered
+   * before its batch is processed again.
+   */
+  "POISON"
 ] as const
 
 /**

@@ -19,9 +19,10 @@ export interface AppConfigShape {
   readonly eventRoutingKey: string
   readonly eventQueueName: string
   /**
-   * The main queue's type: `classic` (the default) or `quorum`, which counts deliveries
-   * itself and dead-letters a message past `maxDeliveryAttempts` redeliveries, so a batch
-   * that kills the process (out of memory, a native crash) cannot loop forever.
+   * The main queue's type: `quorum` (the default), which counts deliveries itself, so a batch
+   * that kills the process (out of memory, a native crash) is dead-lettered `POISON` past
+   * `maxDeliveryAttempts` instead of looping for ever; or `classic`. An existing classic queue
+   * is adopted as it is, with a warning.
    */
   readonly eventQueueType: "classic" | "quorum"
   readonly deadLetterExchange: string
@@ -152,7 +153,7 @@ export const appConfig: Config.Config<AppConfigShape> = Config.all({
     eventExchange: text("EVENT_EXCHANGE", "smap.events"),
     eventRoutingKey: text("EVENT_ROUTING_KEY", "data.collected"),
     eventQueueName: text("EVENT_QUEUE_NAME", "analytics.data.collected"),
-    eventQueueType: Config.Literals(["classic", "quorum"], "EVENT_QUEUE_TYPE").pipe(Config.withDefault("classic" as const)),
+    eventQueueType: Config.Literals(["classic", "quorum"], "EVENT_QUEUE_TYPE").pipe(Config.withDefault("quorum" as const)),
     deadLetterExchange: text("DEAD_LETTER_EXCHANGE", "smap.events.dlx"),
     deadLetterQueue: text("DEAD_LETTER_QUEUE", "analytics.data.collected.dlq"),
     maxDeliveryAttempts: positiveInt("MAX_DELIVERY_ATTEMPTS", 5),

@@ -179,6 +179,32 @@ describe("handling one delivery", () => {
       assert.include(dead[0]?.reason.message ?? "", "after 3 attempts")
     }).pipe(Effect.provide(memoryApp({ env: { MAX_DELIVERY_ATTEMPTS: "3" } }))))
 
+  it.effect("a delivery past MAX_DELIVERY_ATTEMPTS (earlier ones died unsettled) is dead-lettered POISON without fetching its batch", () =>
+    Effect.gen(function*() {
+      const storage = yield* BatchStorage
+      const key = newKey()
+      yield* storage.put({ bucket: BUCKET, key }, encode(rawBatch(5)), {}).pipe(Effect.orDie)
+      // Attempt 4 with a limit of 3: what the RabbitMQ adapter computes from x-smap-attempts and
+      // the quorum queue's x-delivery-count when the process died during the earlier deliveries.
+      yield* (yield* MemoryQueueControl).publish(encode(eventFor(`${BUCKET}/${key}`)), { "x-smap-attempts": 3 })
+      const outcome = yield* step
+      assert.strictEqual(outcome._tag, "DeadLettered")
+      const dead = yield* (yield* MemoryQueueControl).deadLettered
+      assert.strictEqual(dead[0]?.reason.code, "POISON")
+      assert.include(dead[0]?.reason.message ?? "", "delivered 4 times")
+      assert.deepStrictEqual(yield* counts, { analytics: 0, errors: 0, batches: 1 })
+      const [entry] = [...(yield* (yield* MemoryRepositoryControl).tables).ledger.values()]
+      assert.match(entry?.failure_reason ?? "", /^POISON: /)
+    }).pipe(Effect.provide(memoryApp({ env: { MAX_DELIVERY_ATTEMPTS: "3" } }))))
+
+  it.effect("a delivery at MAX_DELIVERY_ATTEMPTS is still processed", () =>
+    Effect.gen(function*() {
+      const key = newKey()
+      yield* (yield* BatchStorage).put({ bucket: BUCKET, key }, encode(rawBatch(5)), {}).pipe(Effect.orDie)
+      yield* (yield* MemoryQueueControl).publish(encode(eventFor(`${BUCKET}/${key}`)), { "x-smap-attempts": 2 })
+      assert.strictEqual((yield* step)._tag, "Acked")
+    }).pipe(Effect.provide(memoryApp({ env: { MAX_DELIVERY_ATTEMPTS: "3" } }))))
+
   const permanent: ReadonlyArray<readonly [string, string, Effect.Effect<void, never, MemoryQueueControl | BatchStorage | MemoryStorageControl>]> = [
     ["not JSON", "NOT_JSON", Effect.asVoid(Effect.flatMap(MemoryQueueControl, (q) => q.publish("{{{")))],
     ["schema-invalid", "SCHEMA_INVALID", Effect.asVoid(Effect.flatMap(MemoryQueueControl, (q) => q.publish(encode({ event_type: "data.collected" }))))],

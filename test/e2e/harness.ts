@@ -167,8 +167,10 @@ export const makeWorld = async () => {
   const ready = async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status
 
   const close = async () => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL")
-    await Promise.all(children.map((c) => c.exitCode === null ? new Promise((r) => c.once("exit", r)) : undefined))
+    // A child ended by a signal has a null exitCode but a signalCode: it is not waited for.
+    const running = children.filter((c) => c.exitCode === null && c.signalCode === null)
+    for (const child of running) child.kill("SIGKILL")
+    await Promise.all(running.map((c) => c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once("exit", r)) : undefined))
     const channel = await broker.createChannel()
     for (const q of [names.EVENT_QUEUE_NAME, names.DEAD_LETTER_QUEUE]) await channel.deleteQueue(q).catch(() => undefined)
     for (const x of [names.EVENT_EXCHANGE, names.DEAD_LETTER_EXCHANGE]) await channel.deleteExchange(x).catch(() => undefined)

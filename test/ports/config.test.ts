@@ -17,7 +17,7 @@ describe("configuration (§6)", () => {
       assert.strictEqual(config.eventExchange, "smap.events")
       assert.strictEqual(config.eventRoutingKey, "data.collected")
       assert.strictEqual(config.eventQueueName, "analytics.data.collected")
-      assert.strictEqual(config.eventQueueType, "classic")
+      assert.strictEqual(config.eventQueueType, "quorum")
       assert.strictEqual(config.maxDeliveryAttempts, 5)
       assert.strictEqual(config.minioEndpoint.href, "http://127.0.0.1:9000/")
       assert.deepStrictEqual(config.buckets, ["crawl-results"])
@@ -102,18 +102,20 @@ describe("configuration (§6)", () => {
       assert.strictEqual((yield* load({ DATABASE_URL: "postgres:///smap?host=/var/run/postgresql" })).lexiconPath, null)
     }))
 
-  it.effect("EVENT_QUEUE_TYPE: classic by default (today's queue and arguments), quorum on request, nothing else", () =>
+  it.effect("EVENT_QUEUE_TYPE: quorum by default with the delivery limit from MAX_DELIVERY_ATTEMPTS, classic on request, nothing else", () =>
     Effect.gen(function*() {
-      // The default declares exactly the arguments it always did: existing queues still match.
-      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(yield* load({}))), { "x-dead-letter-exchange": "smap.events.dlx" })
-      assert.strictEqual((yield* load({ EVENT_QUEUE_TYPE: "classic" })).eventQueueType, "classic")
-      const quorum = yield* load({ EVENT_QUEUE_TYPE: "quorum", MAX_DELIVERY_ATTEMPTS: "3" })
-      assert.strictEqual(quorum.eventQueueType, "quorum")
-      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(quorum)), {
+      const byDefault = yield* load({})
+      assert.strictEqual(byDefault.eventQueueType, "quorum")
+      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(byDefault)), {
         "x-queue-type": "quorum",
-        "x-delivery-limit": 3,
+        "x-delivery-limit": 5,
         "x-dead-letter-exchange": "smap.events.dlx"
       })
+      assert.strictEqual(mainQueueArguments(topologyFromConfig(yield* load({ MAX_DELIVERY_ATTEMPTS: "3" })))["x-delivery-limit"], 3)
+      // classic declares exactly the arguments the classic queue always had: existing queues match.
+      const classic = yield* load({ EVENT_QUEUE_TYPE: "classic" })
+      assert.strictEqual(classic.eventQueueType, "classic")
+      assert.deepStrictEqual(mainQueueArguments(topologyFromConfig(classic)), { "x-dead-letter-exchange": "smap.events.dlx" })
       assert.match(yield* problem({ EVENT_QUEUE_TYPE: "stream" }), /^invalid configuration: EVENT_QUEUE_TYPE: Expected "classic" \| "quorum"/)
     }))
 

@@ -1,7 +1,7 @@
 import { createServer } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import type * as amqp from "amqplib"
-import { Effect, Option, Predicate, Queue, Redacted, Stream } from "effect"
+import { Effect, Logger, Option, Predicate, Queue, Redacted, Stream } from "effect"
 import { makeRabbitConnection, type RabbitConnectionShape } from "../../src/adapters/rabbitmq/connection.ts"
 import { makeEventQueueRabbit } from "../../src/adapters/rabbitmq/EventQueue.ts"
 import { inspectTopology } from "../../src/adapters/rabbitmq/inspect.ts"
@@ -384,24 +384,56 @@ describe("EventQueueRabbit on a quorum queue (EVENT_QUEUE_TYPE=quorum)", () => {
       assert.isTrue(Option.isNone(yield* takeAndCrash(topology)))
     }))
 
-  it.live("an existing classic queue is a TopologyMismatch naming x-queue-type, and validate reports it", () =>
+  it.live("an existing classic queue is adopted as it is: consumed from, one warning, and validate passes it with the warning", () =>
     Effect.gen(function*() {
       const admin = yield* adminConnection
       const topology = yield* testTopology(admin, { queueType: "quorum" })
       yield* withChannel(admin, (channel) =>
         channel.assertQueue(topology.queue, { durable: true, arguments: { "x-dead-letter-exchange": topology.deadLetterExchange } }))
+      const logs: Array<string> = []
+      const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
+        logs.push(`${logLevel}: ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+      })
+      const { queue, connection } = yield* Effect.gen(function*() {
+        const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted })
+        const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4 })
+        return { queue, connection }
+      })
+      yield* connection.current
+      const status = yield* queue.check.pipe(Effect.provide(Logger.layer([logger])))
+      yield* queue.check.pipe(Effect.provide(Logger.layer([logger])))
+      assert.strictEqual(status.messagesReady, 0)
+      const warnings = logs.filter((l) => l.includes("exists as a classic queue"))
+      assert.strictEqual(warnings.length, 1, logs.join("\n"))
+      assert.match(warnings[0] ?? "", /^Warn/)
+      assert.include(warnings[0], "docs/operations.md")
+      // The queue is still classic (nothing re-created it) and messages flow through it.
+      yield* withChannel(admin, (channel) =>
+        channel.assertQueue(topology.queue, { durable: true, arguments: mainQueueArguments({ ...topology, queueType: "classic" }) }))
+      yield* publishJson(admin, topology.exchange, topology.routingKey, { event_id: "evt_adopted" })
+      const delivery = yield* queue.deliveries.pipe(Stream.runHead, Effect.timeout("5 seconds"), Effect.map(Option.getOrThrow))
+      assert.strictEqual(delivery.attempt, 1)
+      yield* queue.ack(delivery)
+      const findings = yield* inspectTopology(connection, topology)
+      const eventQueue = findings.find((f) => f.name === "event queue")
+      assert.isTrue(eventQueue?.ok, eventQueue?.detail)
+      assert.include(eventQueue?.detail, "WARNING")
+      assert.include(eventQueue?.detail, "exists as a classic queue")
+    }))
+
+  it.live("a classic queue with other arguments is still a TopologyMismatch, and validate reports it", () =>
+    Effect.gen(function*() {
+      const admin = yield* adminConnection
+      const topology = yield* testTopology(admin, { queueType: "quorum" })
+      yield* withChannel(admin, (channel) => channel.assertQueue(topology.queue, { durable: true, arguments: { "x-max-length": 5 } }))
       const connection = yield* makeRabbitConnection({ url: rabbitUrlRedacted })
       const queue = yield* makeEventQueueRabbit(connection, { topology, prefetchCount: 4 })
       yield* connection.current
       const error = yield* Effect.flip(queue.check)
       assert.strictEqual(error.reason, "TopologyMismatch")
       assert.include(error.message, `queue '${topology.queue}'`)
-      assert.include(error.message, "\"x-queue-type\":\"quorum\"")
-      assert.include(error.message, "x-queue-type")
       const findings = yield* inspectTopology(connection, topology)
-      const eventQueue = findings.find((f) => f.name === "event queue")
-      assert.isFalse(eventQueue?.ok)
-      assert.include(eventQueue?.detail, "x-queue-type")
+      assert.isFalse(findings.find((f) => f.name === "event queue")?.ok)
     }))
 })
 

@@ -6,7 +6,7 @@ import { backoffDelay, type Backoff, CLOSE_TIMEOUT_MS, RabbitConnection, type Ra
 import { makeConfirmPublisher } from "./confirmPublisher.ts"
 import { toQueueError } from "./errors.ts"
 import { BROKER_DELIVERY_COUNT, messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
-import { declareTopology, type Topology, topologyFromConfig } from "./topology.ts"
+import { adoptedClassicWarning, declareTopology, type Topology, topologyFromConfig } from "./topology.ts"
 
 export interface EventQueueRabbitOptions {
   readonly topology: Topology
@@ -65,6 +65,18 @@ export const makeEventQueueRabbit = (
     const lost = new Map<number, ReadonlySet<number>>()
     let nextChannelId = 1
 
+    /**
+     * Declares the topology; the first time a classic queue is adopted in place of the quorum
+     * queue asked for, says so once (the readiness probe re-declares every few seconds).
+     */
+    let warnedAdoption = false
+    const declare = (model: amqp.ChannelModel) =>
+      Effect.tap(declareTopology(model, topology), (declared) => {
+        if (!declared.adoptedClassic || warnedAdoption) return Effect.void
+        warnedAdoption = true
+        return Effect.logWarning(adoptedClassicWarning(topology))
+      })
+
     const closeChannel = (consumer: ConsumerChannel) => {
       if (!consumer.open) return
       consumer.open = false
@@ -89,7 +101,7 @@ export const makeEventQueueRabbit = (
     const subscribe = (queue: Queue.Queue<Delivery, QueueError | Cause.Done>) =>
       Effect.gen(function*() {
         const model = yield* connection.current
-        yield* declareTopology(model, topology)
+        yield* declare(model)
         const channel = yield* Effect.tryPromise({
           try: () => model.createChannel(),
           catch: (error) => toQueueError(error, "open the consumer channel")
@@ -261,7 +273,8 @@ export const makeEventQueueRabbit = (
 
     const check = Effect.gen(function*() {
       const model = yield* connection.connected
-      return yield* declareTopology(model, topology)
+      const { messagesReady } = yield* declare(model)
+      return { messagesReady }
     })
 
     return EventQueue.of({ deliveries, ack, deadLetter, retry, check })

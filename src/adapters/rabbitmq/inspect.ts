@@ -2,7 +2,7 @@ import type * as amqp from "amqplib"
 import { Effect } from "effect"
 import { awaitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { errorMessage } from "./errors.ts"
-import { mainQueueArguments, type QueueArguments, type Topology } from "./topology.ts"
+import { adoptedClassicWarning, mainQueueArguments, type QueueArguments, type Topology } from "./topology.ts"
 
 export interface TopologyFinding {
   readonly name: string
@@ -44,9 +44,20 @@ export const inspectTopology = (
       await channel.assertExchange(name, "topic", { durable: true })
       return `exchange '${name}' exists as declared`
     }
+    // A classic queue where a quorum one is asked for is adopted by `consume` (topology.ts), so
+    // it passes here too, with the warning `consume` logs.
+    const eventQueue = passive("event queue", queue(topology.queue, mainQueueArguments(topology))).pipe(
+      Effect.flatMap((finding) =>
+        finding.ok || topology.queueType !== "quorum" || !/inequivalent arg 'x-queue-type'/.test(finding.detail)
+          ? Effect.succeed(finding)
+          : passive("event queue", queue(topology.queue, mainQueueArguments({ ...topology, queueType: "classic" }))).pipe(
+            Effect.map((classic) => classic.ok ? { ...classic, detail: `${classic.detail}; WARNING: ${adoptedClassicWarning(topology)}` } : finding)
+          )
+      )
+    )
     return yield* Effect.all([
       passive("event exchange", exchange(topology.exchange)),
-      passive("event queue", queue(topology.queue, mainQueueArguments(topology))),
+      eventQueue,
       passive("dead-letter exchange", exchange(topology.deadLetterExchange)),
       passive("dead-letter queue", queue(topology.deadLetterQueue, {}))
     ])

@@ -11,7 +11,11 @@ export interface Topology {
   readonly queue: string
   readonly deadLetterExchange: string
   readonly deadLetterQueue: string
-  /** `classic` (the default) or `quorum` (the broker counts deliveries and enforces the limit). */
+  /**
+   * `quorum` (the default: the broker counts deliveries and enforces the limit) or `classic`.
+   * Asking for `quorum` where a classic queue of that name exists adopts the classic queue
+   * (see `declareTopology`).
+   */
   readonly queueType: "classic" | "quorum"
   /**
    * Quorum only: the main queue's `x-delivery-limit`. A message returned to the queue more
@@ -63,19 +67,49 @@ const wanted = {
 
 const PRECONDITION_FAILED = 406
 
+/** What `declareTopology` found: the queue's depth and the type the main queue really has. */
+export interface DeclaredTopology extends QueueStatus {
+  readonly queueType: Topology["queueType"]
+  /** A quorum queue was asked for and an existing classic queue of that name was adopted instead. */
+  readonly adoptedClassic: boolean
+}
+
+/**
+ * A refused quorum declaration of a queue that exists as a classic queue: the broker names
+ * `x-queue-type` as the inequivalent argument (RabbitMQ 3.8 to 4.x).
+ */
+const refusedForQueueType = (error: unknown): boolean =>
+  replyCode(error) === PRECONDITION_FAILED && /inequivalent arg 'x-queue-type'/.test(errorMessage(error))
+
+/** The warning logged when a classic queue is adopted in place of the quorum queue asked for. */
+export const adoptedClassicWarning = (topology: Topology): string =>
+  `queue '${topology.queue}' exists as a classic queue and is used as it is: a batch that kills the process ` +
+  `is redelivered without the broker counting it (no x-delivery-limit). To get the delivery limit, re-create ` +
+  `it as a quorum queue (docs/operations.md, section 6, "Migrating a classic queue to quorum"), ` +
+  `or set EVENT_QUEUE_TYPE=classic to silence this warning.`
+
 /**
  * Declares the topology on a channel of its own (a refused declaration closes the channel).
  * Idempotent: safe on every (re)connection. An existing queue or exchange declared with other
  * arguments fails `TopologyMismatch`, naming the object, what this service wanted and what
  * the broker said differs; the passive check that follows confirms the object exists.
+ *
+ * One exception: a quorum main queue asked for where a classic one already exists (a deployment
+ * from before quorum became the default). The queue's type cannot be changed in place and
+ * refusing to start would stop consumption on upgrade, so the classic queue is adopted as it is,
+ * provided its classic arguments match; the result says so and the caller warns.
  */
-export const declareTopology = (model: amqp.ChannelModel, topology: Topology): Effect.Effect<QueueStatus, QueueError> =>
+export const declareTopology = (model: amqp.ChannelModel, topology: Topology): Effect.Effect<DeclaredTopology, QueueError> =>
   Effect.gen(function*() {
-    const channel = yield* Effect.tryPromise({
-      try: () => model.createChannel(),
+    const open = Effect.tryPromise({
+      try: async () => {
+        const opened = await model.createChannel()
+        opened.on("error", () => undefined)
+        return opened
+      },
       catch: (error) => toQueueError(error, "open a channel to declare the topology")
     })
-    channel.on("error", () => undefined)
+    let channel = yield* open
 
     const step = <A>(kind: "exchange" | "queue", name: string, want: string, run: () => Promise<A>) =>
       Effect.tryPromise({ try: run, catch: (error) => ({ error }) }).pipe(
@@ -96,13 +130,33 @@ export const declareTopology = (model: amqp.ChannelModel, topology: Topology): E
     // "#": every dead letter, whatever its original routing key, lands in the one queue.
     yield* step("queue", topology.deadLetterQueue, "binding", () =>
       channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, "#"))
-    const declared = yield* step("queue", topology.queue, wanted.queue(queueArgs), () =>
-      channel.assertQueue(topology.queue, { durable: true, arguments: queueArgs }))
+    const mainQueue = Effect.tryPromise({
+      try: () => channel.assertQueue(topology.queue, { durable: true, arguments: queueArgs }),
+      catch: (error) => ({ error })
+    }).pipe(
+      Effect.map((ok) => ({ ok, queueType: topology.queueType, adoptedClassic: false })),
+      Effect.catch(({ error }) => {
+        if (topology.queueType !== "quorum" || !refusedForQueueType(error)) {
+          return replyCode(error) === PRECONDITION_FAILED
+            ? mismatch(model, "queue", topology.queue, wanted.queue(queueArgs), error)
+            : Effect.fail(toQueueError(error, `declare queue '${topology.queue}'`))
+        }
+        // The refusal closed the channel; the classic declaration gets a new one.
+        const classicArgs = mainQueueArguments({ ...topology, queueType: "classic" })
+        return Effect.gen(function*() {
+          channel = yield* open
+          const ok = yield* step("queue", topology.queue, wanted.queue(classicArgs), () =>
+            channel.assertQueue(topology.queue, { durable: true, arguments: classicArgs }))
+          return { ok, queueType: "classic" as const, adoptedClassic: true }
+        })
+      })
+    )
+    const declared = yield* mainQueue
     yield* step("queue", topology.queue, "binding", () =>
       channel.bindQueue(topology.queue, topology.exchange, topology.routingKey))
     yield* Effect.promise(() => channel.close().catch(() => undefined))
     // The declare-ok carries the queue's ready count (unacked deliveries are not in it).
-    return { messagesReady: declared.messageCount }
+    return { messagesReady: declared.ok.messageCount, queueType: declared.queueType, adoptedClassic: declared.adoptedClassic }
   })
 
 const mismatch = (
