@@ -38,7 +38,7 @@ export interface Expectations {
   readonly dead: ReadonlyArray<ExpectedDead>
 }
 
-export interface RowCount {
+interface RowCount {
   readonly key: string
   readonly count: number
 }
@@ -54,7 +54,7 @@ export interface LedgerRow {
   readonly failureReason: string | null
 }
 
-export interface DeadLetterSeen {
+interface DeadLetterSeen {
   readonly identity: string
   readonly code: string
 }
@@ -235,7 +235,7 @@ export const formatReport = (report: Report): string => {
     `unexpected rows            ${report.unexpectedRows}`,
     `dead-lettered expected     ${Object.values(report.deadExpected).reduce((a, b) => a + b, 0)}: ${codes(report.deadExpected)}`,
     `dead-lettered actual       ${Object.values(report.deadActual).reduce((a, b) => a + b, 0)}: ${codes(report.deadActual)}`,
-    `dead-letter repeat copies  ${report.deadRepeatedCopies} (same message-id, contract §5)`,
+    `dead-letter repeat copies  ${report.deadRepeatedCopies} (same identity: published twice, or copied again after a crash; contract §5)`,
     `ledger mismatches          ${report.ledgerMismatches.length}`,
     `left in queue              ${report.leftInQueue}`,
     "recovery per fault:",

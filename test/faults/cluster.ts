@@ -15,8 +15,8 @@ import { tcpProxy } from "../support/tcpProxy.ts"
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const PG_BIN = process.env["CHAOS_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
 const RABBIT_BIN = ["/usr/lib/rabbitmq/bin", "/usr/local/sbin", "/usr/sbin"].find((d) => existsSync(join(d, "rabbitmq-server"))) ?? "/usr/lib/rabbitmq/bin"
-export const RABBIT_NODE = process.env["CHAOS_RABBITMQ_NODENAME"] ?? "chaos@localhost"
-export const BUCKETS = ["crawl-results", "other-bucket"] as const
+const RABBIT_NODE = process.env["CHAOS_RABBITMQ_NODENAME"] ?? "chaos@localhost"
+const BUCKETS = ["crawl-results", "other-bucket"] as const
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {

@@ -7,13 +7,13 @@ import { createHash } from "node:crypto"
 import { rawItem } from "../support/crawlerBatch.ts"
 import type { ExpectedBatch, ExpectedDead } from "./checker.ts"
 
-export const BUCKET = "crawl-results"
-export const FOREIGN_BUCKET = "other-bucket"
+const BUCKET = "crawl-results"
+const FOREIGN_BUCKET = "other-bucket"
 /** The suite runs the service with MAX_BATCH_ITEMS at this value, so an over-limit batch stays small. */
 export const MAX_BATCH_ITEMS = 200
-export const SIZES = { TIKTOK: 50, YOUTUBE: 20 } as const
+const SIZES = { TIKTOK: 50, YOUTUBE: 20 } as const
 
-export interface ObjectToUpload {
+interface ObjectToUpload {
   readonly bucket: string
   readonly key: string
   readonly body: Buffer
