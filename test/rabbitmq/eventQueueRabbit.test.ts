@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { createServer } from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import type * as amqp from "amqplib"
@@ -176,6 +177,25 @@ describe("EventQueueRabbit", () => {
       yield* Effect.sleep("200 millis")
       assert.strictEqual(yield* queueDepth(admin, topology.queue), 0)
       assert.strictEqual((yield* Effect.flip(queue.ack(delivery))).reason, "Unknown")
+    }))
+
+  it.live("every dead-letter copy of one message carries the same message-id, so a copy made again after a crash is recognised", () =>
+    Effect.gen(function*() {
+      const { admin, topology, startConsuming, nextDelivery, queue } = yield* setup()
+      const body = { event_id: "evt_twice", event_type: "data.collected" }
+      // The same message twice without a message-id: what the broker redelivers when the process
+      // died after the dead-letter copy was confirmed and before the original was acked.
+      yield* publishJson(admin, topology.exchange, topology.routingKey, body)
+      yield* publishJson(admin, topology.exchange, topology.routingKey, body)
+      yield* publishJson(admin, topology.exchange, topology.routingKey, { n: 1 }, { messageId: "crawler-id-1" })
+      yield* startConsuming
+      for (let i = 0; i < 3; i++) {
+        yield* queue.deadLetter(yield* nextDelivery, { code: "NOT_A_BATCH", message: "x", eventId: null })
+      }
+      const dead = yield* drain(admin, topology.deadLetterQueue)
+      const ids = dead.map((m) => m.properties.messageId)
+      const expected = `sha256:${createHash("sha256").update(JSON.stringify(body)).digest("hex")}`
+      assert.deepStrictEqual(ids, [expected, expected, "crawler-id-1"])
     }))
 
   it.live("retry brings the message back with the attempt count grown each time; the DLQ sees the total", () =>

@@ -5,7 +5,7 @@ import { type DeadLetterReason, type Delivery, EventQueue, QueueError } from "..
 import { backoffDelay, type Backoff, CLOSE_TIMEOUT_MS, RabbitConnection, type RabbitConnectionShape } from "./connection.ts"
 import { makeConfirmPublisher } from "./confirmPublisher.ts"
 import { toQueueError } from "./errors.ts"
-import { BROKER_DELIVERY_COUNT, messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
+import { BROKER_DELIVERY_COUNT, deadLetterMessageId, messageHeaders, republishProperties, SMAP_HEADERS } from "./messages.ts"
 import { adoptedClassicWarning, declareTopology, type Topology, topologyFromConfig } from "./topology.ts"
 
 export interface EventQueueRabbitOptions {
@@ -250,7 +250,7 @@ export const makeEventQueueRabbit = (
           exchange: topology.deadLetterExchange,
           routingKey: message.fields.routingKey,
           body: delivery.body,
-          options: republishProperties(message, messageHeaders(message, delivery, { reason })),
+          options: { ...republishProperties(message, messageHeaders(message, delivery, { reason })), messageId: deadLetterMessageId(message) },
           mandatory: true
         }).pipe(Effect.tapError(() => handBack(consumer)))
         yield* settle(delivery, "dead-letter")

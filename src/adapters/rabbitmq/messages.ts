@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import type * as amqp from "amqplib"
 import type { DeadLetterReason, Delivery } from "../../ports/EventQueue.ts"
 
@@ -78,3 +79,15 @@ export const republishProperties = (message: amqp.Message, headers: Record<strin
   if (typeof p.timestamp === "number") options.timestamp = p.timestamp
   return options
 }
+
+/**
+ * The `message-id` of a dead-letter copy: its identity in the dead-letter queue (§5). The
+ * original's `message-id` when it has one, else `sha256:<hex of the body>`, so a copy is named
+ * the same however often it is made. Dead-lettering is at least once: a process killed after the
+ * copy is confirmed and before the original is acked gets the original back and copies it again;
+ * both copies carry this id, and readers of the dead-letter queue count one dead letter per id.
+ */
+export const deadLetterMessageId = (message: amqp.Message): string =>
+  typeof message.properties.messageId === "string" && message.properties.messageId !== ""
+    ? message.properties.messageId
+    : `sha256:${createHash("sha256").update(message.content).digest("hex")}`
