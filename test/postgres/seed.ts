@@ -42,7 +42,8 @@ export const seedPosts = (options: {
           jsonb_build_object('label', (ARRAY['POSITIVE', 'NEGATIVE', 'NEUTRAL'])[1 + (g / 13) % 3], 'score', 0.5, 'confidence', 0.8, 'mentions', 1, 'keywords', '[]'::jsonb)),
         jsonb_build_array(jsonb_build_object('keyword', (ARRAY['giá', 'thiết kế', 'pin', 'sạc', 'bảo hành', 'showroom'])[1 + g % 6],
           'aspect', (ARRAY['PRICE', 'DESIGN', 'PERFORMANCE', 'PERFORMANCE', 'SERVICE', 'SERVICE'])[1 + g % 6], 'score', 1, 'source', 'dictionary')),
-        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb, '{}'::jsonb,
+        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb,
+        '{"engagement_score": 12, "reach_score": 2.5, "platform_multiplier": 1, "sentiment_amplifier": 1.1, "raw_impact": 33}'::jsonb,
         g % 100000, g % 1000, g % 100, g % 10, g % 10, g % 60000, 1.5, 'seed', 'job-' || (g / 50), (g / 50) % 12,
         'research_and_crawl', 'VinFast VF8', 'seed', 'success', (ARRAY['VinFast', 'Toyota'])[1 + (g / 50) % 2], 'VinFast VF8',
         'post ' || g, NULL, 'a' || (g % 5000), 'author', 'author', false, '[]'::jsonb
