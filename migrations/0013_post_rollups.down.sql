@@ -6,5 +6,6 @@ DROP FUNCTION IF EXISTS post_rollup_trigger();
 DROP FUNCTION IF EXISTS post_rollup_lock_key();
 DROP FUNCTION IF EXISTS post_rollup_sql(text);
 DROP TABLE IF EXISTS post_rollup_state;
+DROP TABLE IF EXISTS post_keyword_rollup_daily;
 DROP TABLE IF EXISTS post_aspect_rollup_hourly;
 DROP TABLE IF EXISTS post_rollup_hourly;

@@ -1,5 +1,5 @@
--- Per-project rollups of post_analytics by UTC hour, for the read side's summary, trend and
--- aspects (src/adapters/postgres/AnalyticsQueries.ts): at 1M posts a project's 30 days are
+-- Per-project rollups of post_analytics by UTC hour (by UTC day for keywords), for the read
+-- side's summary, trend, aspects and top keywords (src/adapters/postgres/AnalyticsQueries.ts): at 1M posts a project's 30 days are
 -- 720 hours × platforms rows instead of 20 000 posts. `hour` is date_bin('1 hour', published_at,
 -- 2000-01-01T00:00Z), so it does not depend on the session time zone; NULL holds the posts
 -- without published_at. Posts without a project (dry runs) are not rolled up: no query reads them.
@@ -61,6 +61,22 @@ CREATE TABLE post_aspect_rollup_hourly (
   CONSTRAINT post_aspect_rollup_hourly_key UNIQUE NULLS NOT DISTINCT (project_id, hour, aspect)
 );
 
+-- Top keywords: one row per (project, UTC day, keyword, aspect) of the posts' `keywords` array
+-- elements (as post_keywords holds them: a keyword listed twice counts twice), with the posts'
+-- sentiment. By day rather than hour: a project's long tail of keywords is mentioned a few times
+-- a day, so hourly rows would be nearly one per mention.
+CREATE TABLE post_keyword_rollup_daily (
+  project_id uuid        NOT NULL,
+  day        timestamptz NULL,
+  keyword    text        NOT NULL,
+  aspect     text        NULL,
+  mentions   bigint      NOT NULL,
+  positive   bigint      NOT NULL,
+  negative   bigint      NOT NULL,
+  neutral    bigint      NOT NULL,
+  CONSTRAINT post_keyword_rollup_daily_key UNIQUE NULLS NOT DISTINCT (project_id, day, keyword, aspect)
+);
+
 -- One row. `through` is the identity (project_id, platform, id) of the last post the backfill
 -- has counted; the smallest possible key means none. `done` once every stored post is counted.
 CREATE TABLE post_rollup_state (
@@ -82,8 +98,9 @@ CREATE FUNCTION post_rollup_sql(changes text) RETURNS text LANGUAGE sql IMMUTABL
     WITH c AS (
       SELECT ch.sign, ch.project_id, ch.platform, ch.overall_sentiment, ch.primary_intent, ch.risk_level,
         ch.view_count, ch.like_count, ch.comment_count, ch.share_count, ch.save_count,
-        ch.overall_sentiment_score, ch.impact_score, ch.overall_confidence, ch.aspects_breakdown,
-        date_bin('1 hour', ch.published_at, '2000-01-01T00:00:00Z'::timestamptz) AS hour
+        ch.overall_sentiment_score, ch.impact_score, ch.overall_confidence, ch.aspects_breakdown, ch.keywords,
+        date_bin('1 hour', ch.published_at, '2000-01-01T00:00:00Z'::timestamptz) AS hour,
+        date_bin('1 day', ch.published_at, '2000-01-01T00:00:00Z'::timestamptz) AS day
       FROM (%s) AS ch
       WHERE ch.project_id IS NOT NULL
         AND ($1 OR (ch.project_id, ch.platform, ch.id) <= ($2, $3, $4))
@@ -133,6 +150,22 @@ CREATE FUNCTION post_rollup_sql(changes text) RETURNS text LANGUAGE sql IMMUTABL
         shares = r.shares + EXCLUDED.shares, saves = r.saves + EXCLUDED.saves,
         sentiment_sum = r.sentiment_sum + EXCLUDED.sentiment_sum, impact_sum = r.impact_sum + EXCLUDED.impact_sum,
         confidence_sum = r.confidence_sum + EXCLUDED.confidence_sum
+    ), keywords AS (
+      INSERT INTO post_keyword_rollup_daily AS r (project_id, day, keyword, aspect, mentions, positive, negative, neutral)
+      SELECT * FROM (
+        SELECT c.project_id, c.day, k.value->>'keyword' AS keyword, k.value->>'aspect' AS aspect, sum(c.sign) AS mentions,
+          sum(CASE WHEN c.overall_sentiment = 'POSITIVE' THEN c.sign ELSE 0 END) AS positive,
+          sum(CASE WHEN c.overall_sentiment = 'NEGATIVE' THEN c.sign ELSE 0 END) AS negative,
+          sum(CASE WHEN c.overall_sentiment = 'NEUTRAL' THEN c.sign ELSE 0 END) AS neutral
+        FROM c CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.keywords) = 'array' THEN c.keywords ELSE '[]'::jsonb END) AS k
+        WHERE k.value->>'keyword' IS NOT NULL
+        GROUP BY 1, 2, 3, 4
+      ) AS d
+      WHERE (mentions, positive, negative, neutral) <> (0, 0, 0, 0)
+      ORDER BY project_id, day, keyword, aspect
+      ON CONFLICT ON CONSTRAINT post_keyword_rollup_daily_key DO UPDATE SET
+        mentions = r.mentions + EXCLUDED.mentions, positive = r.positive + EXCLUDED.positive,
+        negative = r.negative + EXCLUDED.negative, neutral = r.neutral + EXCLUDED.neutral
     )
     INSERT INTO post_aspect_rollup_hourly AS r (project_id, hour, aspect, posts, positive, negative, neutral)
     SELECT * FROM (

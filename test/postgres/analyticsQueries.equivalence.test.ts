@@ -88,6 +88,8 @@ const answers = (q: AnalyticsQueriesShape) =>
     out["summary from"] = yield* q.summary(PROJECT, { from: ragged.from })
     out["summary to"] = yield* q.summary(PROJECT, { to: ragged.to })
     out["aspects ragged"] = yield* q.aspects(PROJECT, ragged)
+    out["keywords ragged"] = yield* q.topKeywords(PROJECT, ragged, 100)
+    out["keywords to"] = yield* q.topKeywords(PROJECT, { to: ragged.to }, 3)
     out["aspects from"] = yield* q.aspects(PROJECT, { from: ragged.from })
     out["summary empty"] = yield* q.summary(PROJECT, { from: "2030-01-01T00:00:00Z" })
     for (const tz of ["UTC", "Asia/Ho_Chi_Minh", "America/New_York", "Asia/Kolkata"]) {

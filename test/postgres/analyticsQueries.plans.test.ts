@@ -54,7 +54,7 @@ describe("AnalyticsQueries (PostgreSQL): plans, big counts, post_keywords", () =
       expect((yield* queries.summary(projectId(3), {})).total).toBe(500)
     }).pipe(Effect.provide(Live)))
 
-  it.live("top keywords from post_keywords equal a count over the posts' jsonb keywords, after rewrites", () =>
+  it.live("top keywords and post_keywords equal a count over the posts' jsonb keywords, after rewrites", () =>
     Effect.gen(function*() {
       yield* seeded
       const repo = yield* AnalyticsRepository
@@ -81,13 +81,24 @@ describe("AnalyticsQueries (PostgreSQL): plans, big counts, post_keywords", () =
             ...(range.to === undefined ? [] : [sql`p.published_at < ${range.to}::timestamptz`])
           ])}
           GROUP BY 1, 2 ORDER BY mentions DESC, keyword, aspect LIMIT ${limit}`
-      const ranges = [{}, { from: isoHoursBefore(24) }, { from: isoHoursBefore(48), to: isoHoursBefore(2) }, { to: isoHoursBefore(24) }]
+      const fromKeywordRows = (project: string, range: { from?: string; to?: string }, limit: number) =>
+        sql<{ keyword: string; aspect: string | null; mentions: string }>`SELECT keyword, aspect, count(*) AS mentions FROM post_keywords
+          WHERE ${sql.and([
+            sql`project_id = ${project}::uuid`,
+            sql`keyword IS NOT NULL`,
+            ...(range.from === undefined ? [] : [sql`published_at >= ${range.from}::timestamptz`]),
+            ...(range.to === undefined ? [] : [sql`published_at < ${range.to}::timestamptz`])
+          ])}
+          GROUP BY 1, 2 ORDER BY mentions DESC, keyword, aspect LIMIT ${limit}`
+      const ranges = [{}, { from: isoHoursBefore(24) }, { from: isoHoursBefore(48), to: isoHoursBefore(2) }, { to: isoHoursBefore(24) }, { from: "2025-12-01T00:00:00Z", to: "2025-12-06T00:00:00Z" }]
       for (const project of [PROJECT, projectId(3), projectId(39)]) {
         for (const range of ranges) {
           for (const limit of [2, 100]) {
             const now = (yield* q.topKeywords(project, range, limit)).map((r) => [r["keyword"], r["aspect"], Number(r["mentions"])])
             const before = (yield* fromPosts(project, range, limit)).map((r) => [r.keyword, r.aspect, Number(r.mentions)])
             expect([project, range, limit, now]).toEqual([project, range, limit, before])
+            const side = (yield* fromKeywordRows(project, range, limit)).map((r) => [r.keyword, r.aspect, Number(r.mentions)])
+            expect([project, range, limit, side]).toEqual([project, range, limit, before])
           }
         }
       }
@@ -97,7 +108,7 @@ describe("AnalyticsQueries (PostgreSQL): plans, big counts, post_keywords", () =
     Effect.gen(function*() {
       yield* seeded
       const sql = yield* SqlClient
-      yield* sql`VACUUM ANALYZE post_analytics, post_keywords, post_rollup_hourly, post_aspect_rollup_hourly`
+      yield* sql`VACUUM ANALYZE post_analytics, post_keywords, post_rollup_hourly, post_aspect_rollup_hourly, post_keyword_rollup_daily`
       const q = queryStatements(sql)
       const project = projectId(7)
       const week = { from: isoHoursBefore(24 * 7 + 0.5), to: isoHoursBefore(0.25) }
@@ -112,22 +123,23 @@ describe("AnalyticsQueries (PostgreSQL): plans, big counts, post_keywords", () =
         aspects: q.aspects(project, {}),
         aspectsRagged: q.aspects(project, week),
         topKeywords: q.topKeywords(project, {}, 20),
+        topKeywordsRagged: q.topKeywords(project, week, 20),
         crisis: q.crisis({ projectId: project, limit: 20 })
       }
       for (const [name, statement] of Object.entries(plans)) {
         const [text, params] = statement.compile()
         const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (FORMAT JSON) ${text}`, params)
         const plan = JSON.stringify(row?.["QUERY PLAN"])
-        expect([name, /"Index Name":"(idx_post_(analytics|keywords)_|post_(aspect_)?rollup_hourly_key)/.test(plan)]).toEqual([name, true])
+        expect([name, /"Index Name":"(idx_post_(analytics|keywords)_|post_(aspect_)?rollup_hourly_key|post_keyword_rollup_daily_key)/.test(plan)]).toEqual([name, true])
         expect([name, plan.includes(`"Node Type":"Seq Scan"`)]).toEqual([name, false])
       }
       // Summary, trend and aspects over whole hours read the rollups; trend and aspects no post
       // (the summary reads the first and last published_at from the index).
-      for (const name of ["summary", "trendDay", "aspects"]) {
+      for (const name of ["summary", "trendDay", "aspects", "topKeywords"]) {
         const [text, params] = plans[name]?.compile() ?? ["", []]
         const [row] = yield* sql.unsafe<{ "QUERY PLAN": unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)
         const plan = JSON.stringify(row?.["QUERY PLAN"])
-        expect([name, /rollup_hourly_key/.test(plan)]).toEqual([name, true])
+        expect([name, /rollup_(hourly|daily)_key/.test(plan)]).toEqual([name, true])
         // The posts' side of the plan is never executed: no partial hour.
         if (name !== "summary") expect([name, /"Relation Name":"post_analytics"[^}]*"Actual Loops":[1-9]/.test(plan)]).toEqual([name, false])
       }

@@ -11,7 +11,8 @@ import { projectId, seedPosts } from "./seed.ts"
 import { TestPg } from "./testDatabase.ts"
 
 /**
- * The rollups of migration 0013 (post_rollup_hourly, post_aspect_rollup_hourly) against the
+ * The rollups of migration 0013 (post_rollup_hourly, post_aspect_rollup_hourly,
+ * post_keyword_rollup_daily) against the
  * same counts recomputed from post_analytics: after the batched backfill of posts stored before
  * the migration, after the writer re-stores posts with another sentiment, hour and aspects,
  * after deletes, and with writers running while the backfill runs.
@@ -41,10 +42,22 @@ const compare = Effect.gen(function*() {
       count(*) FILTER (WHERE a.value->>'label' = 'NEUTRAL') AS neutral
     FROM post_analytics p CROSS JOIN LATERAL jsonb_each(p.aspects_breakdown) AS a
     WHERE p.project_id IS NOT NULL AND jsonb_typeof(a.value) = 'object' GROUP BY 1, 2, 3) AS r`
+  const keywords = (from: string) =>
+    sql.unsafe<Record<string, unknown>>(`SELECT project_id::text, day, keyword, aspect, mentions::bigint, positive::bigint, negative::bigint, neutral::bigint
+      FROM ${from} WHERE mentions <> 0 ORDER BY 1, 2, 3, 4`)
+  const recomputedKeywords = `(SELECT p.project_id, date_bin('1 day', published_at, '2000-01-01T00:00:00Z'::timestamptz) AS day,
+      k->>'keyword' AS keyword, k->>'aspect' AS aspect, count(*) AS mentions,
+      count(*) FILTER (WHERE overall_sentiment = 'POSITIVE') AS positive, count(*) FILTER (WHERE overall_sentiment = 'NEGATIVE') AS negative,
+      count(*) FILTER (WHERE overall_sentiment = 'NEUTRAL') AS neutral
+    FROM post_analytics p CROSS JOIN LATERAL jsonb_array_elements(p.keywords) AS k
+    WHERE p.project_id IS NOT NULL AND k->>'keyword' IS NOT NULL GROUP BY 1, 2, 3, 4) AS r`
   const rolled = yield* totals("post_rollup_hourly")
   expect(rolled.length).toBeGreaterThan(0)
   expect(rolled).toEqual(yield* totals(recomputed))
   expect(yield* aspects("post_aspect_rollup_hourly")).toEqual(yield* aspects(recomputedAspects))
+  const rolledKeywords = yield* keywords("post_keyword_rollup_daily")
+  expect(rolledKeywords.length).toBeGreaterThan(0)
+  expect(rolledKeywords).toEqual(yield* keywords(recomputedKeywords))
 })
 
 const NOW = "2025-12-06T12:00:00.000Z"
@@ -87,7 +100,10 @@ describe("post rollups (migrations 0013–0014)", () => {
           crawled_at: crawledAt,
           overall_sentiment: sentiment,
           impact_score: 40,
-          aspects_breakdown: { PRICE: { label: sentiment, score: 0.5, confidence: 0.8, mentions: 1, keywords: [] } }
+          aspects_breakdown: { PRICE: { label: sentiment, score: 0.5, confidence: 0.8, mentions: 1, keywords: [] } },
+          keywords: sentiment === "POSITIVE"
+            ? [{ keyword: "giá", aspect: "PRICE", score: 1, source: "dictionary" }, { keyword: "giá", aspect: "PRICE", score: 1, source: "dictionary" }]
+            : [{ keyword: "sạc", aspect: "PERFORMANCE", score: 1, source: "dictionary" }]
         })
       const ids = ["r1", "r2", "r3"]
       const write = (sentiment: "POSITIVE" | "NEGATIVE", publishedAt: string, crawledAt: string) =>

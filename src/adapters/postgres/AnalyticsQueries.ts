@@ -27,7 +27,7 @@ import { toRepositoryError } from "./sqlState.ts"
  *
  * Summary, trend and aspects read the hourly rollups of migration 0013 (post_rollup_hourly,
  * post_aspect_rollup_hourly: one row per project, UTC hour and platform or aspect) instead of the
- * posts. An hour is taken from its rollup row when it lies wholly inside the requested range
+ * posts; top keywords its daily post_keyword_rollup_daily the same way, by UTC day. An hour is taken from its rollup row when it lies wholly inside the requested range
  * and, for a trend, inside one local bucket of the caller's time zone; any other hour (the range's
  * edges, or every hour of a zone whose offset is not a whole number of hours, such as
  * Asia/Kolkata) is counted from its posts instead, through the covering index of migration 0009.
@@ -170,28 +170,41 @@ export const queryStatements = (sql: Sql) => ({
       SELECT t.*, s.first, s.last FROM span s LEFT JOIN totals t ON true`
   },
 
-  // The top N from post_keywords' index alone, then the sentiment of only
-  // those N keywords' posts.
-  topKeywords: (projectId: string, range: TimeRange, limit: number): Statement<Row> =>
-    sql<Row>`WITH top AS (
-        SELECT keyword, aspect, count(*) AS mentions FROM post_keywords
-        WHERE ${sql.and([sql`project_id = ${projectId}::uuid`, sql`keyword IS NOT NULL`, ...window(sql, range)])}
-        GROUP BY keyword, aspect ORDER BY mentions DESC, keyword, aspect LIMIT ${clamp(limit, 100)}
+  // From the daily keyword rollup; the UTC days at a range's edges are counted from their posts'
+  // `keywords`, as the rollup and post_keywords count them.
+  topKeywords: (projectId: string, range: TimeRange, limit: number): Statement<Row> => {
+    const whole = [
+      ...(range.from === undefined ? [] : [sql`r.day >= ${range.from}::timestamptz`]),
+      ...(range.to === undefined ? [] : [sql`r.day + interval '1 day' <= ${range.to}::timestamptz`])
+    ]
+    const filter = [
+      sql`r.project_id = ${projectId}::uuid`,
+      ...(range.from === undefined ? [] : [sql`r.day >= date_bin('1 day', ${range.from}::timestamptz, '2000-01-01T00:00:00Z'::timestamptz)`]),
+      ...(range.to === undefined ? [] : [sql`r.day < ${range.to}::timestamptz`])
+    ]
+    const posts = sql`SELECT p.keywords, p.overall_sentiment FROM post_analytics p WHERE ${sql.and([
+      sql`p.project_id = ${projectId}::uuid`,
+      range.from === undefined ? sql`p.published_at >= h.day` : sql`p.published_at >= greatest(h.day, ${range.from}::timestamptz)`,
+      range.to === undefined
+        ? sql`p.published_at < h.day + interval '1 day'`
+        : sql`p.published_at < least(h.day + interval '1 day', ${range.to}::timestamptz)`
+    ])} OFFSET 0`
+    return sql<Row>`WITH r AS (
+        SELECT r.*, ${whole.length === 0 ? sql`true` : sql.and(whole)} AS whole FROM post_keyword_rollup_daily r WHERE ${sql.and(filter)}
+      ), partial AS (SELECT DISTINCT day FROM r WHERE NOT whole),
+      parts AS (
+        SELECT r.keyword, r.aspect, r.mentions, r.positive, r.negative, r.neutral FROM r WHERE r.whole
+        UNION ALL
+        SELECT k.value->>'keyword', k.value->>'aspect', 1, (p.overall_sentiment = 'POSITIVE')::int,
+          (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int
+        FROM partial h CROSS JOIN LATERAL (${posts}) AS p
+        CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(p.keywords) = 'array' THEN p.keywords ELSE '[]'::jsonb END) AS k
+        WHERE k.value->>'keyword' IS NOT NULL
       )
-      SELECT t.keyword, t.aspect, t.mentions,
-        count(*) FILTER (WHERE p.overall_sentiment = 'POSITIVE') AS positive,
-        count(*) FILTER (WHERE p.overall_sentiment = 'NEGATIVE') AS negative,
-        count(*) FILTER (WHERE p.overall_sentiment = 'NEUTRAL') AS neutral
-      FROM top t
-      JOIN post_keywords k ON ${sql.and([
-        sql`k.project_id = ${projectId}::uuid`,
-        sql`k.keyword = t.keyword`,
-        sql`k.aspect IS NOT DISTINCT FROM t.aspect`,
-        ...window(sql, range, "k.published_at")
-      ])}
-      JOIN post_analytics p ON p.project_id = k.project_id AND p.platform = k.platform AND p.id = k.post_id
-      GROUP BY t.keyword, t.aspect, t.mentions
-      ORDER BY t.mentions DESC, t.keyword, t.aspect`,
+      SELECT keyword, aspect, sum(mentions) AS mentions, sum(positive) AS positive, sum(negative) AS negative, sum(neutral) AS neutral
+      FROM parts GROUP BY keyword, aspect HAVING sum(mentions) > 0
+      ORDER BY mentions DESC, keyword, aspect LIMIT ${clamp(limit, 100)}`
+  },
 
   aspects: (projectId: string, range: TimeRange): Statement<Row> =>
     sql<Row>`WITH ${rollupHours(sql, "post_aspect_rollup_hourly", projectId, range, undefined)},
