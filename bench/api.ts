@@ -11,7 +11,8 @@
  */
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
+import { loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { AnalyticsQueriesLive } from "../src/adapters/postgres/AnalyticsQueries.ts"
 import { layerPgClient } from "../src/adapters/postgres/client.ts"
@@ -69,7 +70,8 @@ const seed = Effect.gen(function*() {
           jsonb_build_object('keyword', (ARRAY['giá', 'thiết kế', 'pin', 'sạc', 'bảo hành', 'showroom'])[1 + g % 6],
             'aspect', (ARRAY['PRICE', 'DESIGN', 'PERFORMANCE', 'PERFORMANCE', 'SERVICE', 'SERVICE'])[1 + g % 6], 'score', 1, 'source', 'dictionary'),
           jsonb_build_object('keyword', 'từ khóa ' || (g % 97), 'aspect', 'GENERAL', 'score', 1, 'source', 'dictionary')),
-        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb, '{}'::jsonb,
+        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb,
+        '{"engagement_score": 12, "reach_score": 2.5, "platform_multiplier": 1, "sentiment_amplifier": 1.1, "raw_impact": 33}'::jsonb,
         g % 100000, g % 1000, g % 100, g % 10, g % 10, g % 60000, 1.5, 'seed', 'job-' || (g / 50), (g / 50) % 12,
         'research_and_crawl', 'VinFast VF8', 'seed', 'success', 'VinFast', 'VinFast VF8',
         'Bài viết ' || g || ': ' || (ARRAY['giá xe quá cao so với đối thủ', 'thiết kế đẹp, nội thất sang', 'pin yếu, sạc chậm', 'dịch vụ bảo hành tốt', 'showroom tư vấn nhiệt tình'])[1 + g % 5],
@@ -183,24 +185,55 @@ const load = async (count: number, one: (i: number) => Promise<void>) => {
   return Object.assign(times.sort((a, b) => a - b), { failures })
 }
 
-const startServer = (cacheSeconds: number) =>
-  new Promise<{ url: string; stop: () => Promise<void> }>((resolve, reject) => {
+/** The serve children still running: killed when the bench ends, however it ends. */
+const children = new Set<ChildProcess>()
+process.on("exit", () => {
+  for (const child of children) child.kill("SIGKILL")
+})
+
+const spawnServer = (cacheSeconds: number) =>
+  new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/smap-analytics.js", "serve", "--port", "0"], {
       env: { ...process.env, DATABASE_URL: benchUrl, LOG_LEVEL: "warning", API_CACHE_SECONDS: String(cacheSeconds) },
       stdio: ["ignore", "pipe", "inherit"]
     })
+    children.add(child)
     let out = ""
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString()
       const m = /dashboard: (http:\/\/[^/\s]+)\//.exec(out)
-      if (m?.[1] !== undefined) {
-        resolve({
-          url: m[1],
-          stop: () => new Promise((done) => { child.on("exit", () => done()); child.kill("SIGINT") })
-        })
-      }
+      if (m?.[1] !== undefined) resolve({ url: m[1], child })
     })
-    child.on("exit", (code) => reject(new Error(`serve exited with ${code}`)))
+    child.on("exit", (code) => {
+      children.delete(child)
+      reject(new Error(`serve exited with ${code}`))
+    })
+  })
+
+const stopServer = (child: ChildProcess) =>
+  new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done()
+    child.on("exit", () => done())
+    child.kill("SIGINT")
+  })
+
+/** `smap-analytics serve` in a child process, stopped when the scope closes (on failure too). */
+const startServer = (cacheSeconds: number) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({ try: () => spawnServer(cacheSeconds), catch: (e) => e }),
+    ({ child }) => Effect.promise(() => stopServer(child))
+  ).pipe(Effect.map(({ url }) => ({ url })))
+
+/** GET and parse JSON; anything but 200 is an error naming the status and body. */
+const getJson = <A>(url: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const r = await fetch(url)
+      const body = await r.text()
+      if (r.status !== 200) throw new Error(`GET ${url}: HTTP ${r.status} ${body.slice(0, 300)}`)
+      return JSON.parse(body) as A
+    },
+    catch: (e) => e
   })
 
 const main = Effect.gen(function*() {
@@ -210,19 +243,22 @@ const main = Effect.gen(function*() {
     log(`seeding ${ROWS} posts over ${PROJECTS} projects in ${DB}`)
     yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.andThen(seed), Effect.provide(layerPgClient({ url, maxConnections: 1 })))
   }
-  yield* measure.pipe(Effect.provide(AnalyticsQueriesLive.pipe(Layer.provide(layerPgReadOnlyClient({ url, maxConnections: CONCURRENCY })))))
+  yield* measure.pipe(Effect.scoped, Effect.provide(AnalyticsQueriesLive.pipe(Layer.provide(layerPgReadOnlyClient({ url, maxConnections: CONCURRENCY })))))
 })
 
+const load1 = () => loadavg().map((n) => n.toFixed(2)).join(", ")
+
 const measure = Effect.gen(function*() {
+  const loadBefore = load1()
   const queries = yield* AnalyticsQueries
   // Two servers: without the response cache (every request runs its query: the API's own cost next
   // to the SQL's) and with the default 10 s cache (what a dashboard refreshed by many people sees).
-  const server = yield* Effect.promise(() => startServer(0))
-  const cachedServer = yield* Effect.promise(() => startServer(10))
+  const server = yield* startServer(0)
+  const cachedServer = yield* startServer(10)
   log(`serve at ${server.url} (no cache), ${cachedServer.url} (10 s cache)`)
   const projects = Array.from({ length: PROJECTS }, (_, n) => projectId(n))
   for (const p of projects) {
-    const page = yield* Effect.promise(() => fetch(`${server.url}/api/projects/${p}/posts?limit=50`).then((r) => r.json() as Promise<{ next: string }>))
+    const page = yield* getJson<{ next: string }>(`${server.url}/api/projects/${p}/posts?limit=50`)
     cursors.set(p, page.next)
     const direct = yield* queries.posts({ projectId: p, limit: 50 })
     if (direct.next !== null) rawCursors.set(p, direct.next)
@@ -252,10 +288,9 @@ const measure = Effect.gen(function*() {
     rows.push(row)
     log(row)
   }
-  yield* Effect.promise(server.stop)
-  yield* Effect.promise(cachedServer.stop)
   const header = [
     `${ROWS.toLocaleString("en-US")} posts, ${PROJECTS} projects, ${CONCURRENCY} concurrent clients, ${REQUESTS} requests per endpoint after 100 warm-up; times in ms`,
+    `load average (1, 5, 15 min) ${loadBefore} before, ${load1()} after`,
     "",
     "| endpoint | HTTP p50 | HTTP p99 | SQL p50 | SQL p99 | API overhead at p50 | HTTP, 10 s cache, p50 | p99 |",
     "|---|---:|---:|---:|---:|---:|---:|---:|"

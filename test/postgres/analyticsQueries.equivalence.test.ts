@@ -13,7 +13,9 @@ import { TestPgMigrated } from "./testDatabase.ts"
 /**
  * The PostgreSQL adapter and its in-memory twin on the same 400 generated posts (few distinct
  * instants, so many ties; Vietnamese keywords; posts without published_at): every query, every
- * filter, whole pagination walks and several time zones give the same answers.
+ * filter, whole pagination walks and several time zones give the same answers, including
+ * ranges that start or end inside an hour and zones whose offset is not whole hours (where
+ * PostgreSQL counts from posts instead of its hourly rollups).
  */
 const PROJECT = "0c0c0c0c-0000-4000-8000-000000000001"
 
@@ -80,9 +82,24 @@ const answers = (q: AnalyticsQueriesShape) =>
     out["page"] = yield* q.posts({ projectId: PROJECT, limit: 20 })
     out["summary"] = yield* q.summary(PROJECT, {})
     out["summary range"] = yield* q.summary(PROJECT, { from: "2025-11-02T06:00:00Z", to: "2025-11-03T00:00:00Z" })
+    // Range edges inside an hour: PostgreSQL reads those hours from the posts, the others from its rollups.
+    const ragged = { from: "2025-11-02T06:20:00Z", to: "2025-11-03T00:40:00+07:00" }
+    out["summary ragged"] = yield* q.summary(PROJECT, ragged)
+    out["summary from"] = yield* q.summary(PROJECT, { from: ragged.from })
+    out["summary to"] = yield* q.summary(PROJECT, { to: ragged.to })
+    out["aspects ragged"] = yield* q.aspects(PROJECT, ragged)
+    out["keywords ragged"] = yield* q.topKeywords(PROJECT, ragged, 100)
+    out["keywords to"] = yield* q.topKeywords(PROJECT, { to: ragged.to }, 3)
+    out["aspects from"] = yield* q.aspects(PROJECT, { from: ragged.from })
+    out["summary empty"] = yield* q.summary(PROJECT, { from: "2030-01-01T00:00:00Z" })
     for (const tz of ["UTC", "Asia/Ho_Chi_Minh", "America/New_York", "Asia/Kolkata"]) {
       for (const bucket of ["hour", "day"] as const) {
         out[`trend ${tz} ${bucket}`] = yield* q.trend({ projectId: PROJECT, bucket, timeZone: tz, from: "2025-11-01T00:00:00Z", to: "2025-11-06T00:00:00Z" })
+      }
+    }
+    for (const tz of ["Asia/Ho_Chi_Minh", "Asia/Kathmandu", "America/New_York"]) {
+      for (const bucket of ["hour", "day"] as const) {
+        out[`trend ragged ${tz} ${bucket}`] = yield* q.trend({ projectId: PROJECT, bucket, timeZone: tz, from: "2025-11-01T23:59:59.999Z", to: "2025-11-04T07:30:00Z" })
       }
     }
     out["keywords"] = yield* q.topKeywords(PROJECT, {}, 100)

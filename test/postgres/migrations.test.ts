@@ -40,7 +40,9 @@ describe("migrations", () => {
       const first = yield* migrateUp(migrations)
       expect(first.map((r) => r.version)).toEqual(versions)
       expect(first.flatMap((r) => r.fallbacks)).toEqual([])
-      expect(yield* tables).toEqual(["batch_ledger", "crawl_errors", "post_analytics", "post_keywords", "schema_migrations"])
+      expect(yield* tables).toEqual([
+        "batch_ledger", "crawl_errors", "post_analytics", "post_aspect_rollup_hourly", "post_keyword_rollup_daily", "post_keywords", "post_rollup_hourly", "post_rollup_state", "schema_migrations"
+      ])
       expect(yield* indexes).toEqual([...INDEXES].sort().map((name) => ({ name, valid: true })))
       expect(yield* migrationStatus(migrations)).toEqual(migrations.map((m) => ({ version: m.version, name: m.name, applied: true, known: true })))
       expect(yield* migrateUp(migrations)).toEqual([])

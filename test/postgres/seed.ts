@@ -8,7 +8,7 @@ export const projectId = (n: number) => `00000000-0000-4000-8000-${n.toString(16
  * Seeds `rows` posts over `projects` projects in one generate_series statement. Rows arrive in
  * runs of 50 per project, as crawler batches do, so a project's rows share heap pages the way
  * they do in production. Published times spread over the 30 days before `now`; one post in 20
- * is HIGH, one in 50 CRITICAL. Each post's keywords go to post_keywords in the same statement,
+ * is HIGH, one in 50 CRITICAL; each has one aspect. Each post's keywords go to post_keywords in the same statement,
  * as the writer's do (analyticsRepository.ts, WRITE_ANALYTICS_SQL).
  */
 export const seedPosts = (options: {
@@ -37,10 +37,13 @@ export const seedPosts = (options: {
         (ARRAY['CRISIS', 'SEEDING', 'SPAM', 'COMPLAINT', 'LEAD', 'SUPPORT', 'DISCUSSION'])[1 + (g / 11) % 7], 0.7,
         ((g * 37) % 10000) / 100.0,
         CASE WHEN g % 50 = 0 THEN 'CRITICAL' WHEN g % 20 = 0 THEN 'HIGH' WHEN g % 5 = 0 THEN 'MEDIUM' ELSE 'LOW' END,
-        g % 40 = 0, g % 25 = 0, '{}'::jsonb,
+        g % 40 = 0, g % 25 = 0,
+        jsonb_build_object((ARRAY['PRICE', 'DESIGN', 'PERFORMANCE', 'SERVICE'])[1 + g % 4],
+          jsonb_build_object('label', (ARRAY['POSITIVE', 'NEGATIVE', 'NEUTRAL'])[1 + (g / 13) % 3], 'score', 0.5, 'confidence', 0.8, 'mentions', 1, 'keywords', '[]'::jsonb)),
         jsonb_build_array(jsonb_build_object('keyword', (ARRAY['giá', 'thiết kế', 'pin', 'sạc', 'bảo hành', 'showroom'])[1 + g % 6],
           'aspect', (ARRAY['PRICE', 'DESIGN', 'PERFORMANCE', 'PERFORMANCE', 'SERVICE', 'SERVICE'])[1 + g % 6], 'score', 1, 'source', 'dictionary')),
-        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb, '{}'::jsonb,
+        '{"POSITIVE": 0.3, "NEGATIVE": 0.3, "NEUTRAL": 0.4}'::jsonb,
+        '{"engagement_score": 12, "reach_score": 2.5, "platform_multiplier": 1, "sentiment_amplifier": 1.1, "raw_impact": 33}'::jsonb,
         g % 100000, g % 1000, g % 100, g % 10, g % 10, g % 60000, 1.5, 'seed', 'job-' || (g / 50), (g / 50) % 12,
         'research_and_crawl', 'VinFast VF8', 'seed', 'success', (ARRAY['VinFast', 'Toyota'])[1 + (g / 50) % 2], 'VinFast VF8',
         'post ' || g, NULL, 'a' || (g % 5000), 'author', 'author', false, '[]'::jsonb

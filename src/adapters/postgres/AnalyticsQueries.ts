@@ -3,7 +3,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment, Statement } from "effect/sql/Statement"
 import { crisisReasons, toPostView } from "../../domain/readModel.ts"
-import type { AnalyticsRecord } from "../../domain/records.ts"
+import { type AnalyticsRecord, INTENTS, RISK_LEVELS, SENTIMENT_LABELS } from "../../domain/records.ts"
 import {
   AnalyticsQueries,
   type BatchHealth,
@@ -16,15 +16,25 @@ import {
   type TrendQuery
 } from "../../ports/AnalyticsQueries.ts"
 import { toAnalytics } from "./AnalyticsRepository.ts"
-import { dashboardStatements, runSerial, runsAlone } from "./dashboard.ts"
 import { type Row, iso, isoOrNull, num, numOrNull, text, textOrNull } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
- * The AnalyticsQueries port on PostgreSQL. The summary is today's dashboard statement
- * (dashboard.ts); the others are written in the same way: `project_id` first, so an index whose
- * leading column is `project_id` serves them (migrations 0002–0009), and total orders so keyset
- * pages are stable. Timestamps are compared as timestamptz; the session time zone never matters.
+ * The AnalyticsQueries port on PostgreSQL. Every statement filters by `project_id` first, so an
+ * index whose leading column is `project_id` serves it (migrations 0002–0009, 0013), and orders
+ * totally, so keyset pages are stable. Timestamps are compared as timestamptz; the session time
+ * zone never matters.
+ *
+ * Summary, trend and aspects read the hourly rollups of migration 0013 (post_rollup_hourly,
+ * post_aspect_rollup_hourly: one row per project, UTC hour and platform or aspect) instead of the
+ * posts; top keywords its daily post_keyword_rollup_daily the same way, by UTC day. An hour is taken from its rollup row when it lies wholly inside the requested range
+ * and, for a trend, inside one local bucket of the caller's time zone; any other hour (the range's
+ * edges, or every hour of a zone whose offset is not a whole number of hours, such as
+ * Asia/Kolkata) is counted from its posts instead, through the covering index of migration 0009.
+ * The answers are the posts' own, whatever the range and zone (analyticsQueries.equivalence.test.ts).
+ *
+ * Statements run on their own, without a transaction: the read pool turns parallel query off for
+ * the whole session (readOnlyClient.ts), as these statements read too few rows for workers to pay.
  */
 
 type Sql = SqlClient
@@ -35,6 +45,43 @@ const window = (sql: Sql, range: TimeRange, column = "published_at"): Array<Frag
   ...(range.from === undefined ? [] : [sql`${sql.literal(column)} >= ${range.from}::timestamptz`]),
   ...(range.to === undefined ? [] : [sql`${sql.literal(column)} < ${range.to}::timestamptz`])
 ]
+
+/** The rollups' hour of an instant: date_bin on timestamptz with a UTC origin, as the triggers compute it. */
+const hourOf = (sql: Sql, instant: Fragment) => sql`date_bin('1 hour', ${instant}, '2000-01-01T00:00:00Z'::timestamptz)`
+
+/**
+ * The rollup rows of a project within a range (`r`, with `whole`: the hour lies inside the range
+ * and `local` allows it), and the hours to count from posts instead (`partial`).
+ */
+const rollupHours = (sql: Sql, table: string, projectId: string, range: TimeRange, local: Fragment | undefined) => {
+  const whole = [
+    ...(range.from === undefined ? [] : [sql`r.hour >= ${range.from}::timestamptz`]),
+    ...(range.to === undefined ? [] : [sql`r.hour + interval '1 hour' <= ${range.to}::timestamptz`]),
+    ...(local === undefined ? [] : [local])
+  ]
+  const filter = [
+    sql`r.project_id = ${projectId}::uuid`,
+    ...(range.from === undefined ? [] : [sql`r.hour >= ${hourOf(sql, sql`${range.from}::timestamptz`)}`]),
+    ...(range.to === undefined ? [] : [sql`r.hour < ${range.to}::timestamptz`])
+  ]
+  return sql`r AS (
+      SELECT r.*, ${whole.length === 0 ? sql`true` : sql.and(whole)} AS whole FROM ${sql.literal(table)} r WHERE ${sql.and(filter)}
+    ), partial AS (SELECT DISTINCT hour FROM r WHERE NOT whole)`
+}
+
+/**
+ * The posts of one partial hour `h`, clipped to the range (for a LATERAL join). OFFSET 0 keeps
+ * the planner from flattening it into a join that reads every post of the project first and
+ * then finds no partial hour to keep: each partial hour is one range probe of the covering index.
+ */
+const postsOfHour = (sql: Sql, projectId: string, range: TimeRange, columns: Fragment) =>
+  sql`SELECT ${columns} FROM post_analytics p WHERE ${sql.and([
+    sql`p.project_id = ${projectId}::uuid`,
+    range.from === undefined ? sql`p.published_at >= h.hour` : sql`p.published_at >= greatest(h.hour, ${range.from}::timestamptz)`,
+    range.to === undefined
+      ? sql`p.published_at < h.hour + interval '1 hour'`
+      : sql`p.published_at < least(h.hour + interval '1 hour', ${range.to}::timestamptz)`
+  ])} OFFSET 0`
 
 export const queryStatements = (sql: Sql) => ({
   projects: (): Statement<Row> =>
@@ -68,49 +115,109 @@ export const queryStatements = (sql: Sql) => ({
   },
 
   // Local buckets: the instant is read in the caller's zone, truncated there, and labelled with
-  // its wall-clock start. An invalid zone name is a 22023 error (InvalidData).
-  trend: (q: TrendQuery): Statement<Row> =>
-    sql<Row>`SELECT to_char(date_trunc(${q.bucket}::text, published_at AT TIME ZONE ${q.timeZone}::text), 'YYYY-MM-DD"T"HH24:"00"') AS local,
-        count(*) AS posts,
-        count(*) FILTER (WHERE overall_sentiment = 'POSITIVE') AS positive,
-        count(*) FILTER (WHERE overall_sentiment = 'NEGATIVE') AS negative,
-        count(*) FILTER (WHERE overall_sentiment = 'NEUTRAL') AS neutral,
-        avg(impact_score) AS avg_impact
-      FROM post_analytics
-      WHERE project_id = ${q.projectId}::uuid AND published_at >= ${q.from}::timestamptz AND published_at < ${q.to}::timestamptz
-      GROUP BY 1 ORDER BY 1`,
-
-  // The top N from post_keywords' index alone (as dashboard.ts), then the sentiment of only
-  // those N keywords' posts.
-  topKeywords: (projectId: string, range: TimeRange, limit: number): Statement<Row> =>
-    sql<Row>`WITH top AS (
-        SELECT keyword, aspect, count(*) AS mentions FROM post_keywords
-        WHERE ${sql.and([sql`project_id = ${projectId}::uuid`, sql`keyword IS NOT NULL`, ...window(sql, range)])}
-        GROUP BY keyword, aspect ORDER BY mentions DESC, keyword, aspect LIMIT ${clamp(limit, 100)}
+  // its wall-clock start. A rollup hour serves when its first and last instants fall in the same
+  // local bucket at the same UTC offset; otherwise its posts are read. An invalid zone name is a
+  // 22023 error (InvalidData).
+  trend: (q: TrendQuery): Statement<Row> => {
+    const unit = sql`${q.bucket}::text`
+    const tz = sql`${q.timeZone}::text`
+    const last = sql`(r.hour + interval '1 hour' - interval '1 microsecond')`
+    const local = sql`date_trunc(${unit}, r.hour AT TIME ZONE ${tz}) = date_trunc(${unit}, ${last} AT TIME ZONE ${tz})
+      AND (r.hour AT TIME ZONE ${tz}) - (r.hour AT TIME ZONE 'UTC') = (${last} AT TIME ZONE ${tz}) - (${last} AT TIME ZONE 'UTC')`
+    const range = { from: q.from, to: q.to }
+    return sql<Row>`WITH ${rollupHours(sql, "post_rollup_hourly", q.projectId, range, local)},
+      parts AS (
+        SELECT date_trunc(${unit}, r.hour AT TIME ZONE ${tz}) AS local, r.posts, r.positive, r.negative, r.neutral, r.impact_sum
+        FROM r WHERE r.whole
+        UNION ALL
+        SELECT date_trunc(${unit}, p.published_at AT TIME ZONE ${tz}), 1, (p.overall_sentiment = 'POSITIVE')::int,
+          (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int, p.impact_score::numeric
+        FROM partial h CROSS JOIN LATERAL (${postsOfHour(sql, q.projectId, range, sql`p.published_at, p.overall_sentiment, p.impact_score`)}) AS p
       )
-      SELECT t.keyword, t.aspect, t.mentions,
-        count(*) FILTER (WHERE p.overall_sentiment = 'POSITIVE') AS positive,
-        count(*) FILTER (WHERE p.overall_sentiment = 'NEGATIVE') AS negative,
-        count(*) FILTER (WHERE p.overall_sentiment = 'NEUTRAL') AS neutral
-      FROM top t
-      JOIN post_keywords k ON ${sql.and([
-        sql`k.project_id = ${projectId}::uuid`,
-        sql`k.keyword = t.keyword`,
-        sql`k.aspect IS NOT DISTINCT FROM t.aspect`,
-        ...window(sql, range, "k.published_at")
-      ])}
-      JOIN post_analytics p ON p.project_id = k.project_id AND p.platform = k.platform AND p.id = k.post_id
-      GROUP BY t.keyword, t.aspect, t.mentions
-      ORDER BY t.mentions DESC, t.keyword, t.aspect`,
+      SELECT to_char(local, 'YYYY-MM-DD"T"HH24:"00"') AS local, sum(posts) AS posts, sum(positive) AS positive,
+        sum(negative) AS negative, sum(neutral) AS neutral, sum(impact_sum) / sum(posts) AS avg_impact
+      FROM parts GROUP BY parts.local HAVING sum(posts) > 0 ORDER BY parts.local`
+  },
+
+  // Counts by platform and their total (the grouping set's row with platform NULL), and the
+  // published span, in one statement.
+  summary: (projectId: string, range: TimeRange): Statement<Row> => {
+    const counters = [
+      "posts", "positive", "negative", "neutral", "crisis", "seeding", "spam", "complaint", "lead", "support", "discussion",
+      "risk_low", "risk_medium", "risk_high", "risk_critical", "views", "likes", "comments", "shares", "saves",
+      "sentiment_sum", "impact_sum", "confidence_sum"
+    ]
+    const fromPost = [
+      "1", "(p.overall_sentiment = 'POSITIVE')::int", "(p.overall_sentiment = 'NEGATIVE')::int", "(p.overall_sentiment = 'NEUTRAL')::int",
+      ...["CRISIS", "SEEDING", "SPAM", "COMPLAINT", "LEAD", "SUPPORT", "DISCUSSION"].map((i) => `(p.primary_intent = '${i}')::int`),
+      ...["LOW", "MEDIUM", "HIGH", "CRITICAL"].map((r) => `(p.risk_level = '${r}')::int`),
+      "p.view_count::numeric", "p.like_count::numeric", "p.comment_count::numeric", "p.share_count::numeric", "p.save_count::numeric",
+      "p.overall_sentiment_score::numeric", "p.impact_score::numeric", "p.overall_confidence::numeric"
+    ]
+    return sql<Row>`WITH ${rollupHours(sql, "post_rollup_hourly", projectId, range, undefined)},
+      parts AS (
+        SELECT r.platform, ${sql.literal(counters.map((c) => `r.${c}`).join(", "))} FROM r WHERE r.whole
+        UNION ALL
+        SELECT p.platform, ${sql.literal(fromPost.join(", "))}
+        FROM partial h CROSS JOIN LATERAL (${postsOfHour(sql, projectId, range, sql`p.*`)}) AS p
+      ), totals AS (
+        SELECT platform, ${sql.literal(counters.map((c) => `sum(${c}) AS ${c}`).join(", "))}
+        FROM parts GROUP BY GROUPING SETS ((platform), ()) HAVING sum(posts) > 0
+      ), span AS (
+        SELECT min(published_at) AS first, max(published_at) AS last FROM post_analytics
+        WHERE ${sql.and([sql`project_id = ${projectId}::uuid`, ...window(sql, range)])}
+      )
+      SELECT t.*, s.first, s.last FROM span s LEFT JOIN totals t ON true`
+  },
+
+  // From the daily keyword rollup; the UTC days at a range's edges are counted from their posts'
+  // `keywords`, as the rollup and post_keywords count them.
+  topKeywords: (projectId: string, range: TimeRange, limit: number): Statement<Row> => {
+    const whole = [
+      ...(range.from === undefined ? [] : [sql`r.day >= ${range.from}::timestamptz`]),
+      ...(range.to === undefined ? [] : [sql`r.day + interval '1 day' <= ${range.to}::timestamptz`])
+    ]
+    const filter = [
+      sql`r.project_id = ${projectId}::uuid`,
+      ...(range.from === undefined ? [] : [sql`r.day >= date_bin('1 day', ${range.from}::timestamptz, '2000-01-01T00:00:00Z'::timestamptz)`]),
+      ...(range.to === undefined ? [] : [sql`r.day < ${range.to}::timestamptz`])
+    ]
+    const posts = sql`SELECT p.keywords, p.overall_sentiment FROM post_analytics p WHERE ${sql.and([
+      sql`p.project_id = ${projectId}::uuid`,
+      range.from === undefined ? sql`p.published_at >= h.day` : sql`p.published_at >= greatest(h.day, ${range.from}::timestamptz)`,
+      range.to === undefined
+        ? sql`p.published_at < h.day + interval '1 day'`
+        : sql`p.published_at < least(h.day + interval '1 day', ${range.to}::timestamptz)`
+    ])} OFFSET 0`
+    return sql<Row>`WITH r AS (
+        SELECT r.*, ${whole.length === 0 ? sql`true` : sql.and(whole)} AS whole FROM post_keyword_rollup_daily r WHERE ${sql.and(filter)}
+      ), partial AS (SELECT DISTINCT day FROM r WHERE NOT whole),
+      parts AS (
+        SELECT r.keyword, r.aspect, r.mentions, r.positive, r.negative, r.neutral FROM r WHERE r.whole
+        UNION ALL
+        SELECT k.value->>'keyword', k.value->>'aspect', 1, (p.overall_sentiment = 'POSITIVE')::int,
+          (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int
+        FROM partial h CROSS JOIN LATERAL (${posts}) AS p
+        CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(p.keywords) = 'array' THEN p.keywords ELSE '[]'::jsonb END) AS k
+        WHERE k.value->>'keyword' IS NOT NULL
+      )
+      SELECT keyword, aspect, sum(mentions) AS mentions, sum(positive) AS positive, sum(negative) AS negative, sum(neutral) AS neutral
+      FROM parts GROUP BY keyword, aspect HAVING sum(mentions) > 0
+      ORDER BY mentions DESC, keyword, aspect LIMIT ${clamp(limit, 100)}`
+  },
 
   aspects: (projectId: string, range: TimeRange): Statement<Row> =>
-    sql<Row>`SELECT a.key AS aspect, count(*) AS posts,
-        count(*) FILTER (WHERE a.value->>'label' = 'POSITIVE') AS positive,
-        count(*) FILTER (WHERE a.value->>'label' = 'NEGATIVE') AS negative,
-        count(*) FILTER (WHERE a.value->>'label' = 'NEUTRAL') AS neutral
-      FROM post_analytics p CROSS JOIN LATERAL jsonb_each(p.aspects_breakdown) AS a
-      WHERE ${sql.and([sql`p.project_id = ${projectId}::uuid`, sql`jsonb_typeof(a.value) = 'object'`, ...window(sql, range, "p.published_at")])}
-      GROUP BY a.key ORDER BY posts DESC, aspect`,
+    sql<Row>`WITH ${rollupHours(sql, "post_aspect_rollup_hourly", projectId, range, undefined)},
+      parts AS (
+        SELECT r.aspect, r.posts, r.positive, r.negative, r.neutral FROM r WHERE r.whole
+        UNION ALL
+        SELECT a.key, 1, (a.value->>'label' = 'POSITIVE')::int, (a.value->>'label' = 'NEGATIVE')::int, (a.value->>'label' = 'NEUTRAL')::int
+        FROM partial h CROSS JOIN LATERAL (${postsOfHour(sql, projectId, range, sql`p.aspects_breakdown`)}) AS p
+        CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(p.aspects_breakdown) = 'object' THEN p.aspects_breakdown ELSE '{}'::jsonb END) AS a
+        WHERE jsonb_typeof(a.value) = 'object'
+      )
+      SELECT aspect, sum(posts) AS posts, sum(positive) AS positive, sum(negative) AS negative, sum(neutral) AS neutral
+      FROM parts GROUP BY aspect HAVING sum(posts) > 0 ORDER BY posts DESC, aspect`,
 
   // The risk predicate is the partial index's (migration 0004).
   crisis: (q: CrisisQuery): Statement<Row> =>
@@ -123,11 +230,6 @@ export const queryStatements = (sql: Sql) => ({
       ])}
       ORDER BY (risk_level = 'CRITICAL') DESC, impact_score DESC, published_at DESC, platform DESC, id DESC
       LIMIT ${clamp(q.limit, 100)}`,
-
-  // Two probes of idx_post_analytics_project_published (min and max of its second column).
-  publishedSpan: (projectId: string, range: TimeRange): Statement<Row> =>
-    sql<Row>`SELECT min(published_at) AS first, max(published_at) AS last FROM post_analytics
-      WHERE ${sql.and([sql`project_id = ${projectId}::uuid`, ...window(sql, range)])}`,
 
   errorCounts: (projectId: string): Statement<Row> =>
     sql<Row>`SELECT error_category, count(*) AS n FROM crawl_errors WHERE project_id = ${projectId}::uuid GROUP BY 1`,
@@ -166,9 +268,8 @@ export const AnalyticsQueriesLive: Layer.Layer<AnalyticsQueries, never, SqlClien
   Effect.gen(function*() {
     const sql = yield* SqlClient
     const q = queryStatements(sql)
-    const d = dashboardStatements(sql)
     const run = <A>(operation: string, effect: Effect.Effect<A, SqlError>) =>
-      (runsAlone(operation) ? effect : runSerial(sql, effect)).pipe(
+      effect.pipe(
         Effect.mapError(toRepositoryError(operation)),
         Effect.withSpan(`AnalyticsQueries.${operation}`)
       )
@@ -189,20 +290,25 @@ export const AnalyticsQueriesLive: Layer.Layer<AnalyticsQueries, never, SqlClien
         })),
 
       summary: (projectId, range) =>
-        run("summary", Effect.map(Effect.all([d.summary(projectId, range), d.summaryByPlatform(projectId, range), q.publishedSpan(projectId, range)]), ([[row], platforms, [span]]) => {
-          const n = (c: string) => (row === undefined ? 0 : num(row, c))
-          const tally = <K extends string>(column: string, values: ReadonlyArray<K>) =>
-            Object.fromEntries(values.map((v) => [v, n(`${column}:${v}`)])) as Record<K, number>
+        run("summary", Effect.map(q.summary(projectId, range), (rows) => {
+          const total = rows.find((r) => r["posts"] !== null && r["platform"] === null)
+          const span = rows[0]
+          const n = (c: string) => (total === undefined ? 0 : num(total, c))
+          const average = (c: string) => (total === undefined ? null : num(total, c) / num(total, "posts"))
+          const tally = <K extends string>(values: ReadonlyArray<K>, column: (v: K) => string) =>
+            Object.fromEntries(values.map((v) => [v, n(column(v))])) as Record<K, number>
           return {
-            total: n("total"),
-            bySentiment: tally("overall_sentiment", ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const),
-            byIntent: tally("primary_intent", ["CRISIS", "SEEDING", "SPAM", "COMPLAINT", "LEAD", "SUPPORT", "DISCUSSION"] as const),
-            byRisk: tally("risk_level", ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const),
+            total: n("posts"),
+            bySentiment: tally(SENTIMENT_LABELS, (v) => v.toLowerCase()),
+            byIntent: tally(INTENTS, (v) => v.toLowerCase()),
+            byRisk: tally(RISK_LEVELS, (v) => `risk_${v.toLowerCase()}`),
             byPlatform: Object.fromEntries(
-              platforms.map((p) => [text(p, "platform"), num(p, "posts")] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              rows.filter((r) => r["platform"] !== null && r["platform"] !== undefined)
+                .map((p) => [text(p, "platform"), num(p, "posts")] as const)
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
             ),
-            averageImpact: row === undefined ? null : numOrNull(row, "avg_impact"),
-            averageSentiment: row === undefined ? null : numOrNull(row, "avg_sentiment"),
+            averageImpact: average("impact_sum"),
+            averageSentiment: average("sentiment_sum"),
             views: n("views"),
             engagement: n("likes") + n("comments") + n("shares") + n("saves"),
             firstPublishedAt: span === undefined ? null : isoOrNull(span, "first"),

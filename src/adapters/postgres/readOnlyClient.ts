@@ -14,7 +14,7 @@ export interface ReadOnlyPgOptions {
 /**
  * The read side's pool. Every session starts with `default_transaction_read_only = on`, so
  * even a statement that tried to write would fail (25006), whatever role the URL names; give
- * it a role that has only SELECT as well (docs/read-side.md).
+ * it a role that has only SELECT as well (docs/read-side.md). Parallel query is off for the session.
  */
 export const layerPgReadOnlyClient = (options: ReadOnlyPgOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
   PgClient.layer({
@@ -25,6 +25,10 @@ export const layerPgReadOnlyClient = (options: ReadOnlyPgOptions): Layer.Layer<P
     startupParameters: {
       default_transaction_read_only: "on",
       statement_timeout: String(options.statementTimeoutMs ?? 5_000),
+      // The read side's statements read one project's rollup rows or a page of posts: too few rows
+      // for parallel workers to pay for their start-up, which the planner, misled by jsonb
+      // estimates, would otherwise sometimes choose. Set per session, not per request.
+      max_parallel_workers_per_gather: "0",
       ...(options.searchPath === undefined ? {} : { search_path: options.searchPath })
     }
   })

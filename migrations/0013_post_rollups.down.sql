@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS post_rollup_insert ON post_analytics;
+DROP TRIGGER IF EXISTS post_rollup_update ON post_analytics;
+DROP TRIGGER IF EXISTS post_rollup_delete ON post_analytics;
+DROP PROCEDURE IF EXISTS post_rollup_backfill(integer, integer);
+DROP FUNCTION IF EXISTS post_rollup_trigger();
+DROP FUNCTION IF EXISTS post_rollup_lock_key();
+DROP FUNCTION IF EXISTS post_rollup_sql(text);
+DROP TABLE IF EXISTS post_rollup_state;
+DROP TABLE IF EXISTS post_keyword_rollup_daily;
+DROP TABLE IF EXISTS post_aspect_rollup_hourly;
+DROP TABLE IF EXISTS post_rollup_hourly;
