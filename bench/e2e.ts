@@ -36,7 +36,7 @@ const SMOKE = flag("--smoke")
 const SEED = 20251206
 const BATCHES = option("--batches", SMOKE ? 12 : 1000)
 const REPS = option("--reps", SMOKE ? 1 : 3)
-const BASELINE_BATCHES = Math.min(BATCHES, option("--baseline-batches", SMOKE ? 4 : 120))
+const BASELINE_BATCHES = Math.min(BATCHES, option("--baseline-batches", SMOKE ? 4 : 60))
 const DRAIN_EVENTS = option("--drain", SMOKE ? 30 : 10_000)
 const WARMUP_BATCHES = 40
 const PROFILE = flag("--profile") && !SMOKE
@@ -159,12 +159,12 @@ const runService = async (label: string, settings: ServiceSettings, events: numb
     const latencies = list.map((e) => (commits.get(e.id) ?? end) - (world.publishedAt.get(e.id) ?? start))
     let check: Run["check"]
     if (o.check === true) {
-      const [row] = await world.db<Array<{ analytics: string; errors: string; keywords: string; duplicates: string; redelivered: string }>>`SELECT
+      const [row] = await world.db.rows<{ analytics: string; errors: string; keywords: string; duplicates: string; redelivered: string }>(`SELECT
         (SELECT count(*) FROM post_analytics)::text AS analytics,
         (SELECT count(*) FROM crawl_errors)::text AS errors,
         (SELECT count(*) FROM post_keywords)::text AS keywords,
         (SELECT count(*) FROM (SELECT 1 FROM post_analytics GROUP BY project_id, platform, id HAVING count(*) > 1) d)::text AS duplicates,
-        (SELECT count(*) FROM batch_ledger WHERE attempts > 1)::text AS redelivered`
+        (SELECT count(*) FROM batch_ledger WHERE attempts > 1)::text AS redelivered`)
       check = { analytics: Number(row?.analytics), errors: Number(row?.errors), keywords: Number(row?.keywords), duplicates: Number(row?.duplicates), redelivered: Number(row?.redelivered) }
     }
     for (const s of services) s.child.kill("SIGTERM")

@@ -7,21 +7,22 @@
  * - `get`: the object-store ceiling: GET every fixture object with the service's S3 adapter
  *   (minio-js) at the same concurrency, no broker.
  * - `copy`: the database ceiling: the same rows the service writes per batch (post_analytics,
- *   post_keywords, crawl_errors, batch_ledger), written with COPY FROM STDIN per batch, one
- *   transaction per batch, at the same concurrency, into the migrated schema with its indexes.
+ *   post_keywords, crawl_errors, batch_ledger), written with COPY FROM STDIN (node-postgres and
+ *   pg-copy-streams) per batch, one transaction per batch, at the same concurrency, into the migrated schema with its indexes.
  *   The rows are computed before the clock starts.
  * - `pipeline`: the pipeline ceiling: event and object decoding plus the pipeline on one core,
  *   objects already in memory.
  * - `naive`: the baseline, as the earlier Python service worked: prefetch 1; per message the
  *   object fetched, decoded and run through the pipeline; then per post its own transaction
- *   with one INSERT … ON CONFLICT (BEGIN, INSERT, COMMIT); ack at the end.
+ *   with one INSERT … ON CONFLICT (BEGIN, INSERT, COMMIT, node-postgres); ack at the end.
  */
 import { writeFileSync } from "node:fs"
 import { Readable } from "node:stream"
 import { pipeline as pipe } from "node:stream/promises"
 import * as amqp from "amqplib"
 import { Effect, Redacted } from "effect"
-import postgres from "postgres"
+import pg from "pg"
+import { from as copyFrom } from "pg-copy-streams"
 import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { makeBatchStorageS3 } from "../../src/adapters/s3/BatchStorage.ts"
 import type { AnalyticsRecord, ErrorRecord } from "../../src/domain/records.ts"
@@ -194,42 +195,56 @@ const main = async () => {
     }
     case "copy": {
       const batches = fixture.map((b, i) => toCopy(analyzeBatch(eventBody(i), b.bytes, NOW)))
-      const sql = postgres(settings.databaseUrl, { max: settings.concurrency, onnotice: () => undefined })
-      await Promise.all(Array.from({ length: settings.concurrency }, () => sql`SELECT 1`))
+      const clients = await Promise.all(Array.from({ length: settings.concurrency }, async () => {
+        const c = new pg.Client(settings.databaseUrl)
+        await c.connect()
+        return c
+      }))
       console.log("ready")
       const start = Date.now()
-      const copy = async (tx: postgres.TransactionSql, table: string, columns: string, text: string | null) => {
+      const copy = async (c: pg.Client, table: string, columns: string, text: string | null) => {
         if (text === null) return
-        await pipe(Readable.from([text]), await tx.unsafe(`COPY ${table} (${columns}) FROM STDIN`).writable())
+        await pipe(Readable.from([text]), c.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)))
       }
-      await parallel(batches, settings.concurrency, async (b) => {
-        await sql.begin(async (tx) => {
-          await copy(tx, "post_analytics", names(ANALYTICS_COLUMNS), b.analytics)
-          await copy(tx, "post_keywords", names(KEYWORD_COLUMNS), b.keywords)
-          await copy(tx, "crawl_errors", names(ERROR_COLUMNS), b.errors)
-          await copy(tx, "batch_ledger", names(LEDGER_COLUMNS), b.ledger)
-        })
-      })
+      let next = 0
+      await Promise.all(clients.map(async (c) => {
+        while (next < batches.length) {
+          const b = batches[next++]!
+          await c.query("BEGIN")
+          await copy(c, "post_analytics", names(ANALYTICS_COLUMNS), b.analytics)
+          await copy(c, "post_keywords", names(KEYWORD_COLUMNS), b.keywords)
+          await copy(c, "crawl_errors", names(ERROR_COLUMNS), b.errors)
+          await copy(c, "batch_ledger", names(LEDGER_COLUMNS), b.ledger)
+          await c.query("COMMIT")
+        }
+      }))
       const end = Date.now()
-      await sql.end()
+      await Promise.all(clients.map((c) => c.end()))
       return finish({ start, end, posts: batches.reduce((n, b) => n + b.posts, 0), completions: {} })
     }
     case "naive": {
       const s = storage()
-      const sql = postgres(settings.databaseUrl, { max: 1, onnotice: () => undefined })
+      const db = new pg.Client(settings.databaseUrl)
+      await db.connect()
+      /** BEGIN, one INSERT, COMMIT: a transaction per row, as the earlier service committed per item. */
+      const transaction = async (text: string, values: Array<string | null>) => {
+        await db.query("BEGIN")
+        await db.query(text, values)
+        await db.query("COMMIT")
+      }
       const r = await consume(1, async (body) => {
         const event = JSON.parse(body.toString()) as { payload: { minio_path: string } }
         const key = event.payload.minio_path.slice(BUCKET.length + 1)
         const object = await Effect.runPromise(s.get({ bucket: BUCKET, key }, MAX_BYTES))
         const batch = analyzeBatch(body, object.bytes, NOW)
         for (const post of batch.analytics) {
-          await sql.begin((tx) => tx.unsafe(INSERT_POST, params(ANALYTICS_COLUMNS, post as Readonly<Record<string, unknown>>) as Array<string>))
+          await transaction(INSERT_POST, params(ANALYTICS_COLUMNS, post as Readonly<Record<string, unknown>>))
         }
         for (const error of batch.errors as ReadonlyArray<ErrorRecord>) {
-          await sql.begin((tx) => tx.unsafe(INSERT_ERROR, params(ERROR_COLUMNS, error as Readonly<Record<string, unknown>>) as Array<string>))
+          await transaction(INSERT_ERROR, params(ERROR_COLUMNS, error as Readonly<Record<string, unknown>>))
         }
       })
-      await sql.end()
+      await db.end()
       return finish({ ...r, posts: 0 })
     }
   }

@@ -11,13 +11,25 @@ import { fileURLToPath } from "node:url"
 import * as amqp from "amqplib"
 import { Effect, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import postgres from "postgres"
+import pg from "pg"
 import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
 import { eventFor, type FixtureBatch } from "./fixture.ts"
 import type { WorkerResult, WorkerSettings } from "./worker.ts"
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url))
+/** A node-postgres client, connected; `unsafe` runs SQL text, `rows` returns its rows. */
+const connect = async (url: string) => {
+  const client = new pg.Client(url)
+  client.on("error", () => undefined)
+  await client.connect()
+  return {
+    unsafe: async (text: string) => { await client.query(text) },
+    rows: async <R>(text: string, values: ReadonlyArray<unknown> = []): Promise<Array<R>> => (await client.query(text, [...values])).rows as Array<R>,
+    end: () => client.end()
+  }
+}
+
 const ADMIN_URL = process.env["SMAP_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
 const AMQP_URL = process.env["SMAP_TEST_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672"
 const ROUTING_KEY = "data.collected"
@@ -54,7 +66,7 @@ const TEMPLATE = `bench_e2e_template_${process.pid}`
  * of a migration's time. Returns a function that drops it.
  */
 export const prepareTemplate = async () => {
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined })
+  const admin = await connect(ADMIN_URL)
   await admin.unsafe(`DROP DATABASE IF EXISTS ${TEMPLATE}`)
   await admin.unsafe(`CREATE DATABASE ${TEMPLATE}`)
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${TEMPLATE}`)
@@ -64,7 +76,7 @@ export const prepareTemplate = async () => {
       layerPgClient({ url: Redacted.make(url), maxConnections: 1 })
     ).pipe(Effect.scoped, Effect.provideService(References.MinimumLogLevel, "Warn"))
   )
-  const db = postgres(url, { max: 1, onnotice: () => undefined })
+  const db = await connect(url)
   for (const statement of COMMIT_RECORDER) await db.unsafe(statement)
   await db.end()
   return async () => {
@@ -76,10 +88,10 @@ export const prepareTemplate = async () => {
 export const makeWorld = async (label: string) => {
   const id = `${label}_${randomBytes(3).toString("hex")}`
   const database = `bench_e2e_${id}`
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => undefined })
+  const admin = await connect(ADMIN_URL)
   await admin.unsafe(`CREATE DATABASE ${database} TEMPLATE ${TEMPLATE}`)
   const databaseUrl = ADMIN_URL.replace(/\/[^/]*$/, `/${database}`)
-  const db = postgres(databaseUrl, { max: 1, onnotice: () => undefined })
+  const db = await connect(databaseUrl)
 
   const names = {
     EVENT_EXCHANGE: `bench.${id}.events`,
@@ -200,17 +212,20 @@ export const makeWorld = async (label: string) => {
 
   /** Event id → commit time (ms since the epoch), from bench_commits. */
   const commits = async () => {
-    const rows = await db<Array<{ event_id: string; at: number }>>`
-      SELECT event_id, (extract(epoch FROM at) * 1000)::float8 AS at FROM bench_commits`
+    const rows = await db.rows<{ event_id: string; at: number }>(
+      `SELECT event_id, (extract(epoch FROM at) * 1000)::float8 AS at FROM bench_commits`
+    )
     return new Map(rows.map((r) => [r.event_id, Number(r.at)]))
   }
-  const commitCount = async () => Number((await db<Array<{ n: string }>>`SELECT count(DISTINCT event_id)::text AS n FROM bench_commits`)[0]?.n ?? 0)
+  const commitCount = async () => Number((await db.rows<{ n: string }>(`SELECT count(DISTINCT event_id)::text AS n FROM bench_commits`))[0]?.n ?? 0)
 
   /** Active sessions of this database by wait event (one sample). */
   const waitEvents = async () =>
-    db<Array<{ wait: string }>>`
-      SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU (no wait event)') AS wait
-      FROM pg_stat_activity WHERE datname = ${database} AND state = 'active' AND pid <> pg_backend_pid()`
+    db.rows<{ wait: string }>(
+      `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU (no wait event)') AS wait
+       FROM pg_stat_activity WHERE datname = $1 AND state = 'active' AND pid <> pg_backend_pid()`,
+      [database]
+    )
 
   const deadLetters = async () => (await setup.checkQueue(names.DEAD_LETTER_QUEUE)).messageCount
 
