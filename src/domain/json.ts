@@ -25,8 +25,8 @@ const keepBigIntegers = function(this: unknown, _key: string, value: unknown, co
     : value
 }
 
-/** Parses JSON text; big integers keep their digits; never overflows the stack. */
-export const parseJson = (text: string): unknown => {
+/** The reviver path: exact, and about six times slower than `JSON.parse` without a reviver. */
+const parseWithReviver = (text: string): unknown => {
   try {
     return JSON.parse(text, keepBigIntegers)
   } catch (error) {
@@ -34,6 +34,98 @@ export const parseJson = (text: string): unknown => {
     throw error
   }
 }
+
+/** Deeper texts take the reviver path, whose result at such depths this one does not match. */
+const MAX_FAST_DEPTH = 256
+
+/** A JSON number literal, exactly. */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
+
+const isDigit = (c: number) => c >= 48 && c <= 57
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13
+
+/**
+ * The text with its integer literals beyond 2^53 quoted, so that a plain parse returns their
+ * digits as the reviver does. One pass over the characters: strings are skipped whole (digits
+ * inside them are never touched), brackets counted for the nesting depth, and only a literal
+ * with 16 or more integer digits or an exponent is looked at (anything shorter is below 2^53).
+ * Null, for the reviver path, when the text nests deeper than MAX_FAST_DEPTH or has a long
+ * literal that is not a JSON number or stands where a key belongs (quoting it would make
+ * invalid text valid).
+ */
+const quoteBigIntegers = (text: string): string | null => {
+  const n = text.length
+  let depth = 0
+  let parts: Array<string> | null = null
+  let last = 0
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 92) i++
+        else if (d === 34) break
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_FAST_DEPTH) return null
+    } else if (c === 93 || c === 125) {
+      depth--
+    } else if (c === 45 || isDigit(c)) {
+      const start = i
+      let integerDigits = isDigit(c) ? 1 : 0
+      let inInteger = true
+      let exponent = false
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i)
+        if (isDigit(d)) {
+          if (inInteger) integerDigits++
+        } else if (d === 46 || d === 43 || d === 45) {
+          inInteger = false
+        } else if (d === 101 || d === 69) {
+          inInteger = false
+          exponent = true
+        } else break
+      }
+      if (integerDigits >= 16 || exponent) {
+        const token = text.slice(start, i)
+        const value = Number(token)
+        if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+          let next = i
+          while (next < n && isSpace(text.charCodeAt(next))) next++
+          if (!JSON_NUMBER.test(token) || text.charCodeAt(next) === 58) return null
+          parts ??= []
+          parts.push(text.slice(last, start), `"${token}"`)
+          last = i
+        }
+      }
+      i--
+    }
+  }
+  if (parts === null) return text
+  parts.push(text.slice(last))
+  return parts.join("")
+}
+
+/**
+ * Parses JSON text; big integers keep their digits; never overflows the stack.
+ *
+ * Fast path: `JSON.parse` without a reviver on the text with its big integer literals quoted;
+ * the result is the reviver's. Texts nested deeper than MAX_FAST_DEPTH and any failure
+ * (invalid JSON) take the reviver path, so errors and the deep-nesting fallback are exactly
+ * the reviver path's.
+ */
+export const parseJson = (text: string): unknown => {
+  const quoted = quoteBigIntegers(text)
+  if (quoted === null) return parseWithReviver(text)
+  try {
+    return JSON.parse(quoted)
+  } catch {
+    return parseWithReviver(text)
+  }
+}
+
+/** `parseJson` without the fast path (tests compare the two). */
+export const parseJsonWithReviver = parseWithReviver
 
 interface Frame {
   readonly isArray: boolean

@@ -55,10 +55,13 @@ const asText = (type: string, value: unknown): string | null =>
 export const textArray = (values: ReadonlyArray<string | null>): PgTypes.Parameter =>
   Result.getOrThrow(PgTypes.array(values, PgTypes.OID.text))
 
-/** `SELECT u.a::uuid, u.b::jsonb, … FROM unnest($1::text[], $2::text[], …) AS u(a, b, …)` */
-export const unnestSql = (table: string, columns: ColumnSpec, tail: string): string => {
+/**
+ * `SELECT u.a::uuid, u.b::jsonb, … FROM unnest($1::text[], $2::text[], …) AS u(a, b, …)`; with
+ * `firstParam`, the arrays are numbered from there (another table's arrays come first).
+ */
+export const unnestSql = (table: string, columns: ColumnSpec, tail: string, firstParam = 1): string => {
   const names = columns.map(([name]) => name).join(", ")
-  const arrays = columns.map((_, i) => `$${i + 1}::text[]`).join(", ")
+  const arrays = columns.map((_, i) => `$${i + firstParam}::text[]`).join(", ")
   const select = columns.map(([name, type]) => (type === "text" ? `u.${name}` : `u.${name}::${type}`)).join(", ")
   return `INSERT INTO ${table} (${names}) SELECT ${select} FROM unnest(${arrays}) AS u(${names}) ${tail}`
 }
@@ -86,47 +89,16 @@ export const UPSERT_ANALYTICS_SQL = unnestSql(
 /** A post's `keywords` as an array, whatever was stored (the writer only stores arrays). */
 const keywordArray = (column: string) => `CASE WHEN jsonb_typeof(${column}) = 'array' THEN ${column} ELSE '[]'::jsonb END`
 
-/**
- * What `writeBatch` runs for the analytics rows: the upsert above plus `post_keywords`, one row
- * per element of a post's `keywords` (top keywords reads it, see dashboard.ts), in ONE
- * statement. `written` is the upsert's RETURNING, i.e. only the rows the crawled_at guard let
- * through, so an older crawl changes neither the post nor its keywords. For those posts the
- * keyword rows at positions 1..n are upserted (unchanged ones are not rewritten: redelivery
- * writes nothing) and any beyond n deleted, so a redelivered batch never duplicates them.
- *
- * All sub-statements of one statement share one snapshot and run in no guaranteed order; the
- * DELETE and the INSERT touch disjoint rows (ord > n vs ord ≤ n), so the order cannot matter.
- * The DELETE is split in two because `IS NOT DISTINCT FROM` cannot use the identity index: a
- * project's rows are found by `project_id = …`, the dry runs' by `project_id IS NULL`.
- */
-export const WRITE_ANALYTICS_SQL = `WITH written AS (
-  ${UPSERT_ANALYTICS_SQL}
-  RETURNING project_id, platform, id, published_at, ${keywordArray("keywords")} AS keywords
-), stale AS (
-  DELETE FROM post_keywords k USING written w
-  WHERE k.project_id = w.project_id AND k.platform = w.platform AND k.post_id = w.id
-    AND k.ord > jsonb_array_length(w.keywords)
-), stale_dry_run AS (
-  DELETE FROM post_keywords k USING written w
-  WHERE k.project_id IS NULL AND w.project_id IS NULL AND k.platform = w.platform AND k.post_id = w.id
-    AND k.ord > jsonb_array_length(w.keywords)
-)
-INSERT INTO post_keywords (published_at, ord, project_id, platform, post_id, keyword, aspect)
-SELECT w.published_at, e.ord, w.project_id, w.platform, w.id, e.k->>'keyword', e.k->>'aspect'
-FROM written w CROSS JOIN LATERAL jsonb_array_elements(w.keywords) WITH ORDINALITY AS e(k, ord)
-ON CONFLICT ON CONSTRAINT post_keywords_identity DO UPDATE
-  SET published_at = EXCLUDED.published_at, keyword = EXCLUDED.keyword, aspect = EXCLUDED.aspect
-  WHERE (post_keywords.published_at, post_keywords.keyword, post_keywords.aspect)
-    IS DISTINCT FROM (EXCLUDED.published_at, EXCLUDED.keyword, EXCLUDED.aspect)`
-
 /** `created_at` keeps the first sighting; the rest describes the latest attempt. */
-export const UPSERT_ERRORS_SQL = unnestSql(
-  "crawl_errors",
-  ERROR_COLUMNS,
-  `ON CONFLICT ON CONSTRAINT crawl_errors_identity DO UPDATE SET ${
-    updateAll(ERROR_COLUMNS, ["content_id", "project_id", "platform", "job_id", "created_at"])
-  }`
-)
+const upsertErrorsSql = (firstParam: number) =>
+  unnestSql(
+    "crawl_errors",
+    ERROR_COLUMNS,
+    `ON CONFLICT ON CONSTRAINT crawl_errors_identity DO UPDATE SET ${
+      updateAll(ERROR_COLUMNS, ["content_id", "project_id", "platform", "job_id", "created_at"])
+    }`,
+    firstParam
+  )
 
 /**
  * The ledger's stored columns: the entry's fields, except that `attempted_at` is stored as
@@ -145,11 +117,11 @@ export const LEDGER_COLUMNS: ColumnSpec = [...LEDGER_STORED, ...columnSpec(ATTEM
 
 const cast = (type: string) => (type === "text" ? "" : `::${type}`)
 
-const LEDGER_SQL = (() => {
-  const attempted = LEDGER_STORED.length + 1
+const ledgerSql = (firstParam: number) => {
+  const attempted = LEDGER_STORED.length + firstParam
   const names = [...LEDGER_STORED.map(([name]) => name), "first_attempt_at", "last_attempt_at", "attempts"]
   const values = [
-    ...LEDGER_STORED.map(([, type], i) => `$${i + 1}${cast(type)}`),
+    ...LEDGER_STORED.map(([, type], i) => `$${i + firstParam}${cast(type)}`),
     `$${attempted}::timestamptz`,
     `$${attempted}::timestamptz`,
     "1"
@@ -157,11 +129,67 @@ const LEDGER_SQL = (() => {
   return `INSERT INTO batch_ledger (${names.join(", ")}) VALUES (${values.join(", ")})
   ON CONFLICT (object_path) DO UPDATE SET ${updateAll(LEDGER_STORED, ["object_path"])},
     last_attempt_at = EXCLUDED.last_attempt_at, attempts = batch_ledger.attempts + 1`
-})()
+}
+const LEDGER_SQL = ledgerSql(1)
+
+/**
+ * What `writeBatch` runs: the whole batch in ONE statement, so one round trip and one implicit
+ * transaction per batch (no BEGIN/COMMIT exchanges): the analytics upsert above, `post_keywords`
+ * (one row per element of a post's `keywords`; top keywords reads it, see dashboard.ts), the
+ * crawl errors' upsert and the ledger row. Parameters: the analytics columns' arrays, then the
+ * error columns' arrays, then the ledger's values (`writeBatchParams`). An empty batch side is
+ * a set of empty arrays and inserts nothing.
+ *
+ * `written` is the upsert's RETURNING, i.e. only the rows the crawled_at guard let through, so
+ * an older crawl changes neither the post nor its keywords. For those posts the keyword rows at
+ * positions 1..n are upserted (unchanged ones are not rewritten: redelivery writes nothing) and
+ * any beyond n deleted, so a redelivered batch never duplicates them.
+ *
+ * All sub-statements of one statement share one snapshot and run in no guaranteed order; they
+ * touch disjoint rows (the DELETE ord > n, the INSERT ord ≤ n; errors and ledger other tables),
+ * so the order cannot matter. The DELETE is split in two because `IS NOT DISTINCT FROM` cannot
+ * use the identity index: a project's rows are found by `project_id = …`, the dry runs' by
+ * `project_id IS NULL`. Measured against the transaction of three statements it replaces:
+ * docs/batch-processing-rationale.md §2.2 and docs/benchmarks.md (`npm run bench:e2e`).
+ */
+export const WRITE_ANALYTICS_SQL = `WITH written AS (
+  ${UPSERT_ANALYTICS_SQL}
+  RETURNING project_id, platform, id, published_at, ${keywordArray("keywords")} AS keywords
+), stale AS (
+  DELETE FROM post_keywords k USING written w
+  WHERE k.project_id = w.project_id AND k.platform = w.platform AND k.post_id = w.id
+    AND k.ord > jsonb_array_length(w.keywords)
+), stale_dry_run AS (
+  DELETE FROM post_keywords k USING written w
+  WHERE k.project_id IS NULL AND w.project_id IS NULL AND k.platform = w.platform AND k.post_id = w.id
+    AND k.ord > jsonb_array_length(w.keywords)
+), errors AS (
+  ${upsertErrorsSql(ANALYTICS_COLUMNS.length + 1)}
+), ledger AS (
+  ${ledgerSql(ANALYTICS_COLUMNS.length + ERROR_COLUMNS.length + 1)}
+)
+INSERT INTO post_keywords (published_at, ord, project_id, platform, post_id, keyword, aspect)
+SELECT w.published_at, e.ord, w.project_id, w.platform, w.id, e.k->>'keyword', e.k->>'aspect'
+FROM written w CROSS JOIN LATERAL jsonb_array_elements(w.keywords) WITH ORDINALITY AS e(k, ord)
+ON CONFLICT ON CONSTRAINT post_keywords_identity DO UPDATE
+  SET published_at = EXCLUDED.published_at, keyword = EXCLUDED.keyword, aspect = EXCLUDED.aspect
+  WHERE (post_keywords.published_at, post_keywords.keyword, post_keywords.aspect)
+    IS DISTINCT FROM (EXCLUDED.published_at, EXCLUDED.keyword, EXCLUDED.aspect)`
 
 const ledgerParams = (e: BatchLedgerEntry): Array<unknown> => [
   ...LEDGER_STORED.map(([name]) => e[name]),
   e.attempted_at
+]
+
+/** WRITE_ANALYTICS_SQL's parameters, in its order. */
+export const writeBatchParams = (
+  analytics: ReadonlyArray<AnalyticsRecord>,
+  errors: ReadonlyArray<object>,
+  ledger: BatchLedgerEntry
+): Array<unknown> => [
+  ...unnestParams(ANALYTICS_COLUMNS, analytics),
+  ...unnestParams(ERROR_COLUMNS, errors),
+  ...ledgerParams(ledger)
 ]
 
 /** A `post_analytics` row → its record, decoded with the record's Schema. */
@@ -222,12 +250,8 @@ export const makeAnalyticsRepositoryPg = (
       // Deduplicated and ordered by key, whatever the caller passed: rows locked in one order
       // cannot deadlock against another consumer writing an overlapping batch.
       const { analytics, errors } = dedupeBatch(batch.analytics, batch.errors)
-      const statements = [
-        ...(analytics.length === 0 ? [] : [sql.unsafe(WRITE_ANALYTICS_SQL, unnestParams(ANALYTICS_COLUMNS, analytics))]),
-        ...(errors.length === 0 ? [] : [sql.unsafe(UPSERT_ERRORS_SQL, unnestParams(ERROR_COLUMNS, errors))]),
-        sql.unsafe(LEDGER_SQL, ledgerParams(batch.ledger))
-      ]
-      return sql.withTransaction(Effect.forEach(statements, (s) => s, { discard: true })).pipe(
+      return sql.unsafe(WRITE_ANALYTICS_SQL, writeBatchParams(analytics, errors, batch.ledger)).pipe(
+        Effect.asVoid,
         Effect.mapError(toRepositoryError("writeBatch")),
         withDeadline("writeBatch"),
         Effect.withSpan("AnalyticsRepositoryLive.writeBatch", {
