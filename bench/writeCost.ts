@@ -332,11 +332,18 @@ const seedTo = (level: number, all: ReadonlyArray<Rebuildable>) =>
 // ---------------------------------------------------------------------------------------------
 // Measuring one variant
 
+interface WalOfBatch {
+  readonly bytes: number
+  readonly fpi: number
+  /** Bytes per `resource manager/record type`. */
+  readonly kinds: ReadonlyMap<string, number>
+}
+
 interface Sample {
   readonly ms: number
-  readonly startLsn: string
-  readonly endLsn: string
   readonly clusterWal: number
+  /** Null without pg_walinspect, or when the segment was recycled before it could be read. */
+  readonly wal: WalOfBatch | null
   readonly vacuumRunning: boolean
 }
 
@@ -352,7 +359,7 @@ const lsnBytes = (value: string) => {
   return Number((BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`))
 }
 
-/** Whether a VACUUM or ANALYZE (autovacuum's or anyone's) is working on one of the bench's tables. */
+/** Whether a VACUUM or ANALYZE (autovacuum's or anyone's) is working in the bench database. */
 const vacuumRunning = Effect.flatMap(SqlClient, (sql) =>
   sql<{ n: number }>`SELECT (SELECT count(*) FROM pg_stat_progress_vacuum WHERE datname = current_database())
       + (SELECT count(*) FROM pg_stat_progress_analyze WHERE datname = current_database()) AS n`
@@ -386,7 +393,37 @@ const upsertOnlyWrite: Writer = (batch) =>
     )
   )
 
-const runBatches = (batches: ReadonlyArray<BatchWrite>, write: Writer) =>
+/**
+ * The WAL of one batch's own transaction: the xid that wrote the batch's `batch_ledger` row,
+ * all its records (heap, index, commit), read right after the batch so that a checkpoint cannot
+ * recycle the segment first (one that does anyway gives null).
+ */
+const walOfBatch = (startLsn: string, endLsn: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient
+    const [ids] = yield* sql<{ db: number; ledger: number }>`
+      SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::int AS db, pg_relation_filenode('batch_ledger')::int AS ledger`
+    const pattern = `rel \\d+/${ids!.db}/${ids!.ledger} `
+    const rows = yield* sql<{ xid: string; len: number; fpi: number; ledger: boolean; kind: string }>`
+      SELECT xid::text AS xid, record_length AS len, fpi_length AS fpi, resource_manager || '/' || record_type AS kind,
+        COALESCE(block_ref ~ ${pattern}, false) AS ledger
+      FROM pg_get_wal_records_info(${startLsn}::pg_lsn, ${endLsn}::pg_lsn)`
+    const xids = new Set(rows.filter((r) => r.ledger && r.xid !== "0").map((r) => r.xid))
+    const own = rows.filter((r) => xids.has(r.xid))
+    const kinds = new Map<string, number>()
+    for (const r of own) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + Number(r.len))
+    return {
+      bytes: own.reduce((a, r) => a + Number(r.len), 0),
+      fpi: own.reduce((a, r) => a + Number(r.fpi), 0),
+      kinds
+    } satisfies WalOfBatch as WalOfBatch | null
+  }).pipe(
+    Effect.catch((error) =>
+      Effect.as(Effect.sync(() => log(`  WAL of a batch not read: ${String(error).slice(0, 200)}`)), null)
+    )
+  )
+
+const runBatches = (batches: ReadonlyArray<BatchWrite>, write: Writer, walinspect: boolean) =>
   Effect.gen(function*() {
     const samples: Array<Sample> = []
     for (const batch of batches) {
@@ -397,47 +434,11 @@ const runBatches = (batches: ReadonlyArray<BatchWrite>, write: Writer) =>
       const ms = performance.now() - t0
       const endInsert = yield* lsn("insert")
       const endLsn = yield* lsn("flush")
+      const wal = walinspect ? yield* walOfBatch(startLsn, endLsn) : null
       const after = yield* vacuumRunning
-      samples.push({ ms, startLsn, endLsn, clusterWal: lsnBytes(endInsert) - lsnBytes(startLsn), vacuumRunning: before || after })
+      samples.push({ ms, clusterWal: lsnBytes(endInsert) - lsnBytes(startLsn), wal, vacuumRunning: before || after })
     }
     return samples
-  })
-
-interface WalOfBatch {
-  readonly bytes: number
-  readonly fpi: number
-  /** Bytes per `resource manager/record type`. */
-  readonly kinds: ReadonlyMap<string, number>
-}
-
-/**
- * Per batch, the WAL of its own transaction: the xid that wrote the batch's `batch_ledger` row,
- * all its records (heap, index, commit). Null without pg_walinspect.
- */
-const walOfBatches = (samples: ReadonlyArray<Sample>, walinspect: boolean) =>
-  Effect.gen(function*() {
-    if (!walinspect || samples.length === 0) return null
-    const sql = yield* SqlClient
-    const [ids] = yield* sql<{ db: number; ledger: number }>`
-      SELECT (SELECT oid FROM pg_database WHERE datname = current_database())::int AS db, pg_relation_filenode('batch_ledger')::int AS ledger`
-    const pattern = `rel \\d+/${ids!.db}/${ids!.ledger} `
-    const rows = yield* sql<{ at: string; xid: string; len: number; fpi: number; ledger: boolean; kind: string }>`
-      SELECT (start_lsn - '0/0'::pg_lsn)::text AS at, xid::text AS xid, record_length AS len, fpi_length AS fpi,
-        resource_manager || '/' || record_type AS kind,
-        COALESCE(block_ref ~ ${pattern}, false) AS ledger
-      FROM pg_get_wal_records_info(${samples[0]!.startLsn}::pg_lsn, ${samples[samples.length - 1]!.endLsn}::pg_lsn)`
-    const result: Array<WalOfBatch> = []
-    for (const s of samples) {
-      const from = lsnBytes(s.startLsn)
-      const to = lsnBytes(s.endLsn)
-      const inRange = rows.filter((r) => Number(r.at) >= from && Number(r.at) < to)
-      const xids = new Set(inRange.filter((r) => r.ledger && r.xid !== "0").map((r) => r.xid))
-      const own = inRange.filter((r) => xids.has(r.xid))
-      const kinds = new Map<string, number>()
-      for (const r of own) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + Number(r.len))
-      result.push({ bytes: own.reduce((a, r) => a + Number(r.len), 0), fpi: own.reduce((a, r) => a + Number(r.fpi), 0), kinds })
-    }
-    return result
   })
 
 interface Result {
@@ -452,6 +453,8 @@ interface Result {
   readonly clusterWal: number
   readonly vacuumBatches: number
   readonly batches: number
+  /** Batches whose WAL was read with pg_walinspect. */
+  readonly walRead: number
   /** The largest WAL record kinds of the batches' transactions, with their share. */
   readonly walKinds: string
   readonly note: string
@@ -481,8 +484,9 @@ const measure = (
     const existing = yield* postCount
     // Every variant starts right after a checkpoint, so each pays the same full-page images.
     yield* sql.unsafe("CHECKPOINT")
-    const samples = yield* runBatches(batches, write)
-    const wal = yield* walOfBatches(samples, walinspect)
+    const samples = yield* runBatches(batches, write, walinspect)
+    const read = samples.flatMap((s) => (s.wal === null ? [] : [s.wal]))
+    const wal = read.length === 0 ? null : read
     const times = samples.map((s) => s.ms).sort((a, b) => a - b)
     const result: Result = {
       level,
@@ -496,8 +500,9 @@ const measure = (
       clusterWal: median(samples.map((s) => s.clusterWal)),
       vacuumBatches: samples.filter((s) => s.vacuumRunning).length,
       batches: samples.length,
+      walRead: read.length,
       walKinds: wal === null ? "" : topKinds(wal),
-      note
+      note: walinspect && read.length < samples.length ? `WAL read for ${read.length}/${samples.length} batches only (segments recycled)` : note
     }
     log(
       `  ${variant.padEnd(34)} p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  WAL ${
@@ -508,7 +513,7 @@ const measure = (
   })
 
 const fresh = (n: number) => Array.from({ length: n }, newBatch)
-const warmUp = (write: Writer) => runBatches(fresh(WARMUP), write)
+const warmUp = (write: Writer) => runBatches(fresh(WARMUP), write, false)
 
 const setAutovacuum = (options: string) =>
   Effect.flatMap(SqlClient, (sql) => Effect.forEach(TABLES, (t) => sql.unsafe(`ALTER TABLE ${t} ${options}`), { discard: true }))
@@ -537,7 +542,7 @@ const waitForAutovacuum = Effect.gen(function*() {
     if (yield* vacuumRunning) return "a worker started"
     const now = yield* autovacuumCounts
     if (now.vacuums + now.analyzes > start.vacuums + start.analyzes) return "a worker ran"
-    yield* runBatches(fresh(1), serviceWrite)
+    yield* runBatches(fresh(1), serviceWrite, false)
     yield* Effect.sleep("1 second")
   }
   return "no worker within the wait"
@@ -595,7 +600,7 @@ const levelVariants = (level: number, all: ReadonlyArray<Rebuildable>, walinspec
     const offAfter = yield* autovacuumCounts
     results[results.length - 1] = {
       ...results[results.length - 1]!,
-      note: `autovacuum runs on the tables during it: ${offAfter.vacuums - offBefore.vacuums} vacuum, ${offAfter.analyzes - offBefore.analyzes} analyze`
+      note: `${results[results.length - 1]!.note} autovacuum runs on the tables during it: ${offAfter.vacuums - offBefore.vacuums} vacuum, ${offAfter.analyzes - offBefore.analyzes} analyze`
     }
     yield* resetAutovacuum
 
@@ -613,7 +618,7 @@ const levelVariants = (level: number, all: ReadonlyArray<Rebuildable>, walinspec
     const onAfter = yield* autovacuumCounts
     results[results.length - 1] = {
       ...results[results.length - 1]!,
-      note: `wait: ${waited}; autovacuum runs during it: ${onAfter.vacuums - onBefore.vacuums} vacuum, ${onAfter.analyzes - onBefore.analyzes} analyze`
+      note: `${results[results.length - 1]!.note} wait: ${waited}; autovacuum runs during it: ${onAfter.vacuums - onBefore.vacuums} vacuum, ${onAfter.analyzes - onBefore.analyzes} analyze`
     }
     yield* resetAutovacuum
     return results
