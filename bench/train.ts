@@ -231,6 +231,15 @@ const crossValidate = (): void => {
     const minRecall = Math.min(...s.intent.labels.map((l) => l.recall ?? 0))
     return [v.name, percent(s.sentiment.accuracy), percent(s.intent.accuracy), percent(minRecall), percent(s.intent.macroF1)]
   })
+  const best = summarize(results.get(VARIANTS[2]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  const rulesOnly = summarize(results.get(VARIANTS[0]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  const modelOnly = summarize(results.get(VARIANTS[1]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  process.stdout.write(
+    `Intent recall per class (rules / model / combined default)\n${formatTable(
+      ["intent", "gold", "rules", "model", "combined"],
+      best.intent.labels.map((l, i) => [l.label, String(l.support), percent(rulesOnly.intent.labels[i]?.recall ?? null), percent(modelOnly.intent.labels[i]?.recall ?? null), percent(l.recall)])
+    )}\n`
+  )
   process.stdout.write(
     `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
       `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1"], rows)}\n`
