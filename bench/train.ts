@@ -41,7 +41,19 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.3"
-const SETTINGS = { buckets: 1 << 17, epochs: 30, rate: 0.3, l2: 0.00002, minDf: 2, seed: 20261203, folds: 5 } as const
+const DEFAULT_SETTINGS = { buckets: 1 << 17, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
+/** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
+const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
+{
+  const argv = process.argv.slice(2)
+  argv.forEach((a, i) => {
+    if (a !== "--set") return
+    const [key, value] = (argv[i + 1] ?? "").split("=")
+    if (key === undefined || !(key in SETTINGS) || value === undefined) throw new Error(`bad --set ${argv[i + 1]}`)
+    ;(SETTINGS as Record<string, number>)[key] = Number(value)
+  })
+  if (!argv.includes("--cv") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
+}
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"] as const
 
@@ -198,12 +210,12 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "rules", mode: "rules" },
   { name: "model", mode: "model" },
   { name: "combined (default)", mode: "combined" },
-  ...[0.25, 0.5, 0.75].flatMap((s) =>
-    [0, 0.5, 1].flatMap((im) =>
-      [1, 2, 4].map((io): Variant => ({
-        name: `combined s≥${s} im≥${im} io≥${io}`,
+  ...[0.5, 0.75, 0.9].flatMap((s) =>
+    [0, 0.5].flatMap((sm) =>
+      [0, 0.5, 1, 2].map((io): Variant => ({
+        name: `combined s≥${s} sm≥${sm} io≥${io}`,
         mode: "combined",
-        combine: { sentimentRulesScore: s, sentimentModelMargin: 0, intentModelMargin: im, intentOverrideMargin: io }
+        combine: { sentimentRulesScore: s, sentimentModelMargin: sm, intentModelMargin: 0, intentOverrideMargin: io }
       }))
     )
   )

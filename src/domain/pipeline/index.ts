@@ -82,10 +82,10 @@ export interface CombineSettings {
 }
 
 export const defaultCombineSettings: CombineSettings = {
-  sentimentRulesScore: 0.5,
-  sentimentModelMargin: 0,
+  sentimentRulesScore: 0.75,
+  sentimentModelMargin: 0.5,
   intentModelMargin: 0,
-  intentOverrideMargin: 2
+  intentOverrideMargin: 1
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
