@@ -41,7 +41,7 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.3"
-const DEFAULT_SETTINGS = { buckets: 1 << 17, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {

@@ -13,7 +13,7 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { builtinClassifier, type Classifier, featureSlots, predict, type Prediction, probabilities } from "./model.ts"
+import { builtinClassifier, type Classifier, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { type ScannedText, scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -57,8 +57,8 @@ export {
   type ClassifierHead,
   decodeClassifier,
   featureSlots,
-  headScores,
   predict,
+  scoreSlots,
   stripDiacritics,
   WEIGHT_SCALE
 } from "./model.ts"
@@ -234,7 +234,8 @@ export const makePipeline = (
       minTextLength: settings.minTextLength
     })
     const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, scanned, classifier.buckets)
-    const intentModel = slots === undefined ? undefined : predict(classifier.intent, slots)
+    const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
+    const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
     const platform = platformOf(item, ctx)
     const author = item.author
@@ -305,7 +306,7 @@ export const makePipeline = (
     }
 
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
-    const sentimentModel = slots === undefined ? undefined : predict(classifier.sentiment, slots)
+    const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
     const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
     const impact = computeImpact(
       {

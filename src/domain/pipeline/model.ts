@@ -4,12 +4,11 @@
  * (bench/train.ts) into `data/model/classifier.json`; pure, deterministic, no native code.
  *
  * Features (each hashed with 32-bit FNV-1a into `buckets` slots, counted, and the count vector
- * scaled to unit length):
+ * scaled by 1/√(number of features)). Character n-grams were tried and dropped: they cost a
+ * third of the classifier's time and did not raise cross-validated accuracy (bench/train.ts --cv).
  * - word unigrams and bigrams of the clean text with Vietnamese diacritics removed and `đ`
  *   written `d`, so "giao hàng chậm" and "giao hang cham" share features;
  * - word unigrams as written (diacritics tell apart "bán" and "bạn");
- * - character 3-grams of words of four letters or more ("<word>" with boundary marks), for
- *   spelling variants and English morphology;
  * - each emoji or emoticon cue, a "?" anywhere, and a phone number.
  *
  * Scores are sums of weights (no transcendental function), so the argmax and the margins are
@@ -26,8 +25,8 @@ export interface ClassifierHead {
   readonly classes: ReadonlyArray<string>
   /** Per class, real-valued. */
   readonly bias: ReadonlyArray<number>
-  /** `weights[bucket * classes.length + k]`, real-valued; zero for buckets never trained. */
-  readonly weights: Float64Array
+  /** Where this head's weights start in a row of `Classifier.table`. */
+  readonly offset: number
 }
 
 export interface Classifier {
@@ -36,6 +35,15 @@ export interface Classifier {
   readonly buckets: number
   readonly sentiment: ClassifierHead
   readonly intent: ClassifierHead
+  /** Bucket → row of `table`, -1 for a bucket without weights. */
+  readonly index: Int32Array
+  /**
+   * Row r holds the weights of both heads for one bucket, sentiment classes then intent classes
+   * (`width` values): one compact table, so that scoring a post reads one short row per feature
+   * instead of touching a large sparse array.
+   */
+  readonly table: Float32Array
+  readonly width: number
 }
 
 // ---------------------------------------------------------------------------------------
@@ -55,7 +63,6 @@ const hashString = (h: number, s: string): number => {
 const SEED_UNI = hashString(FNV_OFFSET, "u:")
 const SEED_ACCENTED = hashString(FNV_OFFSET, "a:")
 const SEED_BI = hashString(FNV_OFFSET, "b:")
-const SEED_CHAR = hashString(FNV_OFFSET, "c:")
 const SEED_CUE = hashString(FNV_OFFSET, "e:")
 const QUESTION = hashString(FNV_OFFSET, "f:?")
 const PHONE = hashString(FNV_OFFSET, "f:phone")
@@ -96,29 +103,45 @@ export interface FeatureInput {
   readonly phone: boolean
 }
 
-const LT = "<".charCodeAt(0)
-const GT = ">".charCodeAt(0)
 
-/** Hashed feature slots (with repeats: a repeated word counts twice), `mask + 1` buckets. */
+interface WordFeatures {
+  /** The word without diacritics. */
+  readonly plain: string
+  /** Unigram and accented unigram slots of the word alone. */
+  readonly slots: ReadonlyArray<number>
+  /** Full 32-bit hash of `plain`, combined with the next word's into a bigram. */
+  readonly hash: number
+}
+
+/** Words seen most often repeat across posts: their own slots are computed once. */
+const MAX_CACHED_WORDS = 50_000
+const wordCaches = new Map<number, Map<string, WordFeatures>>()
+
+const wordFeatures = (word: string, mask: number): WordFeatures => {
+  const plain = stripDiacritics(word)
+  const hash = hashString(SEED_UNI, plain)
+  const slots: Array<number> = [hash & mask]
+  if (plain !== word) slots.push(hashString(SEED_ACCENTED, word) & mask)
+  return { plain, slots, hash }
+}
+
+/** Hashed feature slots (with repeats: a repeated word counts twice) in `buckets` (a power of two). */
 export const featureSlots = (input: FeatureInput, buckets: number): Array<number> => {
   const mask = buckets - 1
+  let cache = wordCaches.get(buckets)
+  if (cache === undefined) wordCaches.set(buckets, (cache = new Map()))
   const out: Array<number> = []
-  let prev: string | undefined
+  let prev = -1
   for (const word of input.words) {
-    const plain = stripDiacritics(word)
-    out.push(hashString(SEED_UNI, plain) & mask)
-    if (plain !== word) out.push(hashString(SEED_ACCENTED, word) & mask)
-    if (prev !== undefined) out.push(hashString(mix(hashString(SEED_BI, prev), 32), plain) & mask)
-    prev = plain
-    const n = plain.length
-    if (n >= 4) {
-      // "<word>": n + 2 characters, n 3-grams.
-      for (let i = -1; i + 2 <= n; i++) {
-        let h = SEED_CHAR
-        for (let j = i; j < i + 3; j++) h = mix(h, j < 0 ? LT : j >= n ? GT : plain.charCodeAt(j))
-        out.push(h & mask)
-      }
+    let f = cache.get(word)
+    if (f === undefined) {
+      if (cache.size >= MAX_CACHED_WORDS) cache.clear()
+      f = wordFeatures(word, mask)
+      cache.set(word, f)
     }
+    for (const slot of f.slots) out.push(slot)
+    if (prev !== -1) out.push(mix(mix(SEED_BI, prev), f.hash) & mask)
+    prev = f.hash
   }
   for (const cue of input.cues) out.push(hashString(SEED_CUE, cue) & mask)
   if (input.question) out.push(QUESTION & mask)
@@ -126,17 +149,22 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   return out
 }
 
-/** Raw scores (logits) of every class of `head` for the given slots. */
-export const headScores = (head: ClassifierHead, slots: ReadonlyArray<number>): Array<number> => {
-  const k = head.classes.length
-  const sums = new Array<number>(k).fill(0)
-  const w = head.weights
+/** Raw scores (logits) of every class of both heads, sentiment then intent, for the given slots. */
+export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
+  const width = classifier.width
+  const sums = new Float64Array(width)
+  const { index, table } = classifier
   for (const s of slots) {
-    const base = s * k
-    for (let c = 0; c < k; c++) sums[c] = (sums[c] as number) + (w[base + c] as number)
+    const row = index[s] as number
+    if (row < 0) continue
+    const base = row * width
+    for (let c = 0; c < width; c++) sums[c] = (sums[c] as number) + (table[base + c] as number)
   }
   const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
-  return sums.map((x, c) => (head.bias[c] as number) + x * scale)
+  for (const head of [classifier.sentiment, classifier.intent]) {
+    head.bias.forEach((b, c) => (sums[head.offset + c] = b + (sums[head.offset + c] as number) * scale))
+  }
+  return sums
 }
 
 export interface Prediction {
@@ -146,9 +174,9 @@ export interface Prediction {
   readonly scores: ReadonlyArray<number>
 }
 
-/** The class with the highest score (the first one on a tie) and its margin. */
-export const predict = (head: ClassifierHead, slots: ReadonlyArray<number>): Prediction => {
-  const scores = headScores(head, slots)
+/** The class of `head` with the highest score (the first one on a tie) and its margin. */
+export const predict = (head: ClassifierHead, all: Float64Array): Prediction => {
+  const scores = Array.from(all.subarray(head.offset, head.offset + head.classes.length))
   let best = 0
   for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c
   let second = -Infinity
@@ -195,34 +223,62 @@ export type ClassifierFile = typeof ClassifierFileSchema.Type
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"]
 
-const decodeHead = (name: string, head: ClassifierFile["sentiment"], buckets: number, expected: ReadonlyArray<string>): ClassifierHead => {
+const checkHead = (name: string, head: ClassifierFile["sentiment"], expected: ReadonlyArray<string>): void => {
   const k = head.classes.length
-  if (k !== expected.length || expected.some((c) => !head.classes.includes(c))) {
+  if (k !== expected.length || expected.some((c, i) => head.classes[i] !== c)) {
     throw new Error(`classifier ${name}: classes must be ${expected.join(", ")}, got ${head.classes.join(", ")}`)
   }
   if (head.bias.length !== k) throw new Error(`classifier ${name}: bias has ${head.bias.length} values for ${k} classes`)
-  const weights = new Float64Array(buckets * k)
-  const seen = new Set<number>()
-  for (const row of head.rows) {
-    const bucket = row[0]
-    if (row.length !== k + 1 || bucket === undefined || bucket < 0 || bucket >= buckets || seen.has(bucket)) {
-      throw new Error(`classifier ${name}: bad row [${row.slice(0, 3).join(", ")}…]`)
-    }
-    seen.add(bucket)
-    for (let c = 0; c < k; c++) weights[bucket * k + c] = (row[c + 1] as number) / WEIGHT_SCALE
-  }
-  return { classes: head.classes, bias: head.bias.map((b) => b / WEIGHT_SCALE), weights }
 }
 
-/** Checks the file's shape and builds the dense weight tables; throws naming what is wrong. */
+/** Checks the file's shape and builds the compact weight table; throws naming what is wrong. */
 export const decodeClassifier = (raw: unknown): Classifier => {
   const file = Schema.decodeUnknownSync(ClassifierFileSchema)(raw)
-  if ((file.buckets & (file.buckets - 1)) !== 0) throw new Error(`classifier: buckets ${file.buckets} is not a power of two`)
+  const buckets = file.buckets
+  if ((buckets & (buckets - 1)) !== 0) throw new Error(`classifier: buckets ${buckets} is not a power of two`)
+  checkHead("sentiment", file.sentiment, SENTIMENT_CLASSES)
+  checkHead("intent", file.intent, INTENT_CLASSES)
+  const ks = SENTIMENT_CLASSES.length
+  const width = ks + INTENT_CLASSES.length
+  const index = new Int32Array(buckets).fill(-1)
+  const rows: Array<number> = []
+  const rowOf = (bucket: number): number => {
+    let r = index[bucket] as number
+    if (r < 0) {
+      r = rows.length
+      rows.push(bucket)
+      index[bucket] = r
+    }
+    return r
+  }
+  const fill: Array<[number, number, ReadonlyArray<number>]> = []
+  for (const [name, head, offset] of [["sentiment", file.sentiment, 0], ["intent", file.intent, ks]] as const) {
+    const k = head.classes.length
+    const seen = new Set<number>()
+    for (const row of head.rows) {
+      const bucket = row[0]
+      if (row.length !== k + 1 || bucket === undefined || bucket < 0 || bucket >= buckets || seen.has(bucket)) {
+        throw new Error(`classifier ${name}: bad row [${row.slice(0, 3).join(", ")}…]`)
+      }
+      seen.add(bucket)
+      fill.push([rowOf(bucket), offset, row.slice(1)])
+    }
+  }
+  const table = new Float32Array(rows.length * width)
+  for (const [r, offset, values] of fill) values.forEach((v, c) => (table[r * width + offset + c] = v / WEIGHT_SCALE))
+  const head = (h: ClassifierFile["sentiment"], offset: number): ClassifierHead => ({
+    classes: h.classes,
+    bias: h.bias.map((b) => b / WEIGHT_SCALE),
+    offset
+  })
   return {
     version: file.version,
-    buckets: file.buckets,
-    sentiment: decodeHead("sentiment", file.sentiment, file.buckets, SENTIMENT_CLASSES),
-    intent: decodeHead("intent", file.intent, file.buckets, INTENT_CLASSES)
+    buckets,
+    sentiment: head(file.sentiment, 0),
+    intent: head(file.intent, ks),
+    index,
+    table,
+    width
   }
 }
 
