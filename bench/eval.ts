@@ -11,13 +11,12 @@
  * `npm run eval:gate` (CI) uses them with `--tuned`. Exits 1 when an accuracy is below a given
  * minimum, 2 on bad arguments or a bad data file.
  */
-import { readFileSync } from "node:fs"
 import { basename, resolve } from "node:path"
 import process from "node:process"
 import { fileURLToPath } from "node:url"
-import { type Item, noBatchContext } from "../src/domain/item.ts"
-import { INTENTS, SENTIMENT_LABELS, type ItemRecord } from "../src/domain/records.ts"
+import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
 import { builtinLexicons, defaultPipelineSettings, makePipeline } from "../src/domain/pipeline/index.ts"
+import { type EvalSet, loadExamples, runExamples, SETS } from "./eval-data.ts"
 import {
   type ExampleResult,
   type Labels,
@@ -32,145 +31,10 @@ import {
   USAGE
 } from "./eval-metrics.ts"
 
-/** Fixed analysis time: the pipeline is deterministic given `now`. */
-const NOW = "2025-12-06T10:15:30Z"
-const setPath = (name: string): string => fileURLToPath(new URL(`../data/eval/${name}.jsonl`, import.meta.url))
-
-interface EvalSet {
-  readonly name: string
-  readonly path: string
-  /** Tuned sets guided lexicon work; held-out sets are frozen and only measured. */
-  readonly tuned: boolean
-}
-
-/** Every set of data/eval, held-out first (the figures that say how the pipeline generalises). */
-const SETS: ReadonlyArray<EvalSet> = [
-  { name: "heldout", path: setPath("heldout"), tuned: false },
-  { name: "heldout_a", path: setPath("heldout_a"), tuned: false },
-  { name: "heldout_b", path: setPath("heldout_b"), tuned: false },
-  { name: "heldout_c", path: setPath("heldout_c"), tuned: false },
-  { name: "dev", path: setPath("dev"), tuned: true },
-  { name: "posts", path: setPath("posts"), tuned: true }
-]
 const DEFAULT_WORST = 10
-const ASPECT_NAMES: ReadonlyArray<string> = ["DESIGN", "PERFORMANCE", "PRICE", "SERVICE"]
 
-interface Example {
-  readonly id: string
-  readonly lang: string
-  readonly text: string
-  readonly gold: Labels
-}
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** Parses and checks one JSONL line; throws with the line number on anything unexpected. */
-const parseExample = (line: string, lineNo: number): Example => {
-  const fail = (why: string): never => {
-    throw new Error(`line ${lineNo}: ${why}`)
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(line)
-  } catch (e) {
-    return fail(`not JSON (${String(e)})`)
-  }
-  if (!isRecord(raw)) return fail("not a JSON object")
-  const str = (key: string): string => {
-    const v = raw[key]
-    return typeof v === "string" && v !== "" ? v : fail(`"${key}" must be a non-empty string`)
-  }
-  const oneOf = (key: string, allowed: ReadonlyArray<string>): string => {
-    const v = str(key)
-    return allowed.includes(v) ? v : fail(`"${key}" is ${v}, expected one of ${allowed.join(", ")}`)
-  }
-  const aspectsRaw = raw["aspects"]
-  if (!isRecord(aspectsRaw)) return fail(`"aspects" must be an object`)
-  const aspects: Record<string, string> = {}
-  for (const [aspect, label] of Object.entries(aspectsRaw)) {
-    if (!ASPECT_NAMES.includes(aspect)) fail(`unknown aspect ${aspect}`)
-    if (typeof label !== "string" || !(SENTIMENT_LABELS as ReadonlyArray<string>).includes(label)) {
-      fail(`aspect ${aspect} has label ${String(label)}`)
-    }
-    aspects[aspect] = String(label)
-  }
-  return {
-    id: str("id"),
-    lang: oneOf("lang", ["vi", "en"]),
-    text: str("text"),
-    gold: { sentiment: oneOf("sentiment", SENTIMENT_LABELS), intent: oneOf("intent", INTENTS), aspects }
-  }
-}
-
-const loadExamples = (path: string): ReadonlyArray<Example> => {
-  const examples = readFileSync(path, "utf8")
-    .split("\n")
-    .map((line, i) => [line.trim(), i + 1] as const)
-    .filter(([line]) => line !== "")
-    .map(([line, lineNo]) => parseExample(line, lineNo))
-  const ids = new Set<string>()
-  for (const e of examples) {
-    if (ids.has(e.id)) throw new Error(`duplicate id ${e.id}`)
-    ids.add(e.id)
-  }
-  return examples
-}
-
-/** A TikTok post carrying only the example's text: zero counts, no author, no comments. */
-const itemOf = (e: Example): Item => ({
-  meta: {
-    id: e.id,
-    platform: "TIKTOK",
-    job_id: null,
-    task_type: null,
-    crawled_at: null,
-    published_at: null,
-    permalink: null,
-    keyword_source: null,
-    lang: null,
-    region: null,
-    pipeline_version: null,
-    fetch_status: "success",
-    error_code: null,
-    error_message: null,
-    error_details: null
-  },
-  content: {
-    text: e.text,
-    title: null,
-    duration: null,
-    hashtags: [],
-    sound_name: null,
-    category: null,
-    transcription: null,
-    transcription_status: null
-  },
-  interaction: { views: 0, likes: 0, comments_count: 0, shares: 0, saves: 0, engagement_rate: null, updated_at: null },
-  author: null,
-  comments: []
-})
-
-const labelsOf = (record: ItemRecord): Labels | string => {
-  if (record.record === "error") return `error record ${record.error_code}: ${record.error_message ?? ""}`
-  const aspects: Record<string, string> = {}
-  for (const [aspect, value] of Object.entries(record.aspects_breakdown)) {
-    if (value !== undefined) aspects[aspect] = value.label
-  }
-  return { sentiment: record.overall_sentiment, intent: record.primary_intent, aspects }
-}
-
-const evaluate = (examples: ReadonlyArray<Example>): ReadonlyArray<ExampleResult> => {
-  const pipeline = makePipeline(defaultPipelineSettings, builtinLexicons)
-  return examples.map((e): ExampleResult => {
-    const base = { id: e.id, lang: e.lang, text: e.text, gold: e.gold }
-    try {
-      const labels = labelsOf(pipeline.analyze(itemOf(e), noBatchContext, NOW))
-      return typeof labels === "string" ? { ...base, predicted: null, error: labels } : { ...base, predicted: labels }
-    } catch (err) {
-      return { ...base, predicted: null, error: `threw: ${err instanceof Error ? err.message : String(err)}` }
-    }
-  })
-}
+const evaluate = (examples: Parameters<typeof runExamples>[1]): ReadonlyArray<ExampleResult> =>
+  runExamples(makePipeline(defaultPipelineSettings, builtinLexicons), examples)
 
 // ---------------------------------------------------------------------------------------
 // Report

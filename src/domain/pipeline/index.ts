@@ -10,12 +10,13 @@ import { extractKeywords } from "./aspects.ts"
 import { compileLexicon } from "./compile.ts"
 import { analyticsErrorRecord, crawlErrorRecord, platformOf } from "./errors.ts"
 import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactSettings } from "./impact.ts"
-import { detectIntent, refineIntent } from "./intent.ts"
+import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { normalizeAndTokenize } from "./normalize.ts"
-import { scanText } from "./scan.ts"
-import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
+import { builtinClassifier, type Classifier, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
+import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
+import { type ScannedText, scanText } from "./scan.ts"
+import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
 import { computeStats, shouldSkip } from "./stats.ts"
 
 export { compileLexicon, type CompiledLexicon } from "./compile.ts"
@@ -27,6 +28,103 @@ export { analyzedPart, mergeText } from "./merge.ts"
 export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
 export { scanText } from "./scan.ts"
 export { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
+export {
+  builtinClassifier,
+  type Classifier,
+  ClassifierFileSchema,
+  type ClassifierHead,
+  decodeClassifier,
+  featureSlots,
+  predict,
+  scoreSlots,
+  stripDiacritics,
+  WEIGHT_SCALE
+} from "./model.ts"
+
+/**
+ * Who decides sentiment and intent (contract §3.4.1): the lexicon rules alone, the learned
+ * classifier alone, or both combined (rules where they are explicit, the classifier otherwise).
+ */
+export type ClassifierMode = "rules" | "model" | "combined"
+
+/** Thresholds of the combined mode, chosen by cross-validation on data/train (bench/train.ts). */
+export interface CombineSettings {
+  /** The rules' sentiment stands when |score| is at least this (explicit opinion words). */
+  readonly sentimentRulesScore: number
+  /** Otherwise the classifier's sentiment is taken when its margin is at least this. */
+  readonly sentimentModelMargin: number
+  /** Rules said DISCUSSION: the classifier's intent is taken when its margin is at least this. */
+  readonly intentModelMargin: number
+  /** Rules matched an intent pattern: the classifier overrides it only with at least this margin. */
+  readonly intentOverrideMargin: number
+}
+
+export const defaultCombineSettings: CombineSettings = {
+  sentimentRulesScore: 0.75,
+  sentimentModelMargin: 0.5,
+  intentModelMargin: 0,
+  intentOverrideMargin: 1
+}
+
+/** The classifier's feature slots for a normalised, scanned text. */
+export const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, scanned: ScannedText, buckets: number): Array<number> =>
+  featureSlots({ words, cues: normalized.cues, question: isQuestion(scanned), phone: normalized.hasPhone }, buckets)
+
+/** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */
+export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compileLexicon>, buckets: number): Array<number> => {
+  const { normalized, tokens } = normalizeAndTokenize(text, lex)
+  return classifierSlots(normalized, tokens.words, scanText(normalized.cleanText, lex, tokens), buckets)
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
+
+/**
+ * The classifier's sentiment as a `SentimentResult`: probabilities from its softmax, score
+ * P(positive) − P(negative) held inside the band of its label (§3.7 thresholds) so that
+ * `labelOf(score)` is the label; aspects are the rules' (the classifier has no aspect head).
+ */
+const modelSentiment = (p: Prediction, rules: SentimentResult): SentimentResult => {
+  const probs = probabilities(p.scores)
+  const byClass: Record<string, number> = {}
+  p.scores.forEach((_, c) => (byClass[["POSITIVE", "NEGATIVE", "NEUTRAL"][c] as string] = probs[c] as number))
+  const label = p.label as SentimentResult["label"]
+  const POSITIVE = byClass["POSITIVE"] ?? 0
+  const NEGATIVE = byClass["NEGATIVE"] ?? 0
+  const raw = round6(POSITIVE - NEGATIVE)
+  const score = label === "POSITIVE" ? Math.max(raw, 0.26) : label === "NEGATIVE" ? Math.min(raw, -0.26) : Math.max(-0.25, Math.min(0.25, raw))
+  return {
+    label,
+    score,
+    confidence: byClass[label] ?? 0,
+    probabilities: { POSITIVE, NEGATIVE, NEUTRAL: round6(1 - POSITIVE - NEGATIVE) },
+    aspects: rules.aspects
+  }
+}
+
+const modelIntent = (p: Prediction): IntentResult => {
+  const probs = probabilities(p.scores)
+  let best = 0
+  for (const x of probs) if (x > best) best = x
+  return { intent: p.label as IntentResult["intent"], confidence: best, matchedPatterns: 0 }
+}
+
+/** Sentiment decided per `mode` (see CombineSettings). */
+const chooseSentiment = (mode: ClassifierMode, rules: SentimentResult, model: Prediction | undefined, c: CombineSettings): SentimentResult => {
+  if (mode === "rules" || model === undefined) return rules
+  if (mode === "model") return modelSentiment(model, rules)
+  if (Math.abs(rules.score) >= c.sentimentRulesScore) return rules
+  if (model.margin >= c.sentimentModelMargin && model.label !== rules.label) return modelSentiment(model, rules)
+  return rules
+}
+
+/** Intent decided per `mode` (see CombineSettings). */
+const chooseIntent = (mode: ClassifierMode, rules: IntentResult, model: Prediction | undefined, c: CombineSettings): IntentResult => {
+  if (mode === "rules" || model === undefined) return rules
+  if (mode === "model") return modelIntent(model)
+  if (model.label === rules.intent) return rules
+  const threshold = rules.intent === "DISCUSSION" ? c.intentModelMargin : c.intentOverrideMargin
+  return model.margin >= threshold ? modelIntent(model) : rules
+}
 
 export interface PipelineSettings {
   /** `PREPROCESSOR_MIN_TEXT_LENGTH`: shorter clean text is skipped as too short. */
@@ -42,6 +140,19 @@ export interface PipelineSettings {
    */
   readonly maxAnalyzedChars: number
   readonly impact: ImpactSettings
+  /** Default "combined". */
+  readonly classifier?: ClassifierMode
+  readonly combine?: CombineSettings
+  /**
+   * §3.4: a spam phrase alone ("lãi suất") skips the post. Default false: only a SPAM or
+   * SEEDING intent skips it, since genuine bank complaints use the same words.
+   */
+  readonly skipOnSpamKeyword?: boolean
+  /**
+   * §3.4: a too-short post ("chán", "đỉnh 🔥") is skipped even when its sentiment is plain.
+   * Default false: it is skipped only when the rules find no opinion in it.
+   */
+  readonly skipShortWithOpinion?: boolean
 }
 
 export const DEFAULT_MAX_ANALYZED_CHARS = 20_000
@@ -76,10 +187,16 @@ const warmUp = (lex: ReturnType<typeof compileLexicon>): void => {
 export const makePipeline = (
   settings: PipelineSettings,
   lexicons: LexiconBundle,
-  analyzer: SentimentAnalyzer = makeLexiconSentimentAnalyzer(lexicons)
+  analyzer: SentimentAnalyzer = makeLexiconSentimentAnalyzer(lexicons),
+  classifier: Classifier = builtinClassifier()
 ): Pipeline => {
   const lex = compileLexicon(lexicons)
   warmUp(lex)
+  const mode = settings.classifier ?? "combined"
+  const combine = settings.combine ?? defaultCombineSettings
+  const skipOnSpamKeyword = settings.skipOnSpamKeyword ?? false
+  const skipShortWithOpinion = settings.skipShortWithOpinion ?? false
+  const modelVersion = mode === "rules" ? analyzer.modelVersion : `${analyzer.modelVersion}+${classifier.version}`
 
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
     const merged = mergeText(item, settings.maxComments)
@@ -94,7 +211,10 @@ export const makePipeline = (
       hasTranscription: (item.content.transcription ?? "").trim() !== "",
       minTextLength: settings.minTextLength
     })
-    const intent = detectIntent(scanned, normalized.hasPhone)
+    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, scanned, classifier.buckets)
+    const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
+    const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
+    const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
     const platform = platformOf(item, ctx)
     const author = item.author
     const followers = author?.followers ?? 0
@@ -115,7 +235,7 @@ export const makePipeline = (
       save_count: item.interaction.saves,
       follower_count: followers,
       processing_time_ms: 0,
-      model_version: analyzer.modelVersion,
+      model_version: modelVersion,
       job_id: item.meta.job_id ?? ctx.job_id,
       batch_index: ctx.batch_index,
       task_type: item.meta.task_type ?? ctx.task_type,
@@ -135,7 +255,17 @@ export const makePipeline = (
     }
     const kolThreshold = settings.impact.kolFollowerThreshold
 
-    if (shouldSkip(stats, intent.intent)) {
+    const keywords = extractKeywords(scanned, item.content.hashtags)
+    const rulesSentimentOf = () => analyzer.analyze(normalized.cleanText, keywords, { emoji: normalized.cues, scanned })
+    const advert = intent.intent === "SPAM" || intent.intent === "SEEDING" || (skipOnSpamKeyword && stats.has_spam_keyword)
+    // A too-short post is read by the rules first: with a plain opinion it is analysed (§3.4).
+    const shortSentiment = !advert && stats.is_too_short && !skipShortWithOpinion ? rulesSentimentOf() : undefined
+    const gateStats = {
+      ...stats,
+      is_too_short: stats.is_too_short && (skipShortWithOpinion || shortSentiment === undefined || shortSentiment.label === "NEUTRAL"),
+      has_spam_keyword: stats.has_spam_keyword && skipOnSpamKeyword
+    }
+    if (shouldSkip(gateStats, intent.intent)) {
       return {
         ...base,
         overall_sentiment: "NEUTRAL",
@@ -153,8 +283,9 @@ export const makePipeline = (
       }
     }
 
-    const keywords = extractKeywords(scanned, item.content.hashtags)
-    const sentiment = analyzer.analyze(normalized.cleanText, keywords, { emoji: normalized.cues, scanned })
+    const rulesSentiment = shortSentiment ?? rulesSentimentOf()
+    const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
+    const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
     const impact = computeImpact(
       {
         views: item.interaction.views,
@@ -190,7 +321,7 @@ export const makePipeline = (
   }
 
   return {
-    modelVersion: analyzer.modelVersion,
+    modelVersion,
     analyze(item, ctx, now) {
       try {
         if (item.meta.fetch_status === "error") return crawlErrorRecord(item, ctx, now)

@@ -11,6 +11,7 @@ import {
   errorCategory,
   intentConfidence,
   makeLexiconSentimentAnalyzer,
+  builtinClassifier,
   makePipeline,
   mergeText,
   normalizeText,
@@ -212,7 +213,7 @@ describe("records (§3.1, §3.4, §3.9)", () => {
       pipeline_version: "crawler-v2", job_id: context.job_id, analyzed_at: NOW, processing_time_ms: 0,
       brand_name: "VinFast", keyword: "VinFast VF8", batch_index: 1, project_id: context.project_id,
       overall_sentiment: "POSITIVE", is_skipped: false, hashtags: ["vf8"],
-      model_version: `lexicon-vi-en@${builtinLexicons.version}`
+      model_version: `lexicon-vi-en@${builtinLexicons.version}+${builtinClassifier().version}`
     })
     expect(r.content_text).toBe("Xe chạy rất êm, pin trâu, mình rất hài lòng")
   })
@@ -228,9 +229,13 @@ describe("records (§3.1, §3.4, §3.9)", () => {
       impact_score: 0, risk_level: "LOW", is_viral: false, aspects_breakdown: {}, keywords: [],
       view_count: 5000, like_count: 10, follower_count: 60000
     })
-    const short = analytics(pipeline.analyze(makeItem({ content: { text: "ok 👍" } }), context, NOW))
-    expect(short.is_skipped).toBe(true)
-    expect(short.primary_intent).toBe("DISCUSSION")
+    const short = analytics(pipeline.analyze(makeItem({ content: { text: "vf8 à" } }), context, NOW))
+    expect(short).toMatchObject({ is_skipped: true, overall_sentiment: "NEUTRAL", aspects_breakdown: {} })
+    // Short with a plain opinion: analysed (§3.4), not skipped.
+    const plain = analytics(pipeline.analyze(makeItem({ content: { text: "ok 👍" } }), context, NOW))
+    expect(plain).toMatchObject({ is_skipped: false, overall_sentiment: "POSITIVE" })
+    const rulesOnly = makePipeline({ ...defaultPipelineSettings, skipShortWithOpinion: true }, builtinLexicons)
+    expect(analytics(rulesOnly.analyze(makeItem({ content: { text: "ok 👍" } }), context, NOW)).is_skipped).toBe(true)
   })
   it("error items map codes to categories per the §4 table", () => {
     const rec = (code: string | null) =>

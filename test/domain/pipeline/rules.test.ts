@@ -19,7 +19,8 @@ import {
 import { context, makeItem, NOW } from "./fixtures.ts"
 
 const lex = compileLexicon(builtinLexicons)
-const pipeline = makePipeline(defaultPipelineSettings, builtinLexicons)
+/** The lexicon rules alone (§3.5, §3.7); the learned classifier is tested in model.test.ts. */
+const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: "rules" }, builtinLexicons)
 const analyzer = makeLexiconSentimentAnalyzer(builtinLexicons)
 const scan = (text: string) => scanText(normalizeText(text, lex).cleanText, lex)
 const intentOf = (text: string) => {

@@ -1,0 +1,73 @@
+/**
+ * `npm run eval:compare`: the three analyzer variants side by side on every labelled set, one
+ * table: the lexicon rules alone, the learned classifier alone, and both combined (the default,
+ * contract §3.4.1). Held-out sets first.
+ *
+ *   npx tsx bench/eval-compare.ts [--tuned] [--json]
+ *
+ * `--tuned` measures only the tuned sets (posts, dev): use it while working, since every run
+ * on a held-out set counts as a measurement of that set.
+ */
+import process from "node:process"
+import { builtinLexicons, type ClassifierMode, defaultPipelineSettings, makePipeline } from "../src/domain/pipeline/index.ts"
+import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
+import { loadExamples, runExamples, SETS } from "./eval-data.ts"
+import { formatTable, percent, summarize } from "./eval-metrics.ts"
+
+const MODES: ReadonlyArray<ClassifierMode> = ["rules", "model", "combined"]
+
+const main = (): number => {
+  const argv = process.argv.slice(2)
+  const unknown = argv.filter((a) => a !== "--tuned" && a !== "--json")
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown argument ${unknown[0]}\nusage: tsx bench/eval-compare.ts [--tuned] [--json]\n`)
+    return 2
+  }
+  const sets = SETS.filter((s) => !argv.includes("--tuned") || s.tuned)
+  const pipelines = MODES.map((mode) => [mode, makePipeline({ ...defaultPipelineSettings, classifier: mode }, builtinLexicons)] as const)
+  const rows: Array<Record<string, unknown>> = []
+  for (const set of sets) {
+    const examples = loadExamples(set.path)
+    for (const [mode, pipeline] of pipelines) {
+      const s = summarize(runExamples(pipeline, examples), SENTIMENT_LABELS, INTENTS, 0)
+      const recalls = Object.fromEntries(s.intent.labels.map((l) => [l.label, l.recall]))
+      const minRecall = Math.min(...s.intent.labels.map((l) => l.recall ?? 0))
+      rows.push({
+        set: set.name,
+        kind: set.tuned ? "tuned" : "held out",
+        variant: mode,
+        examples: s.examples,
+        sentiment: s.sentiment.accuracy,
+        sentimentF1: s.sentiment.macroF1,
+        intent: s.intent.accuracy,
+        intentF1: s.intent.macroF1,
+        minIntentRecall: minRecall,
+        intentRecall: recalls,
+        aspectPrecision: s.aspects.detection.precision,
+        aspectRecall: s.aspects.detection.recall,
+        polarityWhereFound: s.aspects.polarityAccuracy,
+        aspectPairs: s.aspects.accuracy
+      })
+    }
+  }
+  if (argv.includes("--json")) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
+    return 0
+  }
+  const p = (x: unknown) => percent(typeof x === "number" ? x : null)
+  process.stdout.write(
+    `${formatTable(
+      ["set", "kind", "variant", "sentiment", "sent. F1", "intent", "intent F1", "min class recall", "aspect P", "aspect R", "polarity", "aspect acc"],
+      rows.map((r) => [
+        String(r["set"]), String(r["kind"]), String(r["variant"]), p(r["sentiment"]), p(r["sentimentF1"]), p(r["intent"]), p(r["intentF1"]),
+        p(r["minIntentRecall"]), p(r["aspectPrecision"]), p(r["aspectRecall"]), p(r["polarityWhereFound"]), p(r["aspectPairs"])
+      ])
+    )}\n\nIntent recall per class\n${formatTable(
+      ["set", "variant", ...INTENTS],
+      rows.map((r) => [String(r["set"]), String(r["variant"]), ...INTENTS.map((i) => p((r["intentRecall"] as Record<string, unknown>)[i]))])
+    )}\n`
+  )
+  return 0
+}
+
+process.exitCode = main()

@@ -1,0 +1,284 @@
+/**
+ * `npm run train`: trains the learned classifier (src/domain/pipeline/model.ts) from
+ * data/train/*.txt and the tuned sets data/eval/posts.jsonl and dev.jsonl, and writes
+ * data/model/classifier.json. Held-out sets are never read.
+ *
+ *   npx tsx bench/train.ts            write data/model/classifier.json
+ *   npx tsx bench/train.ts --check    exit 1 unless the committed file equals a fresh run
+ *   npx tsx bench/train.ts --cv       5-fold cross-validation on data/train: rules, model and
+ *                                     combined variants side by side (the training data of
+ *                                     each fold never holds its test examples)
+ *
+ * Training is deterministic: multinomial logistic regression, AdaGrad over the examples in an
+ * order fixed by a seeded generator, class-balanced, L2-regularised; only feature slots seen in
+ * at least MIN_DF training examples get weights; weights rounded to 1/WEIGHT_SCALE.
+ */
+import { createHash } from "node:crypto"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import process from "node:process"
+import { fileURLToPath } from "node:url"
+import {
+  builtinLexicons,
+  type Classifier,
+  type ClassifierMode,
+  classifierSlotsOfText,
+  type CombineSettings,
+  compileLexicon,
+  decodeClassifier,
+  defaultCombineSettings,
+  defaultPipelineSettings,
+  makePipeline,
+  WEIGHT_SCALE
+} from "../src/domain/pipeline/index.ts"
+import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
+import { type Example, loadExamples, runExamples } from "./eval-data.ts"
+import { formatTable, percent, summarize } from "./eval-metrics.ts"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const TRAIN_DIR = join(root, "data/train")
+const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
+const OUT = join(root, "data/model/classifier.json")
+
+const VERSION = "logreg-2026.12.3"
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
+/** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
+const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
+{
+  const argv = process.argv.slice(2)
+  argv.forEach((a, i) => {
+    if (a !== "--set") return
+    const [key, value] = (argv[i + 1] ?? "").split("=")
+    if (key === undefined || !(key in SETTINGS) || value === undefined) throw new Error(`bad --set ${argv[i + 1]}`)
+    ;(SETTINGS as Record<string, number>)[key] = Number(value)
+  })
+  if (!argv.includes("--cv") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
+}
+const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
+const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"] as const
+
+const dataFiles = (): ReadonlyArray<string> => [
+  ...readdirSync(TRAIN_DIR).filter((f) => f.endsWith(".txt")).sort().map((f) => `data/train/${f}`),
+  ...TUNED
+]
+
+interface Sample {
+  readonly slots: ReadonlyArray<number>
+  readonly sentiment: number
+  readonly intent: number
+}
+
+const lex = compileLexicon(builtinLexicons)
+const sampleOf = (e: Example): Sample => ({
+  slots: classifierSlotsOfText(e.text, lex, SETTINGS.buckets),
+  sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
+  intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number])
+})
+
+/** Park–Miller generator: the same order on every run. */
+const shuffled = (n: number, seed: number): Array<number> => {
+  const order = Array.from({ length: n }, (_, i) => i)
+  let s = seed % 2147483647
+  for (let i = n - 1; i > 0; i--) {
+    s = (s * 16807) % 2147483647
+    const j = s % (i + 1)
+    const t = order[i] as number
+    order[i] = order[j] as number
+    order[j] = t
+  }
+  return order
+}
+
+interface TrainedHead {
+  readonly bias: Array<number>
+  /** Sparse: slot → k weights (real). */
+  readonly rows: Map<number, Array<number>>
+}
+
+const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number): TrainedHead => {
+  const df = new Map<number, number>()
+  for (const s of samples) for (const slot of new Set(s.slots)) df.set(slot, (df.get(slot) ?? 0) + 1)
+  const kept = samples.map((s) => {
+    const counts = new Map<number, number>()
+    for (const slot of s.slots) if ((df.get(slot) ?? 0) >= SETTINGS.minDf) counts.set(slot, (counts.get(slot) ?? 0) + 1)
+    const scale = s.slots.length === 0 ? 0 : 1 / Math.sqrt(s.slots.length)
+    return { features: [...counts].map(([slot, c]) => [slot, c * scale] as const), y: label(s) }
+  })
+  const perClass = new Array<number>(k).fill(0)
+  for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
+  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.sqrt(kept.length / (k * n))))
+  const bias = new Array<number>(k).fill(0)
+  const biasG = new Array<number>(k).fill(1e-8)
+  const rows = new Map<number, Array<number>>()
+  const grads = new Map<number, Array<number>>()
+  for (let epoch = 0; epoch < SETTINGS.epochs; epoch++) {
+    for (const i of shuffled(kept.length, SETTINGS.seed + epoch)) {
+      const ex = kept[i]!
+      const z = bias.slice()
+      for (const [slot, x] of ex.features) {
+        const w = rows.get(slot)
+        if (w !== undefined) for (let c = 0; c < k; c++) z[c] = (z[c] as number) + (w[c] as number) * x
+      }
+      const max = Math.max(...z)
+      const e = z.map((v) => Math.exp(v - max))
+      const total = e.reduce((a, b) => a + b, 0)
+      const cw = classWeight[ex.y] as number
+      const err = e.map((v, c) => cw * (v / total - (c === ex.y ? 1 : 0)))
+      for (let c = 0; c < k; c++) {
+        const g = err[c] as number
+        biasG[c] = (biasG[c] as number) + g * g
+        bias[c] = (bias[c] as number) - (SETTINGS.rate * g) / Math.sqrt(biasG[c] as number)
+      }
+      for (const [slot, x] of ex.features) {
+        let w = rows.get(slot)
+        let G = grads.get(slot)
+        if (w === undefined || G === undefined) {
+          w = new Array<number>(k).fill(0)
+          G = new Array<number>(k).fill(1e-8)
+          rows.set(slot, w)
+          grads.set(slot, G)
+        }
+        for (let c = 0; c < k; c++) {
+          const g = (err[c] as number) * x + SETTINGS.l2 * (w[c] as number)
+          G[c] = (G[c] as number) + g * g
+          w[c] = (w[c] as number) - (SETTINGS.rate * g) / Math.sqrt(G[c] as number)
+        }
+      }
+    }
+  }
+  return { bias, rows }
+}
+
+const quantize = (x: number): number => Math.round(x * WEIGHT_SCALE) || 0
+
+const headFile = (classes: ReadonlyArray<string>, head: TrainedHead) => ({
+  classes,
+  bias: head.bias.map(quantize),
+  rows: [...head.rows]
+    .map(([slot, w]) => [slot, ...w.map(quantize)])
+    .filter((row) => row.slice(1).some((v) => v !== 0))
+    .sort((a, b) => (a[0] as number) - (b[0] as number))
+})
+
+const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string>) => {
+  const samples = examples.map(sampleOf)
+  return {
+    version: VERSION,
+    description:
+      "Multinomial logistic regression over hashed word and character features (src/domain/pipeline/model.ts), " +
+      "written by npm run train (bench/train.ts); weights are integers, the real weight times 1000.",
+    buckets: SETTINGS.buckets,
+    training: { ...SETTINGS, examples: samples.length },
+    data_sha256: shas,
+    sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length)),
+    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length))
+  }
+}
+
+/** One row per line, so that a diff of two trainings stays readable. */
+const serialize = (file: ReturnType<typeof trainFile>): string => {
+  const head = (h: ReturnType<typeof headFile>) =>
+    `{\n  "classes": ${JSON.stringify(h.classes)},\n  "bias": ${JSON.stringify(h.bias)},\n  "rows": [\n` +
+    h.rows.map((r) => `   ${JSON.stringify(r)}`).join(",\n") +
+    "\n  ]\n }"
+  const { sentiment, intent, ...rest } = file
+  const top = JSON.stringify(rest, null, 1).slice(0, -2)
+  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)}\n}\n`
+}
+
+const readAll = () => {
+  const files = dataFiles()
+  const shas: Record<string, string> = {}
+  const examples: Array<Example> = []
+  for (const f of files) {
+    shas[f] = createHash("sha256").update(readFileSync(join(root, f))).digest("hex")
+    examples.push(...loadExamples(join(root, f)))
+  }
+  return { files, shas, examples }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cross-validation
+
+interface Variant {
+  readonly name: string
+  readonly mode: ClassifierMode
+  readonly combine?: CombineSettings
+}
+
+const VARIANTS: ReadonlyArray<Variant> = [
+  { name: "rules", mode: "rules" },
+  { name: "model", mode: "model" },
+  { name: "combined (default)", mode: "combined" },
+  ...[0.5, 0.75, 0.9].flatMap((s) =>
+    [0, 0.5].flatMap((sm) =>
+      [0, 0.5, 1, 2].map((io): Variant => ({
+        name: `combined s≥${s} sm≥${sm} io≥${io}`,
+        mode: "combined",
+        combine: { sentimentRulesScore: s, sentimentModelMargin: sm, intentModelMargin: 0, intentOverrideMargin: io }
+      }))
+    )
+  )
+]
+
+const crossValidate = (): void => {
+  const { examples } = readAll()
+  const own = examples.filter((e) => e.id.includes(":"))
+  const tuned = examples.filter((e) => !e.id.includes(":"))
+  const order = shuffled(own.length, SETTINGS.seed)
+  const results = new Map<string, Array<ReturnType<typeof runExamples>[number]>>()
+  for (let fold = 0; fold < SETTINGS.folds; fold++) {
+    const test = order.filter((_, i) => i % SETTINGS.folds === fold).map((i) => own[i]!)
+    const train = [...order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!), ...tuned]
+    const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(train, {}))))
+    for (const v of VARIANTS) {
+      const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: v.mode, ...(v.combine ? { combine: v.combine } : {}) }, builtinLexicons, undefined, classifier)
+      const list = results.get(v.name) ?? []
+      list.push(...runExamples(pipeline, test))
+      results.set(v.name, list)
+    }
+  }
+  const rows = VARIANTS.map((v) => {
+    const s = summarize(results.get(v.name)!, SENTIMENT_LABELS, INTENTS, 0)
+    const minRecall = Math.min(...s.intent.labels.map((l) => l.recall ?? 0))
+    return [v.name, percent(s.sentiment.accuracy), percent(s.intent.accuracy), percent(minRecall), percent(s.intent.macroF1)]
+  })
+  const best = summarize(results.get(VARIANTS[2]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  const rulesOnly = summarize(results.get(VARIANTS[0]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  const modelOnly = summarize(results.get(VARIANTS[1]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
+  process.stdout.write(
+    `Intent recall per class (rules / model / combined default)\n${formatTable(
+      ["intent", "gold", "rules", "model", "combined"],
+      best.intent.labels.map((l, i) => [l.label, String(l.support), percent(rulesOnly.intent.labels[i]?.recall ?? null), percent(modelOnly.intent.labels[i]?.recall ?? null), percent(l.recall)])
+    )}\n`
+  )
+  process.stdout.write(
+    `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
+      `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1"], rows)}\n`
+  )
+}
+
+const main = (): number => {
+  const argv = process.argv.slice(2)
+  if (argv.includes("--cv")) {
+    crossValidate()
+    return 0
+  }
+  const { shas, examples } = readAll()
+  const text = serialize(trainFile(examples, shas))
+  decodeClassifier(JSON.parse(text))
+  if (argv.includes("--check")) {
+    const committed = readFileSync(OUT, "utf8")
+    if (committed !== text) {
+      process.stderr.write(`${OUT} differs from a fresh training run: run npm run train and commit the result\n`)
+      return 1
+    }
+    process.stdout.write(`classifier ${VERSION}: committed weights equal a fresh training run (${examples.length} examples)\n`)
+    return 0
+  }
+  writeFileSync(OUT, text)
+  process.stdout.write(`classifier ${VERSION}: ${examples.length} examples, written to ${OUT} (${text.length} bytes)\n`)
+  return 0
+}
+
+process.exitCode = main()

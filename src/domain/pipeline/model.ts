@@ -1,0 +1,288 @@
+/**
+ * The learned classifier: multinomial logistic regression over hashed features of the clean
+ * text, one head for overall sentiment and one for intent. Trained by `npm run train`
+ * (bench/train.ts) into `data/model/classifier.json`; pure, deterministic, no native code.
+ *
+ * Features (each hashed with 32-bit FNV-1a into `buckets` slots, counted, and the count vector
+ * scaled by 1/√(number of features)). Character n-grams were tried and dropped: they cost a
+ * third of the classifier's time and did not raise cross-validated accuracy (bench/train.ts --cv).
+ * - word unigrams and bigrams of the clean text with Vietnamese diacritics removed and `đ`
+ *   written `d`, so "giao hàng chậm" and "giao hang cham" share features;
+ * - word unigrams as written (diacritics tell apart "bán" and "bạn");
+ * - each emoji or emoticon cue, a "?" anywhere, and a phone number.
+ *
+ * Scores are sums of weights (no transcendental function), so the argmax and the margins are
+ * the same on every JavaScript engine. Probabilities, when reported, use `Math.exp` rounded to
+ * six decimals, like the lexicon analyzer.
+ */
+import { Schema } from "effect"
+import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
+
+/** Weights are stored as integers: the real weight times this. */
+export const WEIGHT_SCALE = 1000
+
+export interface ClassifierHead {
+  readonly classes: ReadonlyArray<string>
+  /** Per class, real-valued. */
+  readonly bias: ReadonlyArray<number>
+  /** Where this head's weights start in a row of `Classifier.table`. */
+  readonly offset: number
+}
+
+export interface Classifier {
+  /** Named in `model_version`. */
+  readonly version: string
+  readonly buckets: number
+  readonly sentiment: ClassifierHead
+  readonly intent: ClassifierHead
+  /** Bucket → row of `table`, -1 for a bucket without weights. */
+  readonly index: Int32Array
+  /**
+   * Row r holds the weights of both heads for one bucket, sentiment classes then intent classes
+   * (`width` values): one compact table, so that scoring a post reads one short row per feature
+   * instead of touching a large sparse array.
+   */
+  readonly table: Float32Array
+  readonly width: number
+}
+
+// ---------------------------------------------------------------------------------------
+// Features
+
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
+const mix = (h: number, c: number): number => Math.imul(h ^ c, FNV_PRIME) >>> 0
+
+const hashString = (h: number, s: string): number => {
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i))
+  return h
+}
+
+/** Seeds per feature kind, so a word and the same letters as an n-gram do not collide. */
+const SEED_UNI = hashString(FNV_OFFSET, "u:")
+const SEED_ACCENTED = hashString(FNV_OFFSET, "a:")
+const SEED_BI = hashString(FNV_OFFSET, "b:")
+const SEED_CUE = hashString(FNV_OFFSET, "e:")
+const QUESTION = hashString(FNV_OFFSET, "f:?")
+const PHONE = hashString(FNV_OFFSET, "f:phone")
+
+/** Base letter of each accented Vietnamese letter (lower case), computed once with NFD. */
+const BASE_LETTER: ReadonlyMap<number, number> = (() => {
+  const letters = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
+  const map = new Map<number, number>()
+  for (const ch of letters) {
+    const base = ch === "đ" ? "d" : ch.normalize("NFD").charAt(0)
+    map.set(ch.charCodeAt(0), base.charCodeAt(0))
+  }
+  return map
+})()
+
+/** The word without diacritics ("hàng" → "hang"); the same string when it has none. */
+export const stripDiacritics = (word: string): string => {
+  let out: string | undefined
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i)
+    const b = c > 0x7f ? BASE_LETTER.get(c) : undefined
+    if (b !== undefined) {
+      if (out === undefined) out = word.slice(0, i)
+      out += String.fromCharCode(b)
+    } else if (out !== undefined) {
+      out += word.charAt(i)
+    }
+  }
+  return out ?? word
+}
+
+export interface FeatureInput {
+  /** Words of the clean text (lower case, teencode expanded), as tokenized by the pipeline. */
+  readonly words: ReadonlyArray<string>
+  /** Emoji and emoticon cues found before normalisation. */
+  readonly cues: ReadonlyArray<string>
+  readonly question: boolean
+  readonly phone: boolean
+}
+
+
+interface WordFeatures {
+  /** The word without diacritics. */
+  readonly plain: string
+  /** Unigram and accented unigram slots of the word alone. */
+  readonly slots: ReadonlyArray<number>
+  /** Full 32-bit hash of `plain`, combined with the next word's into a bigram. */
+  readonly hash: number
+}
+
+/** Words seen most often repeat across posts: their own slots are computed once. */
+const MAX_CACHED_WORDS = 50_000
+const wordCaches = new Map<number, Map<string, WordFeatures>>()
+
+const wordFeatures = (word: string, mask: number): WordFeatures => {
+  const plain = stripDiacritics(word)
+  const hash = hashString(SEED_UNI, plain)
+  const slots: Array<number> = [hash & mask]
+  if (plain !== word) slots.push(hashString(SEED_ACCENTED, word) & mask)
+  return { plain, slots, hash }
+}
+
+/** Hashed feature slots (with repeats: a repeated word counts twice) in `buckets` (a power of two). */
+export const featureSlots = (input: FeatureInput, buckets: number): Array<number> => {
+  const mask = buckets - 1
+  let cache = wordCaches.get(buckets)
+  if (cache === undefined) wordCaches.set(buckets, (cache = new Map()))
+  const out: Array<number> = []
+  let prev = -1
+  for (const word of input.words) {
+    let f = cache.get(word)
+    if (f === undefined) {
+      if (cache.size >= MAX_CACHED_WORDS) cache.clear()
+      f = wordFeatures(word, mask)
+      cache.set(word, f)
+    }
+    for (const slot of f.slots) out.push(slot)
+    if (prev !== -1) out.push(mix(mix(SEED_BI, prev), f.hash) & mask)
+    prev = f.hash
+  }
+  for (const cue of input.cues) out.push(hashString(SEED_CUE, cue) & mask)
+  if (input.question) out.push(QUESTION & mask)
+  if (input.phone) out.push(PHONE & mask)
+  return out
+}
+
+/** Raw scores (logits) of every class of both heads, sentiment then intent, for the given slots. */
+export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
+  const width = classifier.width
+  const sums = new Float64Array(width)
+  const { index, table } = classifier
+  for (const s of slots) {
+    const row = index[s] as number
+    if (row < 0) continue
+    const base = row * width
+    for (let c = 0; c < width; c++) sums[c] = (sums[c] as number) + (table[base + c] as number)
+  }
+  const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
+  for (const head of [classifier.sentiment, classifier.intent]) {
+    head.bias.forEach((b, c) => (sums[head.offset + c] = b + (sums[head.offset + c] as number) * scale))
+  }
+  return sums
+}
+
+export interface Prediction {
+  readonly label: string
+  /** Best score minus the second best (≥ 0): how clearly the model prefers its label. */
+  readonly margin: number
+  readonly scores: ReadonlyArray<number>
+}
+
+/** The class of `head` with the highest score (the first one on a tie) and its margin. */
+export const predict = (head: ClassifierHead, all: Float64Array): Prediction => {
+  const scores = Array.from(all.subarray(head.offset, head.offset + head.classes.length))
+  let best = 0
+  for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c
+  let second = -Infinity
+  for (let c = 0; c < scores.length; c++) if (c !== best && (scores[c] as number) > second) second = scores[c] as number
+  return { label: head.classes[best] as string, margin: (scores[best] as number) - second, scores }
+}
+
+/** Softmax of the scores, each rounded to six decimals. */
+export const probabilities = (scores: ReadonlyArray<number>): Array<number> => {
+  let max = -Infinity
+  for (const s of scores) if (s > max) max = s
+  const e = scores.map((s) => Math.exp(s - max))
+  let total = 0
+  for (const x of e) total += x
+  return e.map((x) => Math.round((x / total) * 1e6) / 1e6)
+}
+
+// ---------------------------------------------------------------------------------------
+// The weights file
+
+const Int = Schema.Int
+const HeadFile = Schema.Struct({
+  classes: Schema.Array(Schema.NonEmptyString),
+  /** Per class, times WEIGHT_SCALE. */
+  bias: Schema.Array(Int),
+  /** `[bucket, w_0, …, w_{k-1}]` for every bucket with a non-zero weight, times WEIGHT_SCALE. */
+  rows: Schema.Array(Schema.Array(Int))
+})
+
+export const ClassifierFileSchema = Schema.Struct({
+  version: Schema.NonEmptyString,
+  description: Schema.optionalKey(Schema.String),
+  /** Power of two. */
+  buckets: Int.pipe(Schema.check(Schema.isBetween({ minimum: 1024, maximum: 1 << 22 }))),
+  /** Training settings and data, recorded so that `npm run train:check` can repeat the run. */
+  training: Schema.Record(Schema.String, Schema.Unknown),
+  /** SHA-256 of the training data files, in the order they were read. */
+  data_sha256: Schema.Record(Schema.String, Schema.String),
+  sentiment: HeadFile,
+  intent: HeadFile
+})
+export type ClassifierFile = typeof ClassifierFileSchema.Type
+
+const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
+const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"]
+
+const checkHead = (name: string, head: ClassifierFile["sentiment"], expected: ReadonlyArray<string>): void => {
+  const k = head.classes.length
+  if (k !== expected.length || expected.some((c, i) => head.classes[i] !== c)) {
+    throw new Error(`classifier ${name}: classes must be ${expected.join(", ")}, got ${head.classes.join(", ")}`)
+  }
+  if (head.bias.length !== k) throw new Error(`classifier ${name}: bias has ${head.bias.length} values for ${k} classes`)
+}
+
+/** Checks the file's shape and builds the compact weight table; throws naming what is wrong. */
+export const decodeClassifier = (raw: unknown): Classifier => {
+  const file = Schema.decodeUnknownSync(ClassifierFileSchema)(raw)
+  const buckets = file.buckets
+  if ((buckets & (buckets - 1)) !== 0) throw new Error(`classifier: buckets ${buckets} is not a power of two`)
+  checkHead("sentiment", file.sentiment, SENTIMENT_CLASSES)
+  checkHead("intent", file.intent, INTENT_CLASSES)
+  const ks = SENTIMENT_CLASSES.length
+  const width = ks + INTENT_CLASSES.length
+  const index = new Int32Array(buckets).fill(-1)
+  const rows: Array<number> = []
+  const rowOf = (bucket: number): number => {
+    let r = index[bucket] as number
+    if (r < 0) {
+      r = rows.length
+      rows.push(bucket)
+      index[bucket] = r
+    }
+    return r
+  }
+  const fill: Array<[number, number, ReadonlyArray<number>]> = []
+  for (const [name, head, offset] of [["sentiment", file.sentiment, 0], ["intent", file.intent, ks]] as const) {
+    const k = head.classes.length
+    const seen = new Set<number>()
+    for (const row of head.rows) {
+      const bucket = row[0]
+      if (row.length !== k + 1 || bucket === undefined || bucket < 0 || bucket >= buckets || seen.has(bucket)) {
+        throw new Error(`classifier ${name}: bad row [${row.slice(0, 3).join(", ")}…]`)
+      }
+      seen.add(bucket)
+      fill.push([rowOf(bucket), offset, row.slice(1)])
+    }
+  }
+  const table = new Float32Array(rows.length * width)
+  for (const [r, offset, values] of fill) values.forEach((v, c) => (table[r * width + offset + c] = v / WEIGHT_SCALE))
+  const head = (h: ClassifierFile["sentiment"], offset: number): ClassifierHead => ({
+    classes: h.classes,
+    bias: h.bias.map((b) => b / WEIGHT_SCALE),
+    offset
+  })
+  return {
+    version: file.version,
+    buckets,
+    sentiment: head(file.sentiment, 0),
+    intent: head(file.intent, ks),
+    index,
+    table,
+    width
+  }
+}
+
+let builtin: Classifier | undefined
+
+/** The classifier trained into `data/model/classifier.json`, decoded once. */
+export const builtinClassifier = (): Classifier => (builtin ??= decodeClassifier(classifierFile))
