@@ -4,7 +4,7 @@ import { formatReport, validate as runChecks } from "../app/validate.ts"
 import { checks } from "../main.ts"
 import { runCommand } from "./command.ts"
 
-export { type Check, type CheckResult, formatReport, validate, type ValidationReport } from "../app/validate.ts"
+export { type Check, formatReport, validate } from "../app/validate.ts"
 export { postgresCheck } from "../main.ts"
 
 /**

@@ -16,7 +16,6 @@ export const EVENT_REJECTION_CODES = [
   "OVER_LIMIT",
   "CORRUPT_COMPRESSION"
 ] as const
-export type EventRejectionCode = (typeof EVENT_REJECTION_CODES)[number]
 
 export class EventRejected extends Schema.TaggedError<EventRejected>()("EventRejected", {
   code: Schema.Literals(EVENT_REJECTION_CODES),
@@ -37,7 +36,6 @@ export const STEP_FAILURE_CODES = [
  * `analytics_dead_letters_total`, and starts `failure_reason` in the ledger.
  */
 export const DEAD_LETTER_CODES = [...EVENT_REJECTION_CODES, ...STEP_FAILURE_CODES] as const
-export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number]
 
 /** Where in the step a delivery failed (also the `stage` label of `analytics_errors_total`). */
 export const STAGES = ["decode", "fetch", "pipeline", "write", "ack", "publish"] as const

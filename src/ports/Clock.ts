@@ -8,8 +8,5 @@ import { Clock, DateTime, Effect } from "effect"
 /** Current instant as an ISO-8601 UTC string (`…Z`). */
 export const nowIso: Effect.Effect<string> = Effect.map(DateTime.now, DateTime.formatIso)
 
-/** Current instant in epoch milliseconds, for durations. */
-export const nowMillis: Effect.Effect<number> = Effect.map(DateTime.now, DateTime.toEpochMillis)
-
 /** Current instant in milliseconds with sub-millisecond precision, for short durations. */
 export const preciseMillis: Effect.Effect<number> = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos) / 1e6)

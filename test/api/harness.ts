@@ -2,7 +2,6 @@ import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
 import { AnalyticsRepositoryLive } from "../../src/adapters/postgres/AnalyticsRepository.ts"
 import { readSideLayers } from "../../src/main.ts"
-import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { TEST_DATABASE_URL, TestPgMigrated, TestSchema } from "../postgres/testDatabase.ts"
 
 /** A running `serve` (real HTTP server on a free loopback port) over a fresh migrated schema. */
@@ -19,8 +18,6 @@ export const readServerLayer = (token: string | null) =>
       url: HttpServer.formatAddress(s.address)
     }))).pipe(Layer.provide(server))
   })).pipe(Layer.provideMerge(AnalyticsRepositoryLive), Layer.provideMerge(TestPgMigrated))
-
-export const seedWith = <E>(write: Effect.Effect<void, E, AnalyticsRepository>) => write
 
 export const get = (url: string, init?: RequestInit) =>
   Effect.promise(async () => {

@@ -8,14 +8,13 @@ import { makeWorld, waitFor, type World } from "./harness.ts"
  */
 describe("consume, end to end", () => {
   let world: World
-  let consumer: ReturnType<World["startConsumer"]>
   let n = 0
   const key = (platform = "tiktok") => `${platform}/${PROJECT_ID}/brand/batch_${String(++n).padStart(3, "0")}.json`
   const rows = (table: string, where = "true") => world.count(table, where)
 
   beforeAll(async () => {
     world = await makeWorld()
-    consumer = world.startConsumer("node")
+    world.startConsumer("node")
     await waitFor("readiness", async () => (await world.ready()) === 200, 60_000)
   }, 120_000)
   afterAll(async () => {

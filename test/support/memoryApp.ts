@@ -1,11 +1,7 @@
 import { ConfigProvider, Effect, Layer } from "effect"
 import { memoryLayers } from "../../src/main.ts"
 import type { AnalyticsPipeline } from "../../src/ports/AnalyticsPipeline.ts"
-import { AppConfig, appConfig } from "../../src/ports/Config.ts"
-
-/** AppConfig from a plain map of environment variables (defaults for the rest). */
-export const configLayer = (env: Record<string, string> = {}) =>
-  Layer.effect(AppConfig, Effect.map(appConfig.parse(ConfigProvider.fromEnv({ env })), AppConfig.of)).pipe(Layer.orDie)
+import { appConfig } from "../../src/ports/Config.ts"
 
 /**
  * Every port served in memory, as the service's composition root builds it (`memoryLayers`),

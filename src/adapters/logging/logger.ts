@@ -1,5 +1,5 @@
-import { Effect, Formatter, Layer, Logger, References } from "effect"
-import { AppConfig, LOG_LEVELS } from "../../ports/Config.ts"
+import { Formatter, Layer, Logger, References } from "effect"
+import { LOG_LEVELS } from "../../ports/Config.ts"
 
 
 const isEmpty = (value: unknown): boolean =>
@@ -22,5 +22,3 @@ export const layerLogger = (format: "json" | "pretty", level: string) =>
     Layer.succeed(References.MinimumLogLevel, LOG_LEVELS[level] ?? "Info")
   )
 
-/** The logger as configured by `LOG_FORMAT` and `LOG_LEVEL`. */
-export const LoggerLive = Layer.unwrap(Effect.map(AppConfig, (config) => layerLogger(config.logFormat, config.logLevel)))

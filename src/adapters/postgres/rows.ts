@@ -30,11 +30,6 @@ export const num = (row: Row, column: string): number => {
 export const numOrNull = (row: Row, column: string): number | null =>
   row[column] === null || row[column] === undefined ? null : num(row, column)
 
-export const bool = (row: Row, column: string): boolean => {
-  const value = row[column]
-  return typeof value === "boolean" ? value : missing(column, value)
-}
-
 /** timestamptz → ISO-8601 in UTC (`…Z`). */
 export const iso = (row: Row, column: string): string => {
   const value = row[column]
@@ -44,8 +39,6 @@ export const iso = (row: Row, column: string): string => {
 
 export const isoOrNull = (row: Row, column: string): string | null =>
   row[column] === null || row[column] === undefined ? null : iso(row, column)
-
-export const json = (row: Row, column: string): unknown => row[column] ?? null
 
 /** Storage kind (domain) → PostgreSQL type, as `format_type` prints it (what `validate` compares). */
 export const SQL_TYPES: Readonly<Record<StorageKind, string>> = {

@@ -1,5 +1,4 @@
 import { Effect, Layer, type Scope } from "effect"
-import { AppConfig } from "../../ports/Config.ts"
 import { QueueError } from "../../ports/EventQueue.ts"
 import { type AnalyzeResult, ResultPublisher } from "../../ports/ResultPublisher.ts"
 import { makeConfirmPublisher } from "./confirmPublisher.ts"

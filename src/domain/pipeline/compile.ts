@@ -138,7 +138,7 @@ export const canonicalKey = (term: string, teencode: ReadonlyMap<string, string>
   return changed ? tokens.filter((t) => t !== "").join(" ") : key
 }
 
-/**
+/*
  * The order in which the compiler writes the lexicon's concerns into the shared phrase index.
  * A phrase listed by several files gets every role, except where a later step overrides an
  * earlier one; the table says which (and each step's function does only that concern):
@@ -159,18 +159,6 @@ export const canonicalKey = (term: string, teencode: ReadonlyMap<string, string>
  * |      |                    | grievance                 |                                                        |
  * | 9    | emoji, emoticons   | emoji/emoticon maps       | `emoji.json` emoticons win over the npm `emoticon` list|
  */
-export const COMPILE_PRECEDENCE = [
-  "teencode",
-  "sentiment_en",
-  "sentiment_vi",
-  "modifiers",
-  "aspects",
-  "spam",
-  "intents",
-  "intent_cues",
-  "emoji"
-] as const
-
 /** The phrase index under construction, shared by the per-concern steps. */
 interface PhraseIndex {
   readonly phrases: Map<string, PhraseEntry>
@@ -345,7 +333,7 @@ const compileEmoji = (bundle: LexiconBundle): Pick<CompiledLexicon, "emojiValenc
   }
 }
 
-/** The steps of `COMPILE_PRECEDENCE`, in that order. */
+/** The steps of the precedence table above, in that order. */
 const build = (bundle: LexiconBundle): CompiledLexicon => {
   const index: PhraseIndex = {
     phrases: new Map(),

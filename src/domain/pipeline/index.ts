@@ -18,37 +18,15 @@ import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
 import { computeStats, shouldSkip } from "./stats.ts"
 
-export { extractKeywords, HASHTAG_SCORE, MAX_KEYWORDS } from "./aspects.ts"
-export { compileLexicon, INTENT_TIE_ORDER, termKey, type CompiledLexicon } from "./compile.ts"
-export { analyticsErrorRecord, ANALYTICS_ERROR_CODE, crawlErrorRecord, DEFAULT_ERROR_CODE, errorCategory } from "./errors.ts"
-export { computeImpact, defaultImpactSettings, riskLevel, type ImpactInput, type ImpactResult, type ImpactSettings } from "./impact.ts"
-export { detectIntent, intentConfidence, isQuestion, refineIntent, type IntentResult } from "./intent.ts"
-export {
-  builtinLexiconFiles,
-  builtinLexicons,
-  decodeLexiconBundle,
-  decodeLexiconFiles,
-  decodeLexiconManifest,
-  LEXICON_FILES,
-  LexiconBundleSchema,
-  LexiconManifestSchema,
-  type LexiconBundle,
-  type LexiconFileName,
-  type LexiconManifest
-} from "./lexicon.ts"
-export { analyzedPart, mergeText, topComments, type AnalyzedPart } from "./merge.ts"
-export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type NormalizedTokens, type Tokens } from "./normalize.ts"
-export { scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
-export {
-  labelOf,
-  makeLexiconSentimentAnalyzer,
-  NEGATIVE_THRESHOLD,
-  POSITIVE_THRESHOLD,
-  type SentimentAnalyzer,
-  type SentimentCues,
-  type SentimentResult
-} from "./sentiment.ts"
-export { computeStats, shouldSkip, type TextStats } from "./stats.ts"
+export { compileLexicon, type CompiledLexicon } from "./compile.ts"
+export { errorCategory } from "./errors.ts"
+export { computeImpact, defaultImpactSettings, riskLevel, type ImpactSettings } from "./impact.ts"
+export { detectIntent, intentConfidence, isQuestion } from "./intent.ts"
+export { builtinLexiconFiles, builtinLexicons, decodeLexiconBundle, decodeLexiconFiles, decodeLexiconManifest, LEXICON_FILES, type LexiconBundle, type LexiconFileName, type LexiconManifest } from "./lexicon.ts"
+export { analyzedPart, mergeText } from "./merge.ts"
+export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
+export { scanText } from "./scan.ts"
+export { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
 
 export interface PipelineSettings {
   /** `PREPROCESSOR_MIN_TEXT_LENGTH`: shorter clean text is skipped as too short. */

@@ -191,9 +191,6 @@ export const tokenize = (cleanText: string): Tokens => {
   return sink.tokens()
 }
 
-/** Counts the words of a clean text (for `hashtag_ratio`). */
-export const countWords = (tokens: Tokens): number => tokens.words.length
-
 /**
  * A teencode expansion that tokenises to its own space-separated words ("mọi người"), so
  * its tokens can be appended without re-reading the text; null for anything else.
