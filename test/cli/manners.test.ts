@@ -54,20 +54,20 @@ describe("smap-analytics command line", () => {
   })
 
   it("effect/cli's --wizard and --completions are neither listed in the help nor accepted", () => {
-    for (const args of [["--help"], ["analyze", "--help"], ["migrate", "up", "--help"]]) {
+    for (const args of [["--help"], ["migrate", "up", "--help"]]) {
       const help = run(args)
       expect(help.status).toBe(0)
       expect(help.stdout).toContain("--log-level")
       expect(help.stdout).not.toContain("--wizard")
       expect(help.stdout).not.toContain("--completions")
     }
-    for (const args of [["--wizard"], ["--completions", "bash"], ["analyze", "--wizard"]]) {
+    for (const args of [["--wizard"], ["analyze", "--completions", "bash"]]) {
       const refused = run(args, {}, "[]")
       expect(refused.status, args.join(" ")).toBe(2)
       expect(refused.stderr).toContain(args.find((a) => a.startsWith("--")))
       expect(refused.stdout).toBe("")
     }
-  })
+  }, 180_000)
 
   it("a command's --help is its usage on stdout", () => {
     const result = run(["publish", "--help"])
