@@ -319,7 +319,8 @@ const withBroker = <A, E>(
 export const deadLetters = {
   queueName: AppConfig.useSync((config) => config.deadLetterQueue),
   list: (limit: number) => withBroker((tools, connection, topology) => tools.listDeadLetters(connection, topology, limit)),
-  replay: (selection: ReplaySelection) => withBroker((tools, connection, topology) => tools.replayDeadLetters(connection, topology, selection))
+  replay: (selection: ReplaySelection, onProgress?: (seen: number, present: number, replayed: number) => void) =>
+    withBroker((tools, connection, topology) => tools.replayDeadLetters(connection, topology, selection, onProgress))
 }
 
 /** `publish`: what a crawler does, against S3/MinIO and RabbitMQ. Needs AppConfig. */

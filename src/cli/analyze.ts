@@ -9,6 +9,7 @@ import { AnalyticsPipeline } from "../ports/AnalyticsPipeline.ts"
 import { nowIso } from "../ports/Clock.ts"
 import { runCommand } from "./command.ts"
 import { arrayElements, type ObjectPart, objectItems } from "./jsonArray.ts"
+import { makeProgress, type Progress, progressFlag, progressWanted } from "./progress.ts"
 
 /** The input as text chunks (a file or standard input), decoded as UTF-8 across chunk boundaries. */
 const chunksOf = (source: string): AsyncIterable<string> => {
@@ -68,7 +69,7 @@ class NotABatch extends Error {
   }
 }
 
-const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: string) =>
+const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: string, progress: Progress) =>
   Effect.tryPromise({
     catch: (e) => e instanceof NotABatch ? e.message : `${name} is not JSON: ${e instanceof Error ? e.message : String(e)}`,
     try: async () => {
@@ -76,9 +77,12 @@ const writeLines = (lines: Iterable<string> | AsyncIterable<string>, name: strin
         if (error.code === "EPIPE") process.exit(0)
         throw error
       })
+      let count = 0
       for await (const line of lines) {
         if (!process.stdout.write(`${line}\n`)) await once(process.stdout, "drain")
+        progress.update(`${++count} records`)
       }
+      progress.done(`${count} records`)
     }
   })
 
@@ -109,8 +113,9 @@ export const analyze = Command.make("analyze", {
       return parsed
     }, (e) => e instanceof Error ? e.message : String(e)),
     Flag.optional
-  )
-}, ({ source, now }) =>
+  ),
+  progress: progressFlag
+}, ({ source, now, progress: showProgress }) =>
   runCommand(
     "analyze",
     "one-shot",
@@ -129,6 +134,7 @@ export const analyze = Command.make("analyze", {
       const { pipeline } = yield* Effect.promise(() => import("../main.ts"))
       const analytics = yield* Effect.provide(AnalyticsPipeline.useSync((p) => p), pipeline.standalone)
       const at = Option.getOrUndefined(now) ?? (yield* nowIso)
+      const progress = makeProgress("analyze", progressWanted(showProgress))
       const record = (entry: BatchEntry) =>
         entry._tag === "Unreadable"
           ? JSON.stringify(unreadableRecord(noBatchContext, "UNKNOWN", entry.contentId, entry.reason, at, entry.code))
@@ -136,13 +142,13 @@ export const analyze = Command.make("analyze", {
       if (items !== null) {
         return yield* writeLines(function*() {
           for (const entry of decodeEntries(items, source)) yield record(entry)
-        }(), name)
+        }(), name, progress)
       }
       if (input._tag === "Array") {
         return yield* writeLines(async function*() {
           let index = 0
           for await (const text of input.elements) yield record(decodeEntry(parseJson(text), index++, source))
-        }(), name)
+        }(), name, progress)
       }
       if (input._tag === "Object") {
         return yield* writeLines(async function*() {
@@ -156,7 +162,7 @@ export const analyze = Command.make("analyze", {
             if (items === null) throw new NotABatch()
             for (const entry of decodeEntries(items, source)) yield record(entry)
           }
-        }(), name)
+        }(), name, progress)
       }
     })
   )).pipe(Command.withDescription("Run the analytics pipeline on a batch or item file (or stdin) and print one JSON record per line."))

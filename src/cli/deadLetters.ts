@@ -3,6 +3,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { deadLetters as tools } from "../main.ts"
 import { AppConfig } from "../ports/Config.ts"
 import { runCommand, UsageError } from "./command.ts"
+import { makeProgress, progressFlag, progressWanted } from "./progress.ts"
 
 const list = Command.make("list", {
   limit: Flag.Int("limit").pipe(
@@ -27,14 +28,22 @@ const list = Command.make("list", {
 
 const replay = Command.make("replay", {
   all: Flag.Boolean("all").pipe(Flag.withDescription("replay every dead letter"), Flag.withDefault(false)),
-  ids: Argument.String("ID").pipe(Argument.withDescription("event, message or position ids"), Argument.variadic())
-}, ({ all, ids }) =>
+  ids: Argument.String("ID").pipe(Argument.withDescription("event, message or position ids"), Argument.variadic()),
+  progress: progressFlag
+}, ({ all, ids, progress: showProgress }) =>
   runCommand(
     "dead-letters replay",
     "one-shot",
     Effect.gen(function*() {
       if (!all && ids.length === 0) return yield* Effect.fail(new UsageError("replay needs --all or at least one id"))
-      const report = yield* tools.replay(all ? { all: true } : { ids })
+      const progress = makeProgress("dead-letters replay", progressWanted(showProgress))
+      const describe = (seen: number, present: number, replayed: number) => `${seen}/${present} dead letters looked at, ${replayed} replayed`
+      let last = describe(0, 0, 0)
+      const report = yield* tools.replay(all ? { all: true } : { ids }, (seen, present, replayed) => {
+        last = describe(seen, present, replayed)
+        progress.update(last)
+      })
+      progress.done(last)
       yield* Console.log(`replayed ${report.replayed.length}: ${report.replayed.join(" ")}`)
       if (report.notFound.length > 0) yield* Console.error(`not found: ${report.notFound.join(" ")}`)
       return report.notFound.length === 0 ? 0 : 1

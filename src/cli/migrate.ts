@@ -1,7 +1,8 @@
-import { Console, Effect, Option } from "effect"
+import { Clock, Console, Effect, Fiber, Option, Schedule } from "effect"
 import { Command, Flag } from "effect/cli"
 import { migrations } from "../main.ts"
 import { runCommand } from "./command.ts"
+import { makeProgress, progressFlag, progressWanted } from "./progress.ts"
 
 const to = Flag.Int("to").pipe(
   Flag.filter((n) => n >= 0, (n) => `--to: expected a version ≥ 0, got ${n}`),
@@ -20,12 +21,46 @@ const report = (action: "up" | "down") => (runs: ReadonlyArray<{ version: number
       }).join("\n")
   )
 
+type Migrator = Parameters<Parameters<typeof migrations.run>[0]>[0]
+type Migration = Effect.Success<ReturnType<Migrator["loadMigrations"]>>[number]
+
+/**
+ * `migrate up` one migration at a time, showing on stderr which one runs (n of the pending
+ * ones) and for how long: a backfill inside a migration is one statement, so its elapsed time is
+ * what can be shown. Each step is `migrateUp` up to that version, so what is applied (and
+ * repaired) is the same as in one call.
+ */
+const upWithProgress = (m: Migrator, all: ReadonlyArray<Migration>, to: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const status = yield* m.migrationStatus(all)
+    const pending = status.filter((s) => s.known && !s.applied && Option.match(to, { onNone: () => true, onSome: (t) => s.version <= t }))
+    const progress = makeProgress("migrate up", true)
+    const runs: Array<Effect.Success<ReturnType<Migrator["migrateUp"]>>[number]> = []
+    for (const [index, step] of pending.entries()) {
+      const name = `${String(step.version).padStart(4, "0")}_${step.name}`
+      const started = yield* Clock.currentTimeMillis
+      const tick = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => progress.update(`${index + 1}/${pending.length} ${name} (${Math.round((now - started) / 1000)} s)`)))
+      const ticker = yield* Effect.forkChild(Effect.repeat(tick, Schedule.spaced("1 second")))
+      runs.push(...(yield* m.migrateUp(all, { to: step.version }).pipe(Effect.ensuring(Fiber.interrupt(ticker)))))
+    }
+    // What is left beyond the pending ones: repairs of applied migrations' indexes.
+    runs.push(...(yield* m.migrateUp(all, options(to))))
+    progress.done(`${pending.length} applied`)
+    return runs
+  })
+
 /** `migrate up|down [--to N]|status`: only DATABASE_URL is read, so a bad METRICS_PORT cannot block a migration. */
 export const migrate = Command.make("migrate").pipe(
   Command.withDescription("Apply, revert or list database migrations (DATABASE_URL)."),
   Command.withSubcommands([
-    Command.make("up", { to }, ({ to }) =>
-      runCommand("migrate up", "one-shot", migrations.run((m) => Effect.flatMap(m.loadMigrations(), (all) => m.migrateUp(all, options(to)))).pipe(Effect.flatMap(report("up")))))
+    Command.make("up", { to, progress: progressFlag }, ({ progress, to }) =>
+      runCommand(
+        "migrate up",
+        "one-shot",
+        migrations.run((m) => Effect.flatMap(m.loadMigrations(), (all) => progressWanted(progress) ? upWithProgress(m, all, to) : m.migrateUp(all, options(to))))
+          .pipe(Effect.flatMap(report("up")))
+      ))
       .pipe(Command.withDescription("apply pending migrations (indexes built CONCURRENTLY, with a logged fallback)")),
     Command.make("down", { to }, ({ to }) =>
       runCommand("migrate down", "one-shot", migrations.run((m) => Effect.flatMap(m.loadMigrations(), (all) => m.migrateDown(all, options(to)))).pipe(Effect.flatMap(report("down")))))

@@ -11,13 +11,13 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}, inpu
   spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: 90_000,
     input,
     env: { ...process.env, ...env }
   })
 
 /** Command-line manners, through the real binary. */
-describe("smap-analytics command line", () => {
+describe("smap-analytics command line", { timeout: 180_000 }, () => {
   it("an unknown flag is an error (exit 2, one line naming it) and the service does not start", () => {
     // Nothing listens on port 1: had consume started, it would retry forever and time out.
     const result = run(["consume", "--foo"], { RABBITMQ_URL: "amqp://127.0.0.1:1", METRICS_ENABLED: "false" })
@@ -54,20 +54,20 @@ describe("smap-analytics command line", () => {
   })
 
   it("effect/cli's --wizard and --completions are neither listed in the help nor accepted", () => {
-    for (const args of [["--help"], ["analyze", "--help"], ["migrate", "up", "--help"]]) {
+    for (const args of [["--help"], ["migrate", "up", "--help"]]) {
       const help = run(args)
       expect(help.status).toBe(0)
       expect(help.stdout).toContain("--log-level")
       expect(help.stdout).not.toContain("--wizard")
       expect(help.stdout).not.toContain("--completions")
     }
-    for (const args of [["--wizard"], ["--completions", "bash"], ["analyze", "--wizard"]]) {
+    for (const args of [["--wizard"], ["analyze", "--completions", "bash"]]) {
       const refused = run(args, {}, "[]")
       expect(refused.status, args.join(" ")).toBe(2)
       expect(refused.stderr).toContain(args.find((a) => a.startsWith("--")))
       expect(refused.stdout).toBe("")
     }
-  })
+  }, 180_000)
 
   it("a command's --help is its usage on stdout", () => {
     const result = run(["publish", "--help"])
@@ -133,11 +133,13 @@ describe("smap-analytics command line", () => {
   it("an interrupted one-shot command exits 130", async () => {
     const child = spawn(process.execPath, [BIN, "analyze", "-"], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] })
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-    // Started: it is now waiting for standard input, which never ends.
-    await new Promise((r) => setTimeout(r, 4_000))
+    // One item of an array that never ends: its record on stdout says the command is running and
+    // waiting for more input, however long the start took on a loaded machine.
+    child.stdin.write('[{"meta":{"id":"1"},"content":{"text":"Xe đẹp quá"}},')
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
     child.kill("SIGINT")
     expect(await exited).toBe(130)
-  }, 60_000)
+  }, 120_000)
 
   it("analyze reads an array item by item: items before a broken one are written, then one error line", () => {
     const input = '[{"meta":{"id":"1"},"content":{"text":"Xe đẹp quá, rất hài lòng"}}, {"meta":{"id":"2", "content" ['

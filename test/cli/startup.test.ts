@@ -8,7 +8,7 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   spawnSync(process.execPath, [join(ROOT, "bin/smap-analytics.js"), ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: 90_000,
     env: { ...process.env, ...env }
   })
 

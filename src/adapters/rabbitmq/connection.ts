@@ -1,5 +1,5 @@
 import * as amqp from "amqplib"
-import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Random, Redacted, type Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Option, Random, Redacted, Schedule, type Scope } from "effect"
 import { QueueError } from "../../ports/EventQueue.ts"
 import { AppConfig } from "../../ports/Config.ts"
 import { errorMessage, isLoginRefused, redactUrl } from "./errors.ts"
@@ -48,6 +48,8 @@ export interface RabbitConnectionShape {
   readonly connected: Effect.Effect<amqp.ChannelModel, QueueError>
   /** The broker address without credentials, for messages. */
   readonly describe: string
+  /** While not connected: the last attempt's error when the broker refused the login, else null. */
+  readonly refusal: Effect.Effect<QueueError | null>
 }
 
 export class RabbitConnection extends Context.Service<RabbitConnection, RabbitConnectionShape>()(
@@ -61,7 +63,7 @@ interface Opened {
 }
 
 /** How long building the connection waits for the first attempt, to fail at once on a refused login. */
-const FIRST_ATTEMPT_WAIT_MS = 3_000
+const FIRST_ATTEMPT_WAIT_MS = 5_000
 
 const LOGIN_REFUSED = "RabbitMQ login refused"
 
@@ -113,7 +115,7 @@ const connectOnce = (options: RabbitConnectionOptions, where: string) =>
 
 /**
  * Starts the background connection; it is closed when the scope closes. Fails (`Unavailable`,
- * "RabbitMQ login refused …") when the broker refuses the first login within 3 s.
+ * "RabbitMQ login refused …") when the broker refuses the first login within 5 s.
  */
 export const makeRabbitConnection = (
   options: RabbitConnectionOptions
@@ -123,6 +125,7 @@ export const makeRabbitConnection = (
     const backoff = options.backoff ?? defaultBackoff
     let open: amqp.ChannelModel | undefined
     let next = Deferred.makeUnsafe<amqp.ChannelModel>()
+    let refusal: QueueError | null = null
     /** The first attempt's refusal, or null when it connected or failed otherwise (unreachable). */
     const firstAttempt = Deferred.makeUnsafe<QueueError | null>()
 
@@ -130,13 +133,14 @@ export const makeRabbitConnection = (
       let attempt = 0
       while (true) {
         const result = yield* Effect.exit(connectOnce(options, where))
-        const refusal = Exit.isFailure(result) ? Cause.findErrorOption(result.cause).pipe(Option.filter(isRefusal)) : Option.none()
-        Deferred.doneUnsafe(firstAttempt, Exit.succeed(Option.getOrNull(refusal)))
+        const refused = Exit.isFailure(result) ? Cause.findErrorOption(result.cause).pipe(Option.filter(isRefusal)) : Option.none()
+        Deferred.doneUnsafe(firstAttempt, Exit.succeed(Option.getOrNull(refused)))
+        refusal = Option.getOrNull(refused)
         if (Exit.isFailure(result)) {
           attempt += 1
           const delay = yield* backoffDelay(backoff, attempt)
-          yield* Effect.logWarning(`${Option.isSome(refusal) ? LOGIN_REFUSED : "RabbitMQ unreachable"}, retrying in ${delay} ms`).pipe(
-            Effect.annotateLogs({ broker: where, attempt, error: Option.isSome(refusal) ? refusal.value.message : String(result.cause) })
+          yield* Effect.logWarning(`${Option.isSome(refused) ? LOGIN_REFUSED : "RabbitMQ unreachable"}, retrying in ${delay} ms`).pipe(
+            Effect.annotateLogs({ broker: where, attempt, error: Option.isSome(refused) ? refused.value.message : String(result.cause) })
           )
           yield* Effect.sleep(delay)
           continue
@@ -176,7 +180,8 @@ export const makeRabbitConnection = (
           ? Effect.fail(new QueueError({ reason: "Unavailable", message: `RabbitMQ at ${where} is not connected` }))
           : Effect.succeed(open)
       ),
-      describe: where
+      describe: where,
+      refusal: Effect.sync(() => (open === undefined ? refusal : null))
     }
   })
 
@@ -192,9 +197,18 @@ export const RabbitConnectionLive: Layer.Layer<RabbitConnection, QueueError, App
   })
 )
 
-/** Waits at most `timeoutMs` for a connection (command-line tools fail fast instead of hanging). */
+/**
+ * Waits at most `timeoutMs` for a connection (command-line tools fail fast instead of hanging);
+ * a login the broker refuses ends the wait at once with that error.
+ */
 export const awaitConnection = (connection: RabbitConnectionShape, timeoutMs: number) =>
-  Effect.timeoutOrElse(connection.current, {
+  Effect.timeoutOrElse(Effect.raceFirst(
+    connection.current,
+    connection.refusal.pipe(
+      Effect.repeat({ until: (r) => r !== null, schedule: Schedule.spaced("100 millis") }),
+      Effect.flatMap((r) => Effect.fail(r ?? new QueueError({ reason: "Unavailable", message: "refused" })))
+    )
+  ), {
     duration: timeoutMs,
     orElse: () =>
       Effect.fail(

@@ -169,7 +169,9 @@ const replayHeaders = (headers: Record<string, unknown>): Record<string, unknown
 export const replayDeadLetters = (
   connection: RabbitConnectionShape,
   topology: Pick<Topology, "queue" | "deadLetterQueue">,
-  selection: ReplaySelection
+  selection: ReplaySelection,
+  /** Called after each dead letter looked at: how many so far, of how many present, and replayed. */
+  onProgress: (seen: number, present: number, replayed: number) => void = () => undefined
 ): Effect.Effect<ReplayReport, QueueError> =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -187,7 +189,10 @@ export const replayDeadLetters = (
         const letter = describeDeadLetter(message, position)
         const matches = wanted === undefined ||
           [letter.eventId, letter.messageId, letter.id].some((id) => id !== null && wanted.has(id))
-        if (!matches) continue
+        if (!matches) {
+          onProgress(position, present.messageCount, replayed.length)
+          continue
+        }
         const headers = replayHeaders(message.properties.headers ?? {})
         yield* publisher.publish({
           exchange: "",
@@ -201,6 +206,7 @@ export const replayDeadLetters = (
           catch: (error) => toQueueError(error, `ack dead letter ${letter.id}`)
         })
         replayed.push(letter.id)
+        onProgress(position, present.messageCount, replayed.length)
       }
       const notFound = wanted === undefined ? [] : [...wanted].filter((id) => !replayed.includes(id))
       return { replayed, notFound }
