@@ -41,7 +41,7 @@ const cleanups: Array<() => Promise<unknown>> = []
 const main = async (): Promise<number> => {
   const workload = makeWorkload(fast
     ? { batches: 160, rounds: 1, giantChars: 512 * 1024, seed }
-    : { batches: 2000, rounds: 5, giantChars: 2 * 1024 * 1024, seed })
+    : { batches: 3000, rounds: 6, giantChars: 2 * 1024 * 1024, seed })
 
   const [postgres, rabbit, store] = await Promise.all([startPostgres(dir), startRabbit(dir), startObjectStore(dir)])
   cleanups.push(() => postgres.stop(), () => rabbit.stop(), () => store.stop())
