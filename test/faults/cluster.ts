@@ -7,7 +7,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { chmod, chown, mkdir, open, writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
+import { connect, createServer } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { tcpProxy } from "../support/tcpProxy.ts"
@@ -80,6 +80,16 @@ export const startPostgres = async (dir: string): Promise<Postgres> => {
   }
 }
 
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1")
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
 export interface Rabbit {
   readonly port: number
   readonly url: string
@@ -117,7 +127,10 @@ export const startRabbit = async (dir: string): Promise<Rabbit> => {
     server = spawn(join(RABBIT_BIN, "rabbitmq-server"), [], { env: { ...process.env, ...env }, stdio: ["ignore", log.fd, log.fd], detached: true })
     server.once("exit", () => void log.close())
     // The node registers with epmd a moment after it starts; until then await_startup fails.
+    // Each rabbitmqctl call boots an Erlang VM, so the AMQP port is watched first (cheap), and
+    // await_startup asked once the broker listens.
     const deadline = performance.now() + 90_000
+    while (!(await listening(port)) && performance.now() < deadline && server.exitCode === null) await sleep(200)
     for (;;) {
       try {
         await ctl("await_startup", "--timeout", "60")

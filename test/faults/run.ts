@@ -41,7 +41,7 @@ const cleanups: Array<() => Promise<unknown>> = []
 const main = async (): Promise<number> => {
   const workload = makeWorkload(fast
     ? { batches: 160, rounds: 1, giantChars: 512 * 1024, seed }
-    : { batches: 2000, rounds: 5, giantChars: 2 * 1024 * 1024, seed })
+    : { batches: 3000, rounds: 6, giantChars: 2 * 1024 * 1024, seed })
 
   const [postgres, rabbit, store] = await Promise.all([startPostgres(dir), startRabbit(dir), startObjectStore(dir)])
   cleanups.push(() => postgres.stop(), () => rabbit.stop(), () => store.stop())
@@ -75,15 +75,17 @@ const main = async (): Promise<number> => {
 
   // Objects go straight to s3rver, not through the proxy.
   const minio = new Minio.Client({ endPoint: "127.0.0.1", port: store.port, useSSL: false, accessKey: "S3RVER", secretKey: "S3RVER", region: "us-east-1", pathStyle: true })
-  let uploaded = 0
-  const queue = [...workload.objects]
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
-      await minio.putObject(o.bucket, o.key, o.body, o.body.length, o.metadata)
-      uploaded += 1
-    }
-  }))
-  say(`uploaded ${uploaded} objects; ${workload.events.length} events to publish (${workload.batches.length} batches to store, ${workload.dead.length} to dead-letter)`)
+  const uploadAll = async () => {
+    let uploaded = 0
+    const queue = [...workload.objects]
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let o = queue.shift(); o !== undefined; o = queue.shift()) {
+        await minio.putObject(o.bucket, o.key, o.body, o.body.length, o.metadata)
+        uploaded += 1
+      }
+    }))
+    say(`uploaded ${uploaded} objects; ${workload.events.length} events to publish (${workload.batches.length} batches to store, ${workload.dead.length} to dead-letter)`)
+  }
 
   // ---- consumers ----
   const consumers = new Map<number, { child: ChildProcess; metricsPort: number }>()
@@ -142,6 +144,10 @@ const main = async (): Promise<number> => {
     }
     return total
   }
+
+  // Started before the objects are uploaded, so its start-up overlaps the upload.
+  await startConsumer()
+  await uploadAll()
 
   // ---- progress, seen by the checker's own connection ----
   const progressPool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 2_000 })
@@ -302,7 +308,6 @@ const main = async (): Promise<number> => {
   const size = Math.ceil(publications.length / chunks)
   const chunk = (k: number) => publications.slice(k * size, (k + 1) * size)
 
-  await startConsumer()
   await publishAll(chunk(0))
   const recoveries: Array<FaultRecovery> = []
   for (const [i, fault] of faults.entries()) {
