@@ -190,6 +190,12 @@ const children = new Set<ChildProcess>()
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL")
 })
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill("SIGKILL")
+    process.exit(130)
+  })
+}
 
 const spawnServer = (cacheSeconds: number) =>
   new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {

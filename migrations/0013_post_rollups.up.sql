@@ -90,10 +90,9 @@ INSERT INTO post_rollup_state (through_project, through_platform, through_id, do
 VALUES ('00000000-0000-0000-0000-000000000000', '', '', false);
 
 -- The statement that adds sign × the contribution of the rows `changes` returns (a query over
--- post_analytics-shaped rows with an extra leading `sign` column), limited to posts with a
--- project and, until the backfill is done, to posts at or before its position ($1 done, $2..$4
--- the position). The trigger EXECUTEs it itself: transition tables are visible only there.
-CREATE FUNCTION post_rollup_sql(changes text) RETURNS text LANGUAGE sql IMMUTABLE AS $body$
+-- post_analytics-shaped rows `ch` with an extra leading `sign` column), limited to posts with a
+-- project and to those the predicate `gate` admits.
+CREATE FUNCTION post_rollup_sql(changes text, gate text) RETURNS text LANGUAGE sql IMMUTABLE AS $body$
   SELECT format($sql$
     WITH c AS (
       SELECT ch.sign, ch.project_id, ch.platform, ch.overall_sentiment, ch.primary_intent, ch.risk_level,
@@ -103,7 +102,7 @@ CREATE FUNCTION post_rollup_sql(changes text) RETURNS text LANGUAGE sql IMMUTABL
         date_bin('1 day', ch.published_at, '2000-01-01T00:00:00Z'::timestamptz) AS day
       FROM (%s) AS ch
       WHERE ch.project_id IS NOT NULL
-        AND ($1 OR (ch.project_id, ch.platform, ch.id) <= ($2, $3, $4))
+        AND %s
     ), totals AS (
       INSERT INTO post_rollup_hourly AS r (project_id, hour, platform, posts, positive, negative, neutral,
         crisis, seeding, spam, complaint, lead, support, discussion, risk_low, risk_medium, risk_high, risk_critical,
@@ -182,7 +181,7 @@ CREATE FUNCTION post_rollup_sql(changes text) RETURNS text LANGUAGE sql IMMUTABL
     ON CONFLICT ON CONSTRAINT post_aspect_rollup_hourly_key DO UPDATE SET
       posts = r.posts + EXCLUDED.posts, positive = r.positive + EXCLUDED.positive,
       negative = r.negative + EXCLUDED.negative, neutral = r.neutral + EXCLUDED.neutral
-  $sql$, changes)
+  $sql$, changes, gate)
 $body$;
 
 -- The advisory lock key: one per schema, so backfills in different schemas do not wait on each other.
@@ -190,29 +189,38 @@ CREATE FUNCTION post_rollup_lock_key() RETURNS bigint LANGUAGE sql STABLE AS $bo
   SELECT hashtextextended(current_schema() || '.post_rollup', 0)
 $body$;
 
-CREATE FUNCTION post_rollup_trigger() RETURNS trigger LANGUAGE plpgsql AS $body$
-DECLARE s post_rollup_state; BEGIN
-  SELECT * INTO s FROM post_rollup_state
-  ; IF NOT s.done THEN
-    -- Wait for a backfill batch in progress, then read its position afresh.
-    PERFORM pg_advisory_xact_lock_shared(post_rollup_lock_key())
-    ; SELECT * INTO s FROM post_rollup_state
-  ; END IF
-  ; EXECUTE post_rollup_sql(CASE TG_OP
-      WHEN 'INSERT' THEN 'SELECT 1 AS sign, n.* FROM rollup_new n'
-      WHEN 'UPDATE' THEN 'SELECT -1 AS sign, o.* FROM rollup_old o UNION ALL SELECT 1, n.* FROM rollup_new n'
-      ELSE 'SELECT -1 AS sign, o.* FROM rollup_old o' END)
-    USING s.done, s.through_project, s.through_platform, s.through_id
-  ; RETURN NULL
-  ; END
+-- One trigger function per operation, each with its statement written out (static SQL, so
+-- PL/pgSQL caches its plan): until the backfill is done, only the posts at or before its
+-- position count, read after waiting for a backfill batch in progress.
+CREATE FUNCTION post_rollup_trigger_source(changes text) RETURNS text LANGUAGE sql IMMUTABLE AS $body$
+  SELECT format($f$
+    DECLARE s post_rollup_state; BEGIN
+      SELECT * INTO s FROM post_rollup_state
+      ; IF NOT s.done THEN
+        PERFORM pg_advisory_xact_lock_shared(post_rollup_lock_key())
+        ; SELECT * INTO s FROM post_rollup_state
+      ; END IF
+      ; %s
+      ; RETURN NULL
+    ; END
+  $f$, post_rollup_sql(changes, '(s.done OR (ch.project_id, ch.platform, ch.id) <= (s.through_project, s.through_platform, s.through_id))'))
 $body$;
 
+DO $do$ BEGIN
+  EXECUTE format('CREATE FUNCTION post_rollup_after_insert() RETURNS trigger LANGUAGE plpgsql AS %L',
+    post_rollup_trigger_source('SELECT 1 AS sign, n.* FROM rollup_new n'))
+  ; EXECUTE format('CREATE FUNCTION post_rollup_after_update() RETURNS trigger LANGUAGE plpgsql AS %L',
+    post_rollup_trigger_source('SELECT -1 AS sign, o.* FROM rollup_old o UNION ALL SELECT 1, n.* FROM rollup_new n'))
+  ; EXECUTE format('CREATE FUNCTION post_rollup_after_delete() RETURNS trigger LANGUAGE plpgsql AS %L',
+    post_rollup_trigger_source('SELECT -1 AS sign, o.* FROM rollup_old o'))
+; END $do$;
+
 CREATE TRIGGER post_rollup_insert AFTER INSERT ON post_analytics
-  REFERENCING NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_trigger();
+  REFERENCING NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_after_insert();
 CREATE TRIGGER post_rollup_update AFTER UPDATE ON post_analytics
-  REFERENCING OLD TABLE AS rollup_old NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_trigger();
+  REFERENCING OLD TABLE AS rollup_old NEW TABLE AS rollup_new FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_after_update();
 CREATE TRIGGER post_rollup_delete AFTER DELETE ON post_analytics
-  REFERENCING OLD TABLE AS rollup_old FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_trigger();
+  REFERENCING OLD TABLE AS rollup_old FOR EACH STATEMENT EXECUTE FUNCTION post_rollup_after_delete();
 
 -- Counts the stored posts past the backfill's position, `batch` posts per transaction, in
 -- identity order. Each batch holds the advisory lock exclusively: it waits for writers whose
@@ -240,8 +248,7 @@ DECLARE s post_rollup_state; last record; n integer := 0; in_block boolean := no
     ; END IF
     ; EXECUTE post_rollup_sql(format(
         'SELECT 1 AS sign, p.* FROM post_analytics p WHERE (p.project_id, p.platform, p.id) > (%L::uuid, %L, %L) AND (p.project_id, p.platform, p.id) <= (%L::uuid, %L, %L)',
-        s.through_project, s.through_platform, s.through_id, last.project_id, last.platform, last.id))
-      USING true, NULL::uuid, NULL::text, NULL::text
+        s.through_project, s.through_platform, s.through_id, last.project_id, last.platform, last.id), 'true')
     ; UPDATE post_rollup_state SET through_project = last.project_id, through_platform = last.platform, through_id = last.id
     ; IF NOT in_block THEN COMMIT
     ; END IF

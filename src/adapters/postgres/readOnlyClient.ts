@@ -14,7 +14,7 @@ export interface ReadOnlyPgOptions {
 /**
  * The read side's pool. Every session starts with `default_transaction_read_only = on`, so
  * even a statement that tried to write would fail (25006), whatever role the URL names; give
- * it a role that has only SELECT as well (docs/read-side.md). Parallel query is off for the session.
+ * it a role that has only SELECT as well (docs/read-side.md). Parallel query and JIT are off for the session.
  */
 export const layerPgReadOnlyClient = (options: ReadOnlyPgOptions): Layer.Layer<PgClient.PgClient | SqlClient, SqlError> =>
   PgClient.layer({
@@ -29,6 +29,10 @@ export const layerPgReadOnlyClient = (options: ReadOnlyPgOptions): Layer.Layer<P
       // for parallel workers to pay for their start-up, which the planner, misled by jsonb
       // estimates, would otherwise sometimes choose. Set per session, not per request.
       max_parallel_workers_per_gather: "0",
+      // JIT compilation pays for itself only on long scans. The planner's guess for a jsonb
+      // function's rows (100 per call) can push a 5 ms top-keywords statement over jit_above_cost,
+      // and compiling it then took 5.5 s (EXPLAIN ANALYZE at 1M posts, docs/benchmarks.md).
+      jit: "off",
       ...(options.searchPath === undefined ? {} : { search_path: options.searchPath })
     }
   })
