@@ -642,12 +642,15 @@ const machine = () => {
   return `${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${pg}`
 }
 
-const report = (results: ReadonlyArray<Result>, loads: ReadonlyArray<string>) => {
+const report = (results: ReadonlyArray<Result>, loads: ReadonlyArray<string>, autovacuum: string) => {
   const base = results.find((r) => r.variant === "all indexes: new posts")
   const lines = [
     `Machine: ${machine()}`,
     `Command: npm run bench:writecost -- --levels ${LEVELS.join(",")} --batches ${BATCHES} --vacuum-seconds ${VACUUM_SECONDS} --seed-keywords ${SEED_KEYWORDS}`,
     `Load average (1/5/15 min) at each level's start and at the end: ${loads.join("; ")}`,
+    `Server setting autovacuum = ${autovacuum}${
+      autovacuum === "on" ? "" : ": no worker can start, so the autovacuum variants cannot show its effect on this server"
+    }.`,
     `Batches of ${POSTS_PER_BATCH} posts × ${KEYWORDS_PER_POST} keywords (+1 error row, 1 ledger row); ${BATCHES} measured per variant after ${WARMUP} warm-up.`,
     `Baseline (ratios): "all indexes: new posts" at ${base?.existing ?? "?"} existing posts, this run.`,
     "",
@@ -680,6 +683,9 @@ const main = Effect.gen(function*() {
     Effect.catch(() => Effect.succeed(false))
   )
   if (!walinspect) log("pg_walinspect unavailable: WAL only as the server-wide LSN difference")
+  const [setting] = yield* sql<{ autovacuum: string }>`SELECT current_setting('autovacuum') AS autovacuum`
+  const autovacuum = setting?.autovacuum ?? "?"
+  if (autovacuum !== "on") log(`the server runs with autovacuum = ${autovacuum}: the autovacuum variants cannot show its effect`)
   const all = yield* captureIndexes
   const results: Array<Result> = []
   const loads: Array<string> = []
@@ -690,7 +696,7 @@ const main = Effect.gen(function*() {
   }
   loads.push(`end: ${load()}`)
   if (flags.keep) yield* rebuildMissing(all)
-  return report(results, loads)
+  return report(results, loads, autovacuum)
 })
 
 const benchLayer = Layer.provideMerge(AnalyticsRepositoryLive, layerPgClient({ url: Redacted.make(benchUrl), maxConnections: 2 }))
