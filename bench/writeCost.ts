@@ -24,9 +24,8 @@
  * `batch_ledger` row), of which full-page images; without it, only the server-wide
  * pg_current_wal_insert_lsn() difference (which counts other sessions' WAL on a shared server).
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
-import { execSync } from "node:child_process"
 import { cpus, loadavg, totalmem } from "node:os"
 import { performance } from "node:perf_hooks"
 import { parseArgs } from "node:util"
@@ -631,23 +630,20 @@ const kib = (bytes: number | null) => (bytes === null ? "–" : (bytes / 1024).t
 const ratio = (value: number | null, base: number | null) =>
   value === null || base === null || base === 0 ? "–" : `${(value / base).toFixed(2)}×`
 
-const machine = () => {
+const machine = (server: string) => {
   const cpu = cpus()
-  let pg = ""
-  try {
-    pg = execSync(`psql "${ADMIN_URL}" -Atc "SELECT version()"`, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().split(" on ")[0] ?? ""
-  } catch {
-    pg = "PostgreSQL (version not read: no psql)"
-  }
-  return `${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${pg}`
+  return `${cpu.length} × ${cpu[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${server.split(" on ")[0] ?? server}`
 }
 
-const report = (results: ReadonlyArray<Result>, loads: ReadonlyArray<string>) => {
+const report = (results: ReadonlyArray<Result>, loads: ReadonlyArray<string>, autovacuum: string, server: string) => {
   const base = results.find((r) => r.variant === "all indexes: new posts")
   const lines = [
-    `Machine: ${machine()}`,
+    `Machine: ${machine(server)}`,
     `Command: npm run bench:writecost -- --levels ${LEVELS.join(",")} --batches ${BATCHES} --vacuum-seconds ${VACUUM_SECONDS} --seed-keywords ${SEED_KEYWORDS}`,
     `Load average (1/5/15 min) at each level's start and at the end: ${loads.join("; ")}`,
+    `Server setting autovacuum = ${autovacuum}${
+      autovacuum === "on" ? "" : ": no worker can start, so the autovacuum variants cannot show its effect on this server"
+    }.`,
     `Batches of ${POSTS_PER_BATCH} posts × ${KEYWORDS_PER_POST} keywords (+1 error row, 1 ledger row); ${BATCHES} measured per variant after ${WARMUP} warm-up.`,
     `Baseline (ratios): "all indexes: new posts" at ${base?.existing ?? "?"} existing posts, this run.`,
     "",
@@ -680,6 +676,9 @@ const main = Effect.gen(function*() {
     Effect.catch(() => Effect.succeed(false))
   )
   if (!walinspect) log("pg_walinspect unavailable: WAL only as the server-wide LSN difference")
+  const [setting] = yield* sql<{ autovacuum: string; server: string }>`SELECT current_setting('autovacuum') AS autovacuum, version() AS server`
+  const autovacuum = setting?.autovacuum ?? "?"
+  if (autovacuum !== "on") log(`the server runs with autovacuum = ${autovacuum}: the autovacuum variants cannot show its effect`)
   const all = yield* captureIndexes
   const results: Array<Result> = []
   const loads: Array<string> = []
@@ -690,7 +689,7 @@ const main = Effect.gen(function*() {
   }
   loads.push(`end: ${load()}`)
   if (flags.keep) yield* rebuildMissing(all)
-  return report(results, loads)
+  return report(results, loads, autovacuum, setting?.server ?? "PostgreSQL ?")
 })
 
 const benchLayer = Layer.provideMerge(AnalyticsRepositoryLive, layerPgClient({ url: Redacted.make(benchUrl), maxConnections: 2 }))
@@ -699,6 +698,10 @@ const program = Effect.gen(function*() {
   yield* createDatabase
   const text = yield* Effect.provide(main, benchLayer)
   process.stdout.write(`${text}\n`)
-}).pipe(Effect.ensuring(flags.keep ? Effect.void : Effect.orDie(dropDatabase)))
+}).pipe(
+  Effect.ensuring(flags.keep ? Effect.void : Effect.orDie(dropDatabase)),
+  // stdout is the report: the migrator's progress lines stay out of it.
+  Effect.provideService(References.MinimumLogLevel, "Warn")
+)
 
 await Effect.runPromise(program)
