@@ -12,7 +12,9 @@ export interface Delivery {
   /**
    * How many times this message has been handed to a consumer, this delivery included (≥ 1).
    * Redeliveries after a consumer died without settling count only where the broker counts
-   * deliveries (a RabbitMQ quorum queue); elsewhere only `retry` advances it.
+   * deliveries (a RabbitMQ quorum queue, the default); elsewhere only `retry` advances it. The
+   * delivery step dead-letters a delivery whose attempt exceeds `MAX_DELIVERY_ATTEMPTS` as
+   * `POISON` without processing it (domain/poison.ts).
    */
   readonly attempt: number
   readonly redelivered: boolean
