@@ -145,7 +145,11 @@ const textOrNull = (value: string | null | undefined, max: number = MAX_SHORT_TE
   return clean.trim() === "" ? null : clean
 }
 
-const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message })
+/**
+ * A rejection's message may quote the event (a platform, a schema error echoing a value): it is
+ * cleaned like any stored text, so NUL and lone surrogates never reach a header or a log line.
+ */
+const reject = (code: EventRejected["code"], message: string) => new EventRejected({ code, message: cleanText(message, 1000) })
 
 /**
  * Parses an event body. Every rejection is permanent (§5) and says why in words:

@@ -17,6 +17,14 @@ const rejectionCode = (value: unknown) =>
   decode(value).pipe(Effect.flip, Effect.map((e) => e.code))
 
 describe("the data.collected event", () => {
+  it.effect("a rejection that quotes the event carries no NUL or lone surrogate (it becomes a header and a log line)", () =>
+    Effect.gen(function*() {
+      const rejected = yield* decode(event({ platform: "tik\u0000tok\ud800" })).pipe(Effect.flip)
+      assert.strictEqual(rejected.code, "SCHEMA_INVALID")
+      assert.include(rejected.message, "tiktok\ufffd")
+      assert.notMatch(rejected.message, /\u0000|[\ud800-\udbff](?![\udc00-\udfff])/)
+    }))
+
   it.effect("a full event decodes, with a naive timestamp read as UTC and unknown fields ignored", () =>
     Effect.gen(function*() {
       const decoded = yield* decode(event({
