@@ -40,8 +40,12 @@ const BASELINE_BATCHES = Math.min(BATCHES, option("--baseline-batches", SMOKE ? 
 const DRAIN_EVENTS = option("--drain", SMOKE ? 30 : 10_000)
 const WARMUP_BATCHES = 40
 const PROFILE = flag("--profile") && !SMOKE
+/** Batches per scale-out run and per profile run (all of the fixture by default). */
+const SCALE_BATCHES = Math.min(BATCHES, option("--scale-batches", BATCHES))
+const PROFILE_BATCHES = Math.min(BATCHES, option("--profile-batches", BATCHES))
 const DEFAULTS = { prefetch: 16, concurrency: 4 }
-const CANDIDATES = SMOKE ? [DEFAULTS] : [DEFAULTS, { prefetch: 8, concurrency: 2 }, { prefetch: 32, concurrency: 8 }, { prefetch: 64, concurrency: 16 }]
+/** `--no-sweep`: the defaults are taken as the best settings (the sweep's last result says why). */
+const CANDIDATES = SMOKE || flag("--no-sweep") ? [] : [DEFAULTS, { prefetch: 8, concurrency: 2 }, { prefetch: 32, concurrency: 8 }, { prefetch: 64, concurrency: 16 }]
 
 const log = (...xs: Array<unknown>) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...xs)
 
@@ -276,7 +280,6 @@ log(`load average at start: ${load.map((x) => x.toFixed(2)).join(" ")}`)
 const sweepBatches = fixture.slice(0, Math.min(BATCHES, SMOKE ? BATCHES : 300))
 const sweep: Array<{ settings: ServiceSettings; postsPerSecond: number; peakRssMiB: number | null }> = []
 for (const c of CANDIDATES) {
-  if (SMOKE) break // the defaults are the best settings in a smoke run
   await runService(`sw${sweep.length}w`, c, WARMUP_BATCHES, warm)
   const r = await runService(`sw${sweep.length}`, c, sweepBatches.length, sweepBatches)
   sweep.push({ settings: c, postsPerSecond: r.postsPerSecond, peakRssMiB: r.peakRssMiB })
@@ -292,7 +295,7 @@ await repeat("ceiling: pipeline alone (1 core)", "ceiling", (l) => runWorker(l, 
 const baselineBatches = fixture.slice(0, BASELINE_BATCHES)
 await repeat(`baseline: naive (prefetch 1, row per transaction)`, "baseline", (l) => runWorker(l, "naive", best, baselineBatches), (l) => runWorker(l, "naive", best, warm.slice(0, 4)), `first ${BASELINE_BATCHES} batches`)
 const serviceDefault = await repeat(`service, defaults (prefetch ${DEFAULTS.prefetch}, ${DEFAULTS.concurrency} at a time)`, "service", (l) => runService(l, DEFAULTS, BATCHES, fixture), (l) => runService(l, DEFAULTS, WARMUP_BATCHES, warm))
-const serviceBest = await repeat(`service, best (${same})`, "service", (l) => runService(l, best, BATCHES, fixture), (l) => runService(l, best, WARMUP_BATCHES, warm))
+const serviceBest = best === DEFAULTS ? serviceDefault : await repeat(`service, best (${same})`, "service", (l) => runService(l, best, BATCHES, fixture), (l) => runService(l, best, WARMUP_BATCHES, warm))
 
 // Latency at half the maximum throughput.
 const maxPps = Math.max(mps(serviceDefault), mps(serviceBest))
@@ -310,7 +313,8 @@ const drain = await runService("drain", best, DRAIN_EVENTS, fixture, { backlog: 
 const scale: Array<{ processes: number; runs: Array<Run> }> = []
 for (const processes of SMOKE ? [2] : [1, 2, 3]) {
   const runs: Array<Run> = []
-  for (let r = 0; r < Math.min(REPS, 2); r++) runs.push(await runService(`sc${processes}r${r}`, best, BATCHES, fixture, { processes, check: true }))
+  const batches = fixture.slice(0, SCALE_BATCHES)
+  for (let r = 0; r < option("--scale-reps", Math.min(REPS, 2)); r++) runs.push(await runService(`sc${processes}r${r}`, best, batches.length, batches, { processes, check: true }))
   scale.push({ processes, runs })
   log(`scale-out ${processes}: ${median(runs.map((x) => x.postsPerSecond)).toFixed(0)} posts/s`)
 }
@@ -319,7 +323,7 @@ for (const processes of SMOKE ? [2] : [1, 2, 3]) {
 let profile: Array<string> = []
 if (PROFILE) {
   const dir = mkdtempSync(join(tmpdir(), "smap-bench-e2e-prof-"))
-  await runService("prof", best, BATCHES, fixture, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] })
+  await runService("prof", best, PROFILE_BATCHES, fixture, { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] })
   await sleep(1000)
   const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))
   if (file !== undefined) profile = summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile)
@@ -353,7 +357,8 @@ out(`# bench:e2e ${SMOKE ? "(smoke) " : ""}— ${new Date().toISOString()}`)
 out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`)
 out(`load average: start ${load.map((x) => x.toFixed(2)).join(" ")}, end ${endLoad.map((x) => x.toFixed(2)).join(" ")}`)
 out(`fixture: ${fixture.length} batches (2 TikTok × 50 : 1 YouTube × 20), ${itemsOf(fixture)} items, ${(fixtureBytes / 2 ** 20).toFixed(1)} MiB; seed ${SEED}; ${REPS} repetitions after a warm-up of ${WARMUP_BATCHES} batches`)
-out(`sweep (${sweepBatches.length} batches, one run each): ${sweep.map((s) => `prefetch ${s.settings.prefetch}/×${s.settings.concurrency}: ${s.postsPerSecond.toFixed(0)} posts/s, ${fmt(s.peakRssMiB ?? NaN)} MiB`).join("; ")}`)
+out(sweep.length === 0 ? "sweep: not run (--no-sweep or --smoke): the defaults are the settings called best" : `sweep (${sweepBatches.length} batches, one run each): ${sweep.map((s) => `prefetch ${s.settings.prefetch}/×${s.settings.concurrency}: ${s.postsPerSecond.toFixed(0)} posts/s, ${fmt(s.peakRssMiB ?? NaN)} MiB`).join("; ")}`)
+out(`command: npm run bench:e2e -- ${argv.join(" ")}`)
 out()
 out("| variant | posts/s (median) | spread | publish→commit p50 / p99 ms | CPU ms/post: consumer | postgres | rabbitmq | s3rver | peak RSS MiB |")
 out("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -365,7 +370,7 @@ const ceilings = variants.filter((v) => v.kind === "ceiling")
 const slowest = [...ceilings].sort((a, b) => mps(a) - mps(b))[0]!
 const baseline = variants.find((v) => v.kind === "baseline")!
 out()
-for (const s of [serviceDefault, serviceBest]) {
+for (const s of new Set([serviceDefault, serviceBest])) {
   out(`${s.name}: ×${(mps(s) / mps(baseline)).toFixed(1)} the baseline (target ≥ 10), ×${(mps(s) / mps(slowest)).toFixed(2)} the slowest ceiling, ${slowest.name} (target ≥ 0.7)`)
 }
 const pacedP99 = quantile(paced.latencies, 0.99)
@@ -377,6 +382,7 @@ const waitTotal = Object.values(serviceBest.runs[0]?.waits ?? {}).reduce((a, b) 
 out(`database wait events of the service's sessions (best settings, repetition 1, ${waitTotal} active-session samples): ${Object.entries(serviceBest.runs[0]?.waits ?? {}).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${(100 * n / Math.max(1, waitTotal)).toFixed(0)}%`).join(", ")}`)
 out(`event-loop delay p99 (service, best, per repetition): ${serviceBest.runs.map((r) => fmt(r.eventLoopP99Ms ?? NaN, 1)).join(", ")} ms`)
 out()
+out(`scale-out: ${SCALE_BATCHES} batches per run`)
 out("| consumer processes | posts/s (median) | runs | post_analytics rows | crawl_errors | post_keywords | duplicated posts | batches redelivered | CPU ms/post consumers | postgres |")
 out("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for (const s of scale) {
@@ -390,8 +396,8 @@ if (profile.length > 0) {
 }
 for (const s of scale) {
   const total = (s.runs[0]?.check?.analytics ?? 0) + (s.runs[0]?.check?.errors ?? 0)
-  if (s.runs.some((r) => r.check?.duplicates !== 0) || total !== itemsOf(fixture)) {
-    out(`scale-out ${s.processes}: rows do not add up (${total} rows for ${itemsOf(fixture)} items)`)
+  if (s.runs.some((r) => r.check?.duplicates !== 0) || total !== itemsOf(fixture.slice(0, SCALE_BATCHES))) {
+    out(`scale-out ${s.processes}: rows do not add up (${total} rows for ${itemsOf(fixture.slice(0, SCALE_BATCHES))} items)`)
     process.exitCode = 1
   }
 }
