@@ -35,6 +35,10 @@ const option = (name: string, fallback: number) => {
 const SMOKE = flag("--smoke")
 const SEED = 20251206
 const BATCHES = option("--batches", SMOKE ? 12 : 1000)
+/** `--run-batches N`: each variant drains the first N batches of the fixture (all by default). */
+const RUN_BATCHES = Math.min(BATCHES, option("--run-batches", BATCHES))
+/** `--no-warmup`: skip the per-variant warm-up (one warm-up run of the service happens first regardless). */
+const WARMUP = !SMOKE && !flag("--no-warmup")
 const REPS = option("--reps", SMOKE ? 1 : 3)
 const BASELINE_BATCHES = Math.min(BATCHES, option("--baseline-batches", SMOKE ? 4 : 60))
 const DRAIN_EVENTS = option("--drain", SMOKE ? 30 : 10_000)
@@ -257,7 +261,7 @@ interface Variant {
 const variants: Array<Variant> = []
 
 const repeat = async (name: string, kind: Variant["kind"], run: (label: string) => Promise<Run>, warmup: (label: string) => Promise<Run>, note?: string) => {
-  if (!SMOKE) {
+  if (WARMUP) {
     log(`${name}: warm-up`)
     await warmup(`w${variants.length}`)
   }
@@ -268,11 +272,23 @@ const repeat = async (name: string, kind: Variant["kind"], run: (label: string) 
   }
   const v: Variant = { name, kind, runs, ...(note === undefined ? {} : { note }) }
   variants.push(v)
+  log(`ROW ${row(v)}`)
   return v
 }
 const mps = (v: Variant) => median(v.runs.map((r) => r.postsPerSecond))
+const cpuPerPost = (v: Variant, k: string) => median(v.runs.map((r) => (r.cpu[k] ?? 0) / r.posts)) * 1e3
+/** One line of the report's table. */
+const row = (v: Variant) => {
+  const lat = v.runs.flatMap((r) => r.latencies)
+  return `| ${v.name}${v.note === undefined ? "" : ` (${v.note})`} | ${fmt(mps(v))} | ${v.runs.map((r) => r.postsPerSecond.toFixed(0)).join(", ")} | ±${fmt(spread(v.runs.map((r) => r.postsPerSecond)) * 50, 0)}% | ${lat.length === 0 ? "–" : `${fmt(quantile(lat, 0.5))} / ${fmt(quantile(lat, 0.99))}`} | ${fmt(cpuPerPost(v, "consumer"), 3)} | ${fmt(cpuPerPost(v, "postgres"), 3)} | ${fmt(cpuPerPost(v, "rabbitmq"), 3)} | ${fmt(cpuPerPost(v, "s3rver"), 3)} | ${fmt(median(v.runs.map((r) => r.peakRssMiB ?? NaN)))} |`
+}
 
 const warm = fixture.slice(0, WARMUP_BATCHES)
+const runSet = fixture.slice(0, RUN_BATCHES)
+if (!WARMUP && !SMOKE) {
+  log("one warm-up run of the service (servers' caches)")
+  await runService("warm", DEFAULTS, WARMUP_BATCHES, warm)
+}
 const load = loadavg()
 log(`load average at start: ${load.map((x) => x.toFixed(2)).join(" ")}`)
 
@@ -288,20 +304,20 @@ for (const c of CANDIDATES) {
 const best = sweep.length === 0 ? DEFAULTS : [...sweep].sort((a, b) => b.postsPerSecond - a.postsPerSecond)[0]!.settings
 const same = `prefetch ${best.prefetch}, concurrency ${best.concurrency}`
 
-await repeat(`ceiling: broker (consume + ack, ${same})`, "ceiling", (l) => runWorker(l, "ack", best, fixture), (l) => runWorker(l, "ack", best, warm))
-await repeat(`ceiling: object store (GET ×${best.concurrency}, s3rver)`, "ceiling", (l) => runWorker(l, "get", best, fixture), (l) => runWorker(l, "get", best, warm))
-await repeat(`ceiling: database (COPY per batch ×${best.concurrency})`, "ceiling", (l) => runWorker(l, "copy", best, fixture), (l) => runWorker(l, "copy", best, warm))
-await repeat("ceiling: pipeline alone (1 core)", "ceiling", (l) => runWorker(l, "pipeline", best, fixture), (l) => runWorker(l, "pipeline", best, warm))
+await repeat(`ceiling: broker (consume + ack, ${same})`, "ceiling", (l) => runWorker(l, "ack", best, runSet), (l) => runWorker(l, "ack", best, warm))
+await repeat(`ceiling: object store (GET ×${best.concurrency}, s3rver)`, "ceiling", (l) => runWorker(l, "get", best, runSet), (l) => runWorker(l, "get", best, warm))
+await repeat(`ceiling: database (COPY per batch ×${best.concurrency})`, "ceiling", (l) => runWorker(l, "copy", best, runSet), (l) => runWorker(l, "copy", best, warm))
+await repeat("ceiling: pipeline alone (1 core)", "ceiling", (l) => runWorker(l, "pipeline", best, runSet), (l) => runWorker(l, "pipeline", best, warm))
 const baselineBatches = fixture.slice(0, BASELINE_BATCHES)
 await repeat(`baseline: naive (prefetch 1, row per transaction)`, "baseline", (l) => runWorker(l, "naive", best, baselineBatches), (l) => runWorker(l, "naive", best, warm.slice(0, 4)), `first ${BASELINE_BATCHES} batches`)
-const serviceDefault = await repeat(`service, defaults (prefetch ${DEFAULTS.prefetch}, ${DEFAULTS.concurrency} at a time)`, "service", (l) => runService(l, DEFAULTS, BATCHES, fixture), (l) => runService(l, DEFAULTS, WARMUP_BATCHES, warm))
-const serviceBest = best === DEFAULTS ? serviceDefault : await repeat(`service, best (${same})`, "service", (l) => runService(l, best, BATCHES, fixture), (l) => runService(l, best, WARMUP_BATCHES, warm))
+const serviceDefault = await repeat(`service, defaults (prefetch ${DEFAULTS.prefetch}, ${DEFAULTS.concurrency} at a time)`, "service", (l) => runService(l, DEFAULTS, runSet.length, runSet), (l) => runService(l, DEFAULTS, WARMUP_BATCHES, warm))
+const serviceBest = best === DEFAULTS ? serviceDefault : await repeat(`service, best (${same})`, "service", (l) => runService(l, best, runSet.length, runSet), (l) => runService(l, best, WARMUP_BATCHES, warm))
 
 // Latency at half the maximum throughput.
 const maxPps = Math.max(mps(serviceDefault), mps(serviceBest))
 const postsPerBatch = itemsOf(fixture) / fixture.length
 const halfBatchesPerSecond = maxPps / 2 / postsPerBatch
-const pacedCount = Math.min(BATCHES, SMOKE ? BATCHES : Math.max(100, Math.round(halfBatchesPerSecond * 30)))
+const pacedCount = Math.min(RUN_BATCHES, SMOKE ? BATCHES : Math.max(100, Math.round(halfBatchesPerSecond * 30)))
 log(`paced: ${pacedCount} batches at ${halfBatchesPerSecond.toFixed(1)} batches/s (half of ${maxPps.toFixed(0)} posts/s)`)
 const paced = await runService("paced", best, pacedCount, fixture, { intervalMs: 1000 / halfBatchesPerSecond })
 
@@ -352,20 +368,16 @@ function summarizeProfile(p: CpuProfile): Array<string> {
 const endLoad = loadavg()
 const lines: Array<string> = []
 const out = (s = "") => { lines.push(s); console.log(s) }
-const cpuPerPost = (v: Variant, k: string) => median(v.runs.map((r) => (r.cpu[k] ?? 0) / r.posts)) * 1e3
 out(`# bench:e2e ${SMOKE ? "(smoke) " : ""}— ${new Date().toISOString()}`)
 out(`machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}`)
 out(`load average: start ${load.map((x) => x.toFixed(2)).join(" ")}, end ${endLoad.map((x) => x.toFixed(2)).join(" ")}`)
-out(`fixture: ${fixture.length} batches (2 TikTok × 50 : 1 YouTube × 20), ${itemsOf(fixture)} items, ${(fixtureBytes / 2 ** 20).toFixed(1)} MiB; seed ${SEED}; ${REPS} repetitions after a warm-up of ${WARMUP_BATCHES} batches`)
+out(`fixture: ${fixture.length} batches (2 TikTok × 50 : 1 YouTube × 20), ${itemsOf(fixture)} items, ${(fixtureBytes / 2 ** 20).toFixed(1)} MiB; seed ${SEED}; each variant drains the first ${RUN_BATCHES} batches (${itemsOf(runSet)} items); ${REPS} repetitions${WARMUP ? ` after a warm-up of ${WARMUP_BATCHES} batches` : ", one service warm-up run first"}`)
 out(sweep.length === 0 ? "sweep: not run (--no-sweep or --smoke): the defaults are the settings called best" : `sweep (${sweepBatches.length} batches, one run each): ${sweep.map((s) => `prefetch ${s.settings.prefetch}/×${s.settings.concurrency}: ${s.postsPerSecond.toFixed(0)} posts/s, ${fmt(s.peakRssMiB ?? NaN)} MiB`).join("; ")}`)
 out(`command: npm run bench:e2e -- ${argv.join(" ")}`)
 out()
-out("| variant | posts/s (median) | spread | publish→commit p50 / p99 ms | CPU ms/post: consumer | postgres | rabbitmq | s3rver | peak RSS MiB |")
-out("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for (const v of variants) {
-  const lat = v.runs.flatMap((r) => r.latencies)
-  out(`| ${v.name}${v.note === undefined ? "" : ` (${v.note})`} | ${fmt(mps(v))} | ±${fmt(spread(v.runs.map((r) => r.postsPerSecond)) * 50, 0)}% | ${lat.length === 0 ? "–" : `${fmt(quantile(lat, 0.5))} / ${fmt(quantile(lat, 0.99))}`} | ${fmt(cpuPerPost(v, "consumer"), 3)} | ${fmt(cpuPerPost(v, "postgres"), 3)} | ${fmt(cpuPerPost(v, "rabbitmq"), 3)} | ${fmt(cpuPerPost(v, "s3rver"), 3)} | ${fmt(median(v.runs.map((r) => r.peakRssMiB ?? NaN)))} |`)
-}
+out("| variant | posts/s (median) | runs | spread | publish→commit p50 / p99 ms | CPU ms/post: consumer | postgres | rabbitmq | s3rver | peak RSS MiB |")
+out("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for (const v of variants) out(row(v))
 const ceilings = variants.filter((v) => v.kind === "ceiling")
 const slowest = [...ceilings].sort((a, b) => mps(a) - mps(b))[0]!
 const baseline = variants.find((v) => v.kind === "baseline")!
