@@ -20,7 +20,7 @@ import { cpus, loadavg, totalmem, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Minio from "minio"
 import { BUCKET, type FixtureBatch, makeFixture } from "./e2e/fixture.ts"
-import { beamPid, cpuDelta, type CpuGroups, peakRssBytes, postgresPids, rssBytes, sampleCpu } from "./e2e/proc.ts"
+import { beamPid, cpuDelta, type CpuGroups, type CpuSample, peakRssBytes, postgresPids, rssBytes, sampleCpu } from "./e2e/proc.ts"
 import { barsChart, lineChart } from "./e2e/svg.ts"
 import { fmt, median, quantile, spread } from "./e2e/stats.ts"
 import { makeWorld, prepareTemplate, ROOT, sleep, type World } from "./e2e/world.ts"
@@ -212,14 +212,22 @@ const runWorker = async (label: string, mode: WorkerSettings["mode"], settings: 
         await sleep(100)
       }
     })()
-    let after = before
+    // The latest CPU figure of every process seen: the worker and its database sessions exit
+    // once it is done, so their last figures are read while they still exist.
+    const after: CpuSample = {}
+    const merge = (s: CpuSample) => {
+      for (const [k, m] of Object.entries(s)) {
+        const into = (after[k] ??= new Map())
+        for (const [pid, v] of m) into.set(pid, v)
+      }
+    }
+    merge(before)
     let hwm = 0
-    // CPU and peak memory are read while the worker still exists: it exits once it is done.
     const watch = (async () => {
       for (;;) {
         const s = sampleCpu(g)
         if ((s["consumer"]?.size ?? 0) === 0) break
-        after = s
+        merge(s)
         hwm = Math.max(hwm, peakRssBytes(worker.pid) ?? 0)
         await sleep(20)
       }
@@ -230,7 +238,8 @@ const runWorker = async (label: string, mode: WorkerSettings["mode"], settings: 
     await sampler
     await watch
     const final = sampleCpu(g)
-    for (const k of ["postgres", "rabbitmq", "s3rver"]) if (final[k] !== undefined) after[k] = final[k]!
+    delete final["consumer"]
+    merge(final)
     const start = broker ? Math.min(...list.map((e) => world.publishedAt.get(e.id) ?? r.start)) : r.start
     const end = r.end
     const posts = broker ? itemsOf(batches) : r.posts
