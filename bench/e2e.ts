@@ -44,6 +44,12 @@ const BASELINE_BATCHES = Math.min(BATCHES, option("--baseline-batches", SMOKE ? 
 const DRAIN_EVENTS = option("--drain", SMOKE ? 30 : 10_000)
 const WARMUP_BATCHES = 40
 const PROFILE = flag("--profile") && !SMOKE
+/** `--drain-only`: only the drain, with `--service-node-args "…"` given to the service's node (memory experiments). */
+const DRAIN_ONLY = flag("--drain-only")
+const SERVICE_NODE_ARGS = (() => {
+  const i = argv.indexOf("--service-node-args")
+  return i >= 0 ? (argv[i + 1] ?? "").split(" ").filter((a) => a !== "") : []
+})()
 /** Batches per scale-out run and per profile run (all of the fixture by default). */
 const SCALE_BATCHES = Math.min(BATCHES, option("--scale-batches", BATCHES))
 const PROFILE_BATCHES = Math.min(BATCHES, option("--profile-batches", BATCHES))
@@ -292,6 +298,13 @@ const row = (v: Variant) => {
   return `| ${v.name}${v.note === undefined ? "" : ` (${v.note})`} | ${fmt(mps(v))} | ${v.runs.map((r) => r.postsPerSecond.toFixed(0)).join(", ")} | ±${fmt(spread(v.runs.map((r) => r.postsPerSecond)) * 50, 0)}% | ${lat.length === 0 ? "–" : `${fmt(quantile(lat, 0.5))} / ${fmt(quantile(lat, 0.99))}`} | ${fmt(cpuPerPost(v, "consumer"), 3)} | ${fmt(cpuPerPost(v, "postgres"), 3)} | ${fmt(cpuPerPost(v, "rabbitmq"), 3)} | ${fmt(cpuPerPost(v, "s3rver"), 3)} | ${fmt(median(v.runs.map((r) => r.peakRssMiB ?? NaN)))} |`
 }
 
+if (DRAIN_ONLY) {
+  const r = await runService("drain", DEFAULTS, DRAIN_EVENTS, fixture, { backlog: true, nodeArgs: SERVICE_NODE_ARGS })
+  console.log(`drain of ${DRAIN_EVENTS} events, node ${SERVICE_NODE_ARGS.join(" ")}: ${fmt(r.postsPerSecond)} posts/s, peak RSS ${fmt(r.peakRssMiB ?? NaN)} MiB, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`)
+  console.log(r.rssSeries.filter((_, i) => i % 8 === 0).map(([t, n, m]) => `${t.toFixed(0)} s / ${n} stored: ${m.toFixed(0)} MiB`).join("; "))
+  await dropTemplate()
+  process.exit()
+}
 const warm = fixture.slice(0, WARMUP_BATCHES)
 const runSet = fixture.slice(0, RUN_BATCHES)
 if (!WARMUP && !SMOKE) {
