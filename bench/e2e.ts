@@ -439,7 +439,7 @@ for (const s of scale) {
 const imgDir = SMOKE ? tmpdir() : `${ROOT}docs/img`
 const chartVariants = [...variants, { name: `service, drain of ${DRAIN_EVENTS} (${same})`, kind: "service" as const, runs: [drain] }]
 writeFileSync(join(imgDir, "bench-e2e-variants.svg"), barsChart(
-  `bench:e2e — ${fixture.length} batches, ${itemsOf(fixture)} items, ${cpus().length} cores shared with broker, database, object store`,
+  `bench:e2e — ${runSet.length} of ${fixture.length} fixture batches per variant (${itemsOf(runSet)} items), ${cpus().length} cores shared by consumer, broker, database, object store`,
   { unit: "posts/s (median, whisker min–max)", bars: chartVariants.map((v) => ({ label: v.name, value: mps(v), low: Math.min(...v.runs.map((r) => r.postsPerSecond)), high: Math.max(...v.runs.map((r) => r.postsPerSecond)) })) },
   { unit: "consumer peak RSS, MiB", bars: chartVariants.map((v) => ({ label: v.name, value: median(v.runs.map((r) => r.peakRssMiB ?? 0)) })) },
   `npm run bench:e2e, ${new Date().toISOString().slice(0, 10)}; load average ${load.map((x) => x.toFixed(1)).join(" ")} → ${endLoad.map((x) => x.toFixed(1)).join(" ")}`
