@@ -15,7 +15,7 @@ export interface Bar {
  */
 export const barsChart = (title: string, left: { readonly unit: string; readonly bars: ReadonlyArray<Bar> }, right: { readonly unit: string; readonly bars: ReadonlyArray<Bar> }, note: string) => {
   const rowH = 26
-  const labelW = 300
+  const labelW = 420
   const panelW = 330
   const top = 58
   const height = top + rowH * left.bars.length + 50
