@@ -130,6 +130,16 @@ const modelIntent = (p: Prediction): IntentResult => {
   return { intent: p.label as IntentResult["intent"], confidence: best, matchedPatterns: 0 }
 }
 
+/** Aspects without an opinion of their own (confidence 0) take the overall label and score. */
+const inheritOverall = (aspects: SentimentResult["aspects"], overall: SentimentResult): SentimentResult["aspects"] => {
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(aspects)) {
+    if (a === undefined) continue
+    out[aspect] = a.confidence === 0 ? { ...a, label: overall.label, score: overall.score } : a
+  }
+  return out
+}
+
 /** Sentiment decided per `mode` (see CombineSettings). */
 const chooseSentiment = (mode: ClassifierMode, rules: SentimentResult, model: Prediction | undefined, c: CombineSettings): SentimentResult => {
   if (mode === "rules" || model === undefined) return rules
@@ -175,6 +185,12 @@ export interface PipelineSettings {
    * Default false: it is skipped only when the rules find no opinion in it.
    */
   readonly skipShortWithOpinion?: boolean
+  /**
+   * An aspect mentioned without an opinion of its own takes the post's overall label when that
+   * is not NEUTRAL and the post asks nothing ("giao hàng 3 tuần mới tới, chán": SERVICE
+   * NEGATIVE). Default true outside the "rules" mode.
+   */
+  readonly aspectsInheritOverall?: boolean
 }
 
 export const DEFAULT_MAX_ANALYZED_CHARS = 20_000
@@ -218,6 +234,7 @@ export const makePipeline = (
   const combine = settings.combine ?? defaultCombineSettings
   const skipOnSpamKeyword = settings.skipOnSpamKeyword ?? false
   const skipShortWithOpinion = settings.skipShortWithOpinion ?? false
+  const aspectsInherit = settings.aspectsInheritOverall ?? mode !== "rules"
   const modelVersion = mode === "rules" ? analyzer.modelVersion : `${analyzer.modelVersion}+${classifier.version}`
 
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
@@ -307,7 +324,10 @@ export const makePipeline = (
 
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
     const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
-    const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    const sentiment = aspectsInherit && chosen.label !== "NEUTRAL" && !isQuestion(scanned)
+      ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
+      : chosen
     const impact = computeImpact(
       {
         views: item.interaction.views,
