@@ -13,7 +13,7 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { builtinClassifier, type Classifier, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { type ScannedText, scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -79,13 +79,22 @@ export interface CombineSettings {
   readonly intentModelMargin: number
   /** Rules matched an intent pattern: the classifier overrides it only with at least this margin. */
   readonly intentOverrideMargin: number
+  /**
+   * An aspect the rules did not find is added when the classifier's yes/no score for it is at
+   * least this (Infinity: never), with the post's overall label.
+   */
+  readonly aspectModelScore: number
+  /** An aspect the rules found is dropped when the classifier's score for it is below this (-Infinity: never). */
+  readonly aspectDropScore: number
 }
 
 export const defaultCombineSettings: CombineSettings = {
   sentimentRulesScore: 0.75,
   sentimentModelMargin: 0.5,
   intentModelMargin: 0,
-  intentOverrideMargin: 1
+  intentOverrideMargin: 1,
+  aspectModelScore: 0,
+  aspectDropScore: Number.NEGATIVE_INFINITY
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
@@ -136,6 +145,30 @@ const inheritOverall = (aspects: SentimentResult["aspects"], overall: SentimentR
   for (const [aspect, a] of Object.entries(aspects)) {
     if (a === undefined) continue
     out[aspect] = a.confidence === 0 ? { ...a, label: overall.label, score: overall.score } : a
+  }
+  return out
+}
+
+/**
+ * Aspects the classifier detects and the rules did not find: the overall label and score (NEUTRAL
+ * and 0 in a question: the aspect is asked about), confidence 0, no mention, no keyword. Aspects
+ * the rules found are kept when they are in `kept` (the classifier does not rule them out).
+ */
+const addModelAspects = (
+  overall: SentimentResult,
+  found: ReadonlyArray<string>,
+  asks: boolean,
+  kept: ReadonlyArray<string>
+): SentimentResult["aspects"] => {
+  const present = Object.keys(overall.aspects)
+  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return overall.aspects
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(overall.aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
+  for (const aspect of found) {
+    if (aspect in out) continue
+    out[aspect] = asks
+      ? { label: "NEUTRAL", score: 0, confidence: 0, mentions: 0, keywords: [] }
+      : { label: overall.label, score: overall.score, confidence: 0, mentions: 0, keywords: [] }
   }
   return out
 }
@@ -325,9 +358,16 @@ export const makePipeline = (
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
     const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
     const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
-    const sentiment = aspectsInherit && chosen.label !== "NEUTRAL" && !isQuestion(scanned)
+    const asks = isQuestion(scanned)
+    const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
       ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
       : chosen
+    const sentiment = scores === undefined
+      ? inherited
+      : {
+        ...inherited,
+        aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+      }
     const impact = computeImpact(
       {
         views: item.interaction.views,
