@@ -1,7 +1,7 @@
 /**
  * `npm run eval:compare`: the three analyzer variants side by side on every labelled set, one
  * table: the lexicon rules alone, the learned classifier alone, and both combined (the default,
- * contract §3.4.1). Held-out sets first.
+ * contract §3.4). Held-out sets first.
  *
  *   npx tsx bench/eval-compare.ts [--tuned] [--train] [--json]
  *

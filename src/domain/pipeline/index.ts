@@ -64,7 +64,7 @@ export {
 } from "./model.ts"
 
 /**
- * Who decides sentiment and intent (contract §3.4.1): the lexicon rules alone, the learned
+ * Who decides sentiment and intent (contract §3.4): the lexicon rules alone, the learned
  * classifier alone, or both combined (rules where they are explicit, the classifier otherwise).
  */
 export type ClassifierMode = "rules" | "model" | "combined"

@@ -21,7 +21,7 @@ const combined = makePipeline(defaultPipelineSettings, builtinLexicons)
 const rules = makePipeline({ ...defaultPipelineSettings, classifier: "rules" }, builtinLexicons)
 const run = (p: typeof combined, text: string) => analytics(p.analyze(makeItem({ content: { text } }), context, NOW))
 
-describe("learned classifier (contract §3.4.1)", () => {
+describe("learned classifier (contract §3.4)", () => {
   it("the weights file is schema-checked: a bad file is refused with a message", () => {
     expect(() => decodeClassifier({ ...classifierFile, buckets: 1000 })).toThrow(/buckets/)
     expect(() => decodeClassifier({ ...classifierFile, intent: { ...classifierFile.intent, classes: ["DISCUSSION"] } })).toThrow(/intent/)
