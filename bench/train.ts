@@ -41,7 +41,7 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.3"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
@@ -249,7 +249,9 @@ const crossValidate = (): void => {
   const results = new Map<string, Array<ReturnType<typeof runExamples>[number]>>()
   for (let fold = 0; fold < SETTINGS.folds; fold++) {
     const test = order.filter((_, i) => i % SETTINGS.folds === fold).map((i) => own[i]!)
-    const train = [...order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!), ...tuned]
+    // `fraction` < 1 keeps that share of the fold's data/train examples: a learning curve.
+    const ownTrain = order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!)
+    const train = [...ownTrain.slice(0, Math.round(ownTrain.length * SETTINGS.fraction)), ...tuned]
     const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(train, {}))))
     for (const v of VARIANTS) {
       const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: v.mode, ...(v.combine ? { combine: v.combine } : {}) }, builtinLexicons, undefined, classifier)
