@@ -50,18 +50,7 @@ export {
   type SentimentResult
 } from "./sentiment.ts"
 export { computeStats, shouldSkip, type TextStats } from "./stats.ts"
-export {
-  builtinClassifier,
-  type Classifier,
-  ClassifierFileSchema,
-  type ClassifierHead,
-  decodeClassifier,
-  featureSlots,
-  predict,
-  scoreSlots,
-  stripDiacritics,
-  WEIGHT_SCALE
-} from "./model.ts"
+export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
 
 /**
  * Who decides sentiment and intent (contract §3.4): the lexicon rules alone, the learned
@@ -98,7 +87,7 @@ export const defaultCombineSettings: CombineSettings = {
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
-export const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, scanned: ScannedText, buckets: number): Array<number> =>
+const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, scanned: ScannedText, buckets: number): Array<number> =>
   featureSlots({ words, cues: normalized.cues, question: isQuestion(scanned), phone: normalized.hasPhone }, buckets)
 
 /** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */

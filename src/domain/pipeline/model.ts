@@ -217,7 +217,7 @@ const HeadFile = Schema.Struct({
   rows: Schema.Array(Schema.Array(Int))
 })
 
-export const ClassifierFileSchema = Schema.Struct({
+const ClassifierFileSchema = Schema.Struct({
   version: Schema.NonEmptyString,
   description: Schema.optionalKey(Schema.String),
   /** Power of two. */
@@ -231,7 +231,7 @@ export const ClassifierFileSchema = Schema.Struct({
   /** One yes/no logit per aspect (not a softmax). */
   aspects: HeadFile
 })
-export type ClassifierFile = typeof ClassifierFileSchema.Type
+type ClassifierFile = typeof ClassifierFileSchema.Type
 
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"]
