@@ -87,13 +87,13 @@ export const defaultCombineSettings: CombineSettings = {
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
-const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, scanned: ScannedText, buckets: number): Array<number> =>
-  featureSlots({ words, cues: normalized.cues, question: isQuestion(scanned), phone: normalized.hasPhone }, buckets)
+const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, question: boolean, buckets: number): Array<number> =>
+  featureSlots({ words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets)
 
 /** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */
 export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compileLexicon>, buckets: number): Array<number> => {
   const { normalized, tokens } = normalizeAndTokenize(text, lex)
-  return classifierSlots(normalized, tokens.words, scanText(normalized.cleanText, lex, tokens), buckets)
+  return classifierSlots(normalized, tokens.words, isQuestion(scanText(normalized.cleanText, lex, tokens)), buckets)
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
@@ -272,7 +272,8 @@ export const makePipeline = (
       hasTranscription: (item.content.transcription ?? "").trim() !== "",
       minTextLength: settings.minTextLength
     })
-    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, scanned, classifier.buckets)
+    const asks = mode !== "rules" || aspectsInherit ? isQuestion(scanned) : false
+    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, asks, classifier.buckets)
     const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
     const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
@@ -347,7 +348,6 @@ export const makePipeline = (
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
     const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
     const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
-    const asks = isQuestion(scanned)
     const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
       ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
       : chosen
