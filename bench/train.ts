@@ -41,7 +41,7 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.3"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5 }
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
@@ -56,6 +56,7 @@ const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 }
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"] as const
+const ASPECT_CLASSES = ["DESIGN", "PERFORMANCE", "PRICE", "SERVICE"] as const
 
 const dataFiles = (): ReadonlyArray<string> => [
   ...readdirSync(TRAIN_DIR).filter((f) => f.endsWith(".txt")).sort().map((f) => `data/train/${f}`),
@@ -66,13 +67,16 @@ interface Sample {
   readonly slots: ReadonlyArray<number>
   readonly sentiment: number
   readonly intent: number
+  /** 1 when the gold labels name the aspect, per ASPECT_CLASSES. */
+  readonly aspects: ReadonlyArray<number>
 }
 
 const lex = compileLexicon(builtinLexicons)
 const sampleOf = (e: Example): Sample => ({
   slots: classifierSlotsOfText(e.text, lex, SETTINGS.buckets),
   sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
-  intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number])
+  intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
+  aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1))
 })
 
 /** Park–Miller generator: the same order on every run. */
@@ -160,6 +164,23 @@ const headFile = (classes: ReadonlyArray<string>, head: TrainedHead) => ({
     .sort((a, b) => (a[0] as number) - (b[0] as number))
 })
 
+/**
+ * One yes/no head per aspect: a two-class model per aspect, stored as the single logit
+ * "yes − no" (bias and weights), so that a score ≥ 0 means P(yes) ≥ 0.5.
+ */
+const aspectHead = (samples: ReadonlyArray<Sample>): TrainedHead => {
+  const heads = ASPECT_CLASSES.map((_, a) => trainHead(samples, (s) => s.aspects[a] as number, 2))
+  const rows = new Map<number, Array<number>>()
+  heads.forEach((h, a) => {
+    for (const [slot, w] of h.rows) {
+      const row = rows.get(slot) ?? new Array<number>(ASPECT_CLASSES.length).fill(0)
+      row[a] = (w[1] as number) - (w[0] as number)
+      rows.set(slot, row)
+    }
+  })
+  return { bias: heads.map((h) => (h.bias[1] as number) - (h.bias[0] as number)), rows: new Map([...rows].sort((x, y) => x[0] - y[0])) }
+}
+
 const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string>) => {
   const samples = examples.map(sampleOf)
   return {
@@ -171,7 +192,8 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
     sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length)),
-    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length))
+    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
+    aspects: headFile(ASPECT_CLASSES, aspectHead(samples))
   }
 }
 
@@ -181,9 +203,9 @@ const serialize = (file: ReturnType<typeof trainFile>): string => {
     `{\n  "classes": ${JSON.stringify(h.classes)},\n  "bias": ${JSON.stringify(h.bias)},\n  "rows": [\n` +
     h.rows.map((r) => `   ${JSON.stringify(r)}`).join(",\n") +
     "\n  ]\n }"
-  const { sentiment, intent, ...rest } = file
+  const { sentiment, intent, aspects, ...rest } = file
   const top = JSON.stringify(rest, null, 1).slice(0, -2)
-  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)}\n}\n`
+  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)},\n "aspects": ${head(aspects)}\n}\n`
 }
 
 const readAll = () => {
@@ -210,14 +232,12 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "rules", mode: "rules" },
   { name: "model", mode: "model" },
   { name: "combined (default)", mode: "combined" },
-  ...[0.5, 0.75, 0.9].flatMap((s) =>
-    [0, 0.5].flatMap((sm) =>
-      [0, 0.5, 1, 2].map((io): Variant => ({
-        name: `combined s≥${s} sm≥${sm} io≥${io}`,
-        mode: "combined",
-        combine: { sentimentRulesScore: s, sentimentModelMargin: sm, intentModelMargin: 0, intentOverrideMargin: io }
-      }))
-    )
+  ...[Number.POSITIVE_INFINITY, 0.5, 0, -0.5].flatMap((t) =>
+    [Number.NEGATIVE_INFINITY, -3, -2, -1].map((d): Variant => ({
+      name: `combined, aspects added at ≥ ${t}, dropped below ${d}`,
+      mode: "combined",
+      combine: { ...defaultCombineSettings, aspectModelScore: t, aspectDropScore: d }
+    }))
   )
 ]
 
@@ -229,7 +249,9 @@ const crossValidate = (): void => {
   const results = new Map<string, Array<ReturnType<typeof runExamples>[number]>>()
   for (let fold = 0; fold < SETTINGS.folds; fold++) {
     const test = order.filter((_, i) => i % SETTINGS.folds === fold).map((i) => own[i]!)
-    const train = [...order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!), ...tuned]
+    // `fraction` < 1 keeps that share of the fold's data/train examples: a learning curve.
+    const ownTrain = order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!)
+    const train = [...ownTrain.slice(0, Math.round(ownTrain.length * SETTINGS.fraction)), ...tuned]
     const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(train, {}))))
     for (const v of VARIANTS) {
       const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: v.mode, ...(v.combine ? { combine: v.combine } : {}) }, builtinLexicons, undefined, classifier)
@@ -241,7 +263,10 @@ const crossValidate = (): void => {
   const rows = VARIANTS.map((v) => {
     const s = summarize(results.get(v.name)!, SENTIMENT_LABELS, INTENTS, 0)
     const minRecall = Math.min(...s.intent.labels.map((l) => l.recall ?? 0))
-    return [v.name, percent(s.sentiment.accuracy), percent(s.intent.accuracy), percent(minRecall), percent(s.intent.macroF1)]
+    return [
+      v.name, percent(s.sentiment.accuracy), percent(s.intent.accuracy), percent(minRecall), percent(s.intent.macroF1),
+      percent(s.aspects.detection.precision), percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy), percent(s.aspects.accuracy)
+    ]
   })
   const best = summarize(results.get(VARIANTS[2]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
   const rulesOnly = summarize(results.get(VARIANTS[0]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
@@ -254,7 +279,7 @@ const crossValidate = (): void => {
   )
   process.stdout.write(
     `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
-      `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1"], rows)}\n`
+      `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1", "aspect P", "aspect R", "polarity", "aspect acc"], rows)}\n`
   )
 }
 

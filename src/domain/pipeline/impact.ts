@@ -60,7 +60,9 @@ export const computeImpact = (input: ImpactInput, settings: ImpactSettings): Imp
     nonNegative(input.saves) * w.saves +
     nonNegative(input.shares) * w.shares
   const followers = nonNegative(input.followers)
-  const reach = followers <= 0 ? 0 : Math.log10(followers + 1) * (input.isVerified ? 1.2 : 1)
+  // log10 is not correctly rounded: JavaScript engines may differ in the last bit. Rounded to 12
+  // decimals, the same post gives the same record on Node and Deno.
+  const reach = followers <= 0 ? 0 : Math.round(Math.log10(followers + 1) * (input.isVerified ? 1.2 : 1) * 1e12) / 1e12
   const platform = settings.platformWeights[input.platform.toUpperCase()] ?? 1.0
   const amplifier = settings.amplifiers[input.sentiment]
   const raw = engagement * reach * platform * amplifier

@@ -13,7 +13,7 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { builtinClassifier, type Classifier, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { type ScannedText, scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -28,21 +28,10 @@ export { analyzedPart, mergeText } from "./merge.ts"
 export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
 export { scanText } from "./scan.ts"
 export { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
-export {
-  builtinClassifier,
-  type Classifier,
-  ClassifierFileSchema,
-  type ClassifierHead,
-  decodeClassifier,
-  featureSlots,
-  predict,
-  scoreSlots,
-  stripDiacritics,
-  WEIGHT_SCALE
-} from "./model.ts"
+export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
 
 /**
- * Who decides sentiment and intent (contract §3.4.1): the lexicon rules alone, the learned
+ * Who decides sentiment and intent (contract §3.4): the lexicon rules alone, the learned
  * classifier alone, or both combined (rules where they are explicit, the classifier otherwise).
  */
 export type ClassifierMode = "rules" | "model" | "combined"
@@ -57,23 +46,32 @@ export interface CombineSettings {
   readonly intentModelMargin: number
   /** Rules matched an intent pattern: the classifier overrides it only with at least this margin. */
   readonly intentOverrideMargin: number
+  /**
+   * An aspect the rules did not find is added when the classifier's yes/no score for it is at
+   * least this (Infinity: never), with the post's overall label.
+   */
+  readonly aspectModelScore: number
+  /** An aspect the rules found is dropped when the classifier's score for it is below this (-Infinity: never). */
+  readonly aspectDropScore: number
 }
 
 export const defaultCombineSettings: CombineSettings = {
   sentimentRulesScore: 0.75,
   sentimentModelMargin: 0.5,
   intentModelMargin: 0,
-  intentOverrideMargin: 1
+  intentOverrideMargin: 1,
+  aspectModelScore: 0,
+  aspectDropScore: Number.NEGATIVE_INFINITY
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
-export const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, scanned: ScannedText, buckets: number): Array<number> =>
-  featureSlots({ words, cues: normalized.cues, question: isQuestion(scanned), phone: normalized.hasPhone }, buckets)
+const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, question: boolean, buckets: number): Array<number> =>
+  featureSlots({ words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets)
 
 /** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */
 export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compileLexicon>, buckets: number): Array<number> => {
   const { normalized, tokens } = normalizeAndTokenize(text, lex)
-  return classifierSlots(normalized, tokens.words, scanText(normalized.cleanText, lex, tokens), buckets)
+  return classifierSlots(normalized, tokens.words, isQuestion(scanText(normalized.cleanText, lex, tokens)), buckets)
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
@@ -106,6 +104,40 @@ const modelIntent = (p: Prediction): IntentResult => {
   let best = 0
   for (const x of probs) if (x > best) best = x
   return { intent: p.label as IntentResult["intent"], confidence: best, matchedPatterns: 0 }
+}
+
+/** Aspects without an opinion of their own (confidence 0) take the overall label and score. */
+const inheritOverall = (aspects: SentimentResult["aspects"], overall: SentimentResult): SentimentResult["aspects"] => {
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(aspects)) {
+    if (a === undefined) continue
+    out[aspect] = a.confidence === 0 ? { ...a, label: overall.label, score: overall.score } : a
+  }
+  return out
+}
+
+/**
+ * Aspects the classifier detects and the rules did not find: the overall label and score (NEUTRAL
+ * and 0 in a question: the aspect is asked about), confidence 0, no mention, no keyword. Aspects
+ * the rules found are kept when they are in `kept` (the classifier does not rule them out).
+ */
+const addModelAspects = (
+  overall: SentimentResult,
+  found: ReadonlyArray<string>,
+  asks: boolean,
+  kept: ReadonlyArray<string>
+): SentimentResult["aspects"] => {
+  const present = Object.keys(overall.aspects)
+  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return overall.aspects
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(overall.aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
+  for (const aspect of found) {
+    if (aspect in out) continue
+    out[aspect] = asks
+      ? { label: "NEUTRAL", score: 0, confidence: 0, mentions: 0, keywords: [] }
+      : { label: overall.label, score: overall.score, confidence: 0, mentions: 0, keywords: [] }
+  }
+  return out
 }
 
 /** Sentiment decided per `mode` (see CombineSettings). */
@@ -153,6 +185,12 @@ export interface PipelineSettings {
    * Default false: it is skipped only when the rules find no opinion in it.
    */
   readonly skipShortWithOpinion?: boolean
+  /**
+   * An aspect mentioned without an opinion of its own takes the post's overall label when that
+   * is not NEUTRAL and the post asks nothing ("giao hàng 3 tuần mới tới, chán": SERVICE
+   * NEGATIVE). Default true outside the "rules" mode.
+   */
+  readonly aspectsInheritOverall?: boolean
 }
 
 export const DEFAULT_MAX_ANALYZED_CHARS = 20_000
@@ -196,6 +234,7 @@ export const makePipeline = (
   const combine = settings.combine ?? defaultCombineSettings
   const skipOnSpamKeyword = settings.skipOnSpamKeyword ?? false
   const skipShortWithOpinion = settings.skipShortWithOpinion ?? false
+  const aspectsInherit = settings.aspectsInheritOverall ?? mode !== "rules"
   const modelVersion = mode === "rules" ? analyzer.modelVersion : `${analyzer.modelVersion}+${classifier.version}`
 
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
@@ -211,7 +250,8 @@ export const makePipeline = (
       hasTranscription: (item.content.transcription ?? "").trim() !== "",
       minTextLength: settings.minTextLength
     })
-    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, scanned, classifier.buckets)
+    const asks = mode !== "rules" || aspectsInherit ? isQuestion(scanned) : false
+    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, asks, classifier.buckets)
     const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
     const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
@@ -285,7 +325,16 @@ export const makePipeline = (
 
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
     const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
-    const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
+      ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
+      : chosen
+    const sentiment = scores === undefined
+      ? inherited
+      : {
+        ...inherited,
+        aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+      }
     const impact = computeImpact(
       {
         views: item.interaction.views,

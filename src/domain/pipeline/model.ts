@@ -35,11 +35,16 @@ export interface Classifier {
   readonly buckets: number
   readonly sentiment: ClassifierHead
   readonly intent: ClassifierHead
+  /**
+   * One independent yes/no score per aspect (DESIGN, PERFORMANCE, PRICE, SERVICE): the post
+   * talks about the aspect when its score is at least the pipeline's threshold.
+   */
+  readonly aspects: ClassifierHead
   /** Bucket → row of `table`, -1 for a bucket without weights. */
   readonly index: Int32Array
   /**
-   * Row r holds the weights of both heads for one bucket, sentiment classes then intent classes
-   * (`width` values): one compact table, so that scoring a post reads one short row per feature
+   * Row r holds the weights of every head for one bucket: sentiment classes, intent classes,
+   * then aspects (`width` values): one compact table, so that scoring a post reads one short row per feature
    * instead of touching a large sparse array.
    */
   readonly table: Float32Array
@@ -149,7 +154,7 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   return out
 }
 
-/** Raw scores (logits) of every class of both heads, sentiment then intent, for the given slots. */
+/** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
 export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
   const width = classifier.width
   const sums = new Float64Array(width)
@@ -161,7 +166,7 @@ export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>)
     for (let c = 0; c < width; c++) sums[c] = (sums[c] as number) + (table[base + c] as number)
   }
   const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
-  for (const head of [classifier.sentiment, classifier.intent]) {
+  for (const head of [classifier.sentiment, classifier.intent, classifier.aspects]) {
     head.bias.forEach((b, c) => (sums[head.offset + c] = b + (sums[head.offset + c] as number) * scale))
   }
   return sums
@@ -182,6 +187,12 @@ export const predict = (head: ClassifierHead, all: Float64Array): Prediction => 
   let second = -Infinity
   for (let c = 0; c < scores.length; c++) if (c !== best && (scores[c] as number) > second) second = scores[c] as number
   return { label: head.classes[best] as string, margin: (scores[best] as number) - second, scores }
+}
+
+/** The aspects whose yes/no score is at least `threshold`. */
+export const detectedAspects = (classifier: Classifier, all: Float64Array, threshold: number): Array<string> => {
+  const head = classifier.aspects
+  return head.classes.filter((_, c) => (all[head.offset + c] as number) >= threshold)
 }
 
 /** Softmax of the scores, each rounded to six decimals. */
@@ -206,7 +217,7 @@ const HeadFile = Schema.Struct({
   rows: Schema.Array(Schema.Array(Int))
 })
 
-export const ClassifierFileSchema = Schema.Struct({
+const ClassifierFileSchema = Schema.Struct({
   version: Schema.NonEmptyString,
   description: Schema.optionalKey(Schema.String),
   /** Power of two. */
@@ -216,12 +227,15 @@ export const ClassifierFileSchema = Schema.Struct({
   /** SHA-256 of the training data files, in the order they were read. */
   data_sha256: Schema.Record(Schema.String, Schema.String),
   sentiment: HeadFile,
-  intent: HeadFile
+  intent: HeadFile,
+  /** One yes/no logit per aspect (not a softmax). */
+  aspects: HeadFile
 })
-export type ClassifierFile = typeof ClassifierFileSchema.Type
+type ClassifierFile = typeof ClassifierFileSchema.Type
 
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"]
+const ASPECT_CLASSES = ["DESIGN", "PERFORMANCE", "PRICE", "SERVICE"]
 
 const checkHead = (name: string, head: ClassifierFile["sentiment"], expected: ReadonlyArray<string>): void => {
   const k = head.classes.length
@@ -238,8 +252,10 @@ export const decodeClassifier = (raw: unknown): Classifier => {
   if ((buckets & (buckets - 1)) !== 0) throw new Error(`classifier: buckets ${buckets} is not a power of two`)
   checkHead("sentiment", file.sentiment, SENTIMENT_CLASSES)
   checkHead("intent", file.intent, INTENT_CLASSES)
+  checkHead("aspects", file.aspects, ASPECT_CLASSES)
   const ks = SENTIMENT_CLASSES.length
-  const width = ks + INTENT_CLASSES.length
+  const ka = ks + INTENT_CLASSES.length
+  const width = ka + ASPECT_CLASSES.length
   const index = new Int32Array(buckets).fill(-1)
   const rows: Array<number> = []
   const rowOf = (bucket: number): number => {
@@ -252,7 +268,7 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     return r
   }
   const fill: Array<[number, number, ReadonlyArray<number>]> = []
-  for (const [name, head, offset] of [["sentiment", file.sentiment, 0], ["intent", file.intent, ks]] as const) {
+  for (const [name, head, offset] of [["sentiment", file.sentiment, 0], ["intent", file.intent, ks], ["aspects", file.aspects, ka]] as const) {
     const k = head.classes.length
     const seen = new Set<number>()
     for (const row of head.rows) {
@@ -276,6 +292,7 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     buckets,
     sentiment: head(file.sentiment, 0),
     intent: head(file.intent, ks),
+    aspects: head(file.aspects, ka),
     index,
     table,
     width

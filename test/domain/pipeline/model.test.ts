@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest"
+import {
+  builtinClassifier,
+  builtinLexicons,
+  decodeClassifier,
+  defaultPipelineSettings,
+  featureSlots,
+  makePipeline,
+  stripDiacritics
+} from "../../../src/domain/pipeline/index.ts"
+import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
+import type { AnalyticsRecord, ItemRecord } from "../../../src/domain/records.ts"
+import { context, makeItem, NOW } from "./fixtures.ts"
+
+const analytics = (r: ItemRecord): AnalyticsRecord => {
+  if (r.record !== "analytics") throw new Error(`expected an analytics record, got ${JSON.stringify(r)}`)
+  return r
+}
+
+const combined = makePipeline(defaultPipelineSettings, builtinLexicons)
+const rules = makePipeline({ ...defaultPipelineSettings, classifier: "rules" }, builtinLexicons)
+const run = (p: typeof combined, text: string) => analytics(p.analyze(makeItem({ content: { text } }), context, NOW))
+
+describe("learned classifier (contract §3.4)", () => {
+  it("the weights file is schema-checked: a bad file is refused with a message", () => {
+    expect(() => decodeClassifier({ ...classifierFile, buckets: 1000 })).toThrow(/buckets/)
+    expect(() => decodeClassifier({ ...classifierFile, intent: { ...classifierFile.intent, classes: ["DISCUSSION"] } })).toThrow(/intent/)
+    expect(() => decodeClassifier({ ...classifierFile, sentiment: { ...classifierFile.sentiment, rows: [[-1, 0, 0, 0]] } })).toThrow(/bad row/)
+    expect(builtinClassifier().version).toBe(classifierFile.version)
+  })
+  it("features ignore diacritics for matching but keep the accented word as well", () => {
+    expect(stripDiacritics("giao hàng chậm đâu")).toBe("giao hang cham dau")
+    const input = (words: Array<string>) => ({ words, cues: [], question: false, phone: false })
+    const accented = featureSlots(input(["giao", "hàng", "chậm"]), 1 << 16)
+    const plain = featureSlots(input(["giao", "hang", "cham"]), 1 << 16)
+    for (const slot of plain) expect(accented).toContain(slot)
+    expect(accented.length).toBeGreaterThan(plain.length)
+  })
+  it("a complaint told as a story, without a complaint phrase, is a COMPLAINT; the rules alone call it DISCUSSION", () => {
+    const text = "Mua cái máy xay sinh tố về dùng được 4 hôm thì mô tơ kêu khét rồi tắt hẳn, mang ra cửa hàng thì bảo phải gửi hãng 3 tuần"
+    expect(run(rules, text).primary_intent).toBe("DISCUSSION")
+    expect(run(combined, text)).toMatchObject({ primary_intent: "COMPLAINT", overall_sentiment: "NEGATIVE" })
+  })
+  it("model_version names the lexicon and the classifier; the rules-only mode names the lexicon alone", () => {
+    expect(combined.modelVersion).toBe(`lexicon-vi-en@${builtinLexicons.version}+${builtinClassifier().version}`)
+    expect(rules.modelVersion).toBe(`lexicon-vi-en@${builtinLexicons.version}`)
+  })
+  it("short posts with a plain opinion are analysed, not skipped (§3.4)", () => {
+    expect(run(combined, "chán")).toMatchObject({ is_skipped: false, overall_sentiment: "NEGATIVE" })
+    expect(run(combined, "đỉnh 🔥")).toMatchObject({ is_skipped: false, overall_sentiment: "POSITIVE" })
+  })
+  it("a bare spam keyword in a genuine bank complaint does not skip the post (§3.4)", () => {
+    const r = run(combined, "Lãi suất thẻ tín dụng bị tính sai 2 tháng liền, gọi tổng đài mãi không ai xử lý, quá bực")
+    expect(r).toMatchObject({ is_skipped: false, overall_sentiment: "NEGATIVE" })
+    expect(r.primary_intent).not.toBe("SPAM")
+  })
+  it("is deterministic and its scores are the same after a re-decode", () => {
+    const again = makePipeline(defaultPipelineSettings, builtinLexicons, undefined, decodeClassifier(classifierFile))
+    const item = makeItem({ content: { text: "Shop giao sai màu, nhắn tin không trả lời, chán thật 😡" } })
+    expect(again.analyze(item, context, NOW)).toEqual(combined.analyze(item, context, NOW))
+  })
+})
