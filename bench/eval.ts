@@ -13,13 +13,11 @@
  */
 import { basename, resolve } from "node:path"
 import process from "node:process"
-import { fileURLToPath } from "node:url"
 import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
 import { builtinLexicons, defaultPipelineSettings, makePipeline } from "../src/domain/pipeline/index.ts"
 import { type EvalSet, loadExamples, runExamples, SETS } from "./eval-data.ts"
 import {
   type ExampleResult,
-  type Labels,
   type Summary,
   formatConfusion,
   formatTable,

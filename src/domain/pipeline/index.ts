@@ -15,7 +15,7 @@ import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
 import { builtinClassifier, type Classifier, detectedAspects, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
-import { type ScannedText, scanText } from "./scan.ts"
+import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
 import { computeStats, shouldSkip } from "./stats.ts"
 
