@@ -94,7 +94,11 @@ describe("secrets and the ops endpoints, end to end", () => {
       world.cli(["consume"], secretEnv({ RABBITMQ_URL: `amqp://u:${SECRETS.broker}@[::1` })),
       world.cli(["consume"], secretEnv({ MINIO_ENDPOINT: `ftp://${SECRETS.storageKey}:${SECRETS.storageSecret}@127.0.0.1:9000` })),
       world.cli(["migrate", "status"], secretEnv({ DATABASE_URL: urls.deadDatabase })),
-      world.cli(["dead-letters", "list"], secretEnv({ RABBITMQ_URL: urls.broker }))
+      world.cli(["dead-letters", "list"], secretEnv({ RABBITMQ_URL: urls.broker })),
+      // A refused broker login stops consume at once, with one line naming the broker.
+      world.cli(["consume"], secretEnv({ RABBITMQ_URL: urls.broker })),
+      // So does a key the store refuses.
+      world.cli(["consume"], secretEnv())
     ])
     for (const [i, run] of runs.entries()) {
       expect(run.code, `run ${i} should fail:\n${run.stdout}\n${run.stderr}`).not.toBe(0)
@@ -105,11 +109,21 @@ describe("secrets and the ops endpoints, end to end", () => {
     expect(runs[1]?.stdout).toMatch(/FAIL|"ok": false/)
   }, 150_000)
 
-  it("a running consumer refused by the broker and the store logs, serves /metrics and /readyz, and prints no secret; bad requests get 4xx", async () => {
-    const consumer = world.startConsumer("node", secretEnv({ RABBITMQ_URL: urls.broker }))
+  it("a running consumer whose broker is down logs, serves /metrics and /readyz, and prints no secret; bad requests get 4xx", async () => {
+    // The broker (its URL carrying the password) is unreachable, so the consumer keeps running,
+    // retrying and not ready, with every secret in its configuration.
+    // (The store's key is the world's own: a refused key stops consume at start-up, see above.)
+    const consumer = world.startConsumer("node", { DATABASE_URL: urls.database, RABBITMQ_URL: urls.deadBroker })
     const port = Number(world.env["METRICS_PORT"])
-    await waitFor("the broker refusal in the logs", async () => /ACCESS_REFUSED|refused|403/i.test(consumer.logs()), 60_000)
-    // The store refuses the key: readiness says so, by dependency, without the key.
+    await waitFor("the ops server answering", async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200
+      } catch {
+        return false
+      }
+    }, 60_000)
+    await waitFor("the broker named down in the logs", async () => /rabbitmq|broker/i.test(consumer.logs()), 60_000)
+    // Readiness says which dependency is down, without its credentials.
     const readyz = await fetch(`http://127.0.0.1:${port}/readyz`)
     expect(readyz.status).toBe(503)
     const report = await readyz.text()
