@@ -305,8 +305,10 @@ const main = async (): Promise<number> => {
   for (const [i, f] of faults.entries()) say(`  ${String(i + 1).padStart(2)}. ${f.name}${f.holdMs > 0 ? ` (held ${f.holdMs / 1000} s)` : ""}`)
 
   const chunks = faults.length * 2 + 2
-  const size = Math.ceil(publications.length / chunks)
-  const chunk = (k: number) => publications.slice(k * size, (k + 1) * size)
+  // Chunks as even as the count allows (none empty while there are more events than chunks), so
+  // every fault, the last included, has events published after it to show recovery with.
+  const bound = (k: number) => Math.floor((k * publications.length) / chunks)
+  const chunk = (k: number) => publications.slice(bound(k), bound(k + 1))
 
   await publishAll(chunk(0))
   const recoveries: Array<FaultRecovery> = []
@@ -326,7 +328,7 @@ const main = async (): Promise<number> => {
     say(`  recovered in ${recovery === null ? "NEVER" : `${recovery.toFixed(1)} s`}; published ${published}`)
     recoveries.push({ name: fault.name, recoverySeconds: recovery })
   }
-  await publishAll(publications.slice(chunks * size - size))
+  await publishAll(chunk(chunks - 1))
   say(`all ${published} publications confirmed; draining`)
 
   // ---- drain: the main queue empty and nothing committed for a while ----
