@@ -28,7 +28,8 @@ export const makeProgress = (label: string, enabled: boolean): Progress => {
   if (!enabled) return silent
   const tty = process.stderr.isTTY === true
   const interval = tty ? 100 : 1_000
-  let last = 0
+  // The first state is always shown, however soon after start-up it comes.
+  let last = Number.NEGATIVE_INFINITY
   let pending = false
   const write = (text: string, final: boolean) => {
     if (tty) process.stderr.write(`\r\x1b[2K${label}: ${text}${final ? "\n" : ""}`)
@@ -47,7 +48,7 @@ export const makeProgress = (label: string, enabled: boolean): Progress => {
       write(text, false)
     },
     done: (text) => {
-      if (pending || last > 0 || text.length > 0) write(text, true)
+      if (pending || last > Number.NEGATIVE_INFINITY || text.length > 0) write(text, true)
       pending = false
     }
   }
