@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import * as amqp from "amqplib"
 import { Effect, Redacted, References } from "effect"
@@ -16,6 +15,7 @@ import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { loadMigrations, migrateUp } from "../../src/adapters/postgres/migrator.ts"
 import { eventFor, type FixtureBatch } from "./fixture.ts"
 import type { WorkerResult, WorkerSettings } from "./worker.ts"
+import { freePort } from "../../test/support/ports.ts"
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 /** A node-postgres client, connected; `unsafe` runs SQL text, `rows` returns its rows. */
@@ -34,15 +34,6 @@ const ADMIN_URL = process.env["SMAP_TEST_DATABASE_URL"] ?? "postgres://postgres@
 const AMQP_URL = process.env["SMAP_TEST_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672"
 const ROUTING_KEY = "data.collected"
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 

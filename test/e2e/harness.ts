@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import * as amqp from "amqplib"
 import * as Minio from "minio"
@@ -13,6 +12,7 @@ import type { BatchStorage } from "../../src/ports/BatchStorage.ts"
 import { TEST_DATABASE_URL } from "../postgres/testDatabase.ts"
 import { rabbitUrl } from "../support/rabbit.ts"
 import { s3TestServer } from "../support/s3server.ts"
+import { freePort } from "../support/ports.ts"
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const BIN = `${ROOT}bin/smap-analytics.js`
@@ -20,15 +20,6 @@ const BIN = `${ROOT}bin/smap-analytics.js`
 /** How to start the CLI: Node (the one running the tests) or Deno. */
 export type Runtime = "node" | "deno"
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")))
-    })
-  })
 
 /**
  * One isolated world for end-to-end tests: its own database (created and migrated), its own

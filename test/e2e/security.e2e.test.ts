@@ -1,6 +1,7 @@
-import { connect, createServer } from "node:net"
+import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeWorld, waitFor, type World } from "./harness.ts"
+import { freePort } from "../support/ports.ts"
 
 /**
  * Issue 11, point 6, end to end: the real binary, run with distinctive passwords for the
@@ -23,15 +24,7 @@ const expectNoSecret = (what: string, output: string) => {
   for (const form of leakForms) expect(output.includes(form), `${what} contains a secret (${form}):\n${output.slice(0, 2000)}`).toBe(false)
 }
 
-const closedPort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+const closedPort = freePort
 
 /** One raw HTTP exchange, for requests fetch() refuses to send. */
 const rawHttp = (port: number, request: string) =>

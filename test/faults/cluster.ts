@@ -7,10 +7,11 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { chmod, chown, mkdir, open, writeFile } from "node:fs/promises"
-import { connect, createServer } from "node:net"
+import { connect } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { tcpProxy } from "../support/tcpProxy.ts"
+import { freePort } from "../support/ports.ts"
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url))
 const PG_BIN = process.env["CHAOS_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
@@ -18,15 +19,6 @@ const RABBIT_BIN = ["/usr/lib/rabbitmq/bin", "/usr/local/sbin", "/usr/sbin"].fin
 const RABBIT_NODE = process.env["CHAOS_RABBITMQ_NODENAME"] ?? "chaos@localhost"
 const BUCKETS = ["crawl-results", "other-bucket"] as const
 
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 

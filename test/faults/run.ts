@@ -12,8 +12,9 @@ import * as amqp from "amqplib"
 import * as Minio from "minio"
 import pg from "pg"
 import { evaluate, type FaultRecovery, failures, formatReport, observeDatabase, observeDeadLetters } from "./checker.ts"
-import { freePort, type Proxy, ROOT, run, sleep, startObjectStore, startPostgres, startRabbit, tcpProxy } from "./cluster.ts"
+import { type Proxy, ROOT, run, sleep, startObjectStore, startPostgres, startRabbit, tcpProxy } from "./cluster.ts"
 import { identityOf, makeWorkload, MAX_BATCH_ITEMS, type PlannedEvent } from "./workload.ts"
+import { freePort } from "../support/ports.ts"
 
 const args = process.argv.slice(2)
 const fast = args.includes("--fast")

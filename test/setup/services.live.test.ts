@@ -2,27 +2,19 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
 import { layerPgClient } from "../../src/adapters/postgres/client.ts"
 import { TEST_DATABASE_URL } from "../postgres/testDatabase.ts"
 import { rabbitUrl } from "../support/rabbit.ts"
 import { testServiceSettings } from "../support/testServices.ts"
 import { ensureService, findExecutable, pgCreateDatabase, pgProbe, quoteIdentifier, rabbitProbe, realClock, realServices, startCommand } from "./services.ts"
+import { freePort } from "../support/ports.ts"
 
 /**
  * The global setup's probes and commands against this machine's real servers (which the global
  * setup has already made sure of). Nothing here stops a server: starting one is covered by the
  * decision tests in services.test.ts.
  */
-const closedPort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
+const closedPort = freePort
 
 const withDatabase = (url: string, database: string) => {
   const u = new URL(url)
