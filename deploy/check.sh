@@ -107,7 +107,8 @@ for path in $("$node22" deploy/check.ts --runtime-files); do
 done
 batch=examples/youtube_batch_000.json
 expected=$("$node22" bin/smap-analytics.js analyze "$batch" --now 2025-12-06T10:16:00Z 2>/dev/null | sha256sum)
-actual=$(cd "$app" && "$node22" bin/smap-analytics.js analyze "$OLDPWD/$batch" --now 2025-12-06T10:16:00Z 2>/dev/null | sha256sum)
+actual=$(cd "$app" && "$node22" bin/smap-analytics.js analyze "$OLDPWD/$batch" --now 2025-12-06T10:16:00Z 2>"$work/analyze.log" | sha256sum) \
+  || { echo "analyze fails in the runtime install (a file the Dockerfile does not copy?):" >&2; cat "$work/analyze.log" >&2; exit 1; }
 [ "$expected" = "$actual" ] || { echo "analyze in the runtime install differs from the repository's" >&2; exit 1; }
 echo "analyze $batch: same output as the repository"
 port=$("$node22" -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })')
