@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import { decodeEntries, readBatchArray, unreadableRecord } from "../../src/domain/batch.ts"
 import { decodeEvent } from "../../src/domain/event.ts"
-import { completedLedger, type DedupedBatch, dedupeBatch } from "../../src/domain/ledger.ts"
+import { completedLedger, type DedupedBatch, dedupeBatch, ledgerSubject } from "../../src/domain/ledger.ts"
 import { builtinLexicons, defaultPipelineSettings, makePipeline } from "../../src/domain/pipeline/index.ts"
 import { batchPlatform } from "../../src/domain/platform.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "../../src/domain/records.ts"
@@ -39,15 +39,7 @@ export const analyzeBatch = (eventBody: Uint8Array, objectBytes: Uint8Array, now
   }
   const batch = dedupeBatch(analytics, errors)
   const ledger = completedLedger(
-    {
-      object_path: event.objectPath,
-      event_id: event.eventId,
-      project_id: event.context.project_id,
-      job_id: event.context.job_id,
-      platform,
-      batch_index: event.context.batch_index,
-      expected_size: null
-    },
+    ledgerSubject(event, platform, null),
     raw.length,
     batch,
     now

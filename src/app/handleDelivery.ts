@@ -3,7 +3,7 @@ import { type BatchEntry, checkItemLimit, decodeEntries, readBatchArray, sizeMis
 import { DeliveryFailed, type EventRejected, type Stage } from "../domain/errors.ts"
 import { type CollectedEvent, decodeEvent } from "../domain/event.ts"
 import type { BatchContext } from "../domain/item.ts"
-import { boundText, completedLedger, dedupeBatch, type DedupedBatch, failedLedger, type LedgerSubject } from "../domain/ledger.ts"
+import { boundText, completedLedger, dedupeBatch, type DedupedBatch, failedLedger, ledgerSubject, type LedgerSubject } from "../domain/ledger.ts"
 import { batchPlatform } from "../domain/platform.ts"
 import { poisonReason } from "../domain/poison.ts"
 import type { AnalyticsRecord, ErrorRecord } from "../domain/records.ts"
@@ -108,15 +108,8 @@ export const makeDeliveryHandler = Effect.gen(function*() {
       Effect.mapError(publishFailed)
     )
 
-  const subjectOf = (event: CollectedEvent, platform: string): LedgerSubject => ({
-    object_path: event.objectPath,
-    event_id: event.eventId,
-    project_id: event.context.project_id,
-    job_id: event.context.job_id,
-    platform,
-    batch_index: event.context.batch_index,
-    expected_size: config.expectedBatchSize[platform] ?? null
-  })
+  const subjectOf = (event: CollectedEvent, platform: string): LedgerSubject =>
+    ledgerSubject(event, platform, config.expectedBatchSize[platform] ?? null)
 
   /** The event, or why it cannot be processed; once known, it names the batch for the ledger. */
   const decode = (delivery: Delivery, known: Known) =>

@@ -1,3 +1,4 @@
+import type { CollectedEvent } from "./event.ts"
 import type { AnalyticsRecord, BatchLedgerEntry, ErrorRecord } from "./records.ts"
 
 /**
@@ -56,6 +57,17 @@ export type LedgerSubject = Pick<
   BatchLedgerEntry,
   "object_path" | "event_id" | "project_id" | "job_id" | "platform" | "batch_index" | "expected_size"
 >
+
+/** The subject of a decoded event's batch on `platform`, expected to hold `expectedSize` items (null: any). */
+export const ledgerSubject = (event: CollectedEvent, platform: string, expectedSize: number | null): LedgerSubject => ({
+  object_path: event.objectPath,
+  event_id: event.eventId,
+  project_id: event.context.project_id,
+  job_id: event.context.job_id,
+  platform,
+  batch_index: event.context.batch_index,
+  expected_size: expectedSize
+})
 
 /**
  * The ledger row of a stored batch. Its counts add up to the items it had:
