@@ -91,33 +91,6 @@ describe("AnalyticsRepositoryLive", () => {
       expect(yield* keywordRows).toEqual(before)
     }).pipe(Effect.provide(Repo)))
 
-  it.live("a re-crawl with unchanged keywords neither rewrites nor locks their rows (no WAL for them); a changed one is updated", () =>
-    Effect.gen(function*() {
-      const repo = yield* AnalyticsRepository
-      const sql = yield* SqlClient
-      // xmin: the transaction that wrote the row version; xmax: the last one that locked or
-      // deleted it (0 if none). An ON CONFLICT DO UPDATE … WHERE false still sets xmax.
-      const versions = sql<{ ord: number; keyword: string; xmin: string; xmax: string }>`
-        SELECT ord, keyword, xmin::text AS xmin, xmax::text AS xmax FROM post_keywords ORDER BY project_id NULLS FIRST, ord`
-      const write = (crawled_at: string, keywords: ReadonlyArray<KeywordHit>, project_id: string | null = PROJECT) =>
-        repo.writeBatch(batch({ analytics: [analytics({ crawled_at, keywords: [...keywords], project_id })], errors: [] }))
-      const keywords = [kw("giá", "PRICE"), kw("pin", "PERFORMANCE"), kw("thiết kế", "DESIGN")]
-      yield* write("2025-12-06T10:00:00.000Z", keywords)
-      yield* write("2025-12-06T10:00:00.000Z", keywords, null) // a dry run: project_id null
-      const first = yield* versions
-      expect(first).toHaveLength(6)
-      expect(first.every((r) => r.xmax === "0")).toBe(true)
-      yield* write("2025-12-07T10:00:00.000Z", keywords) // re-crawl, same keywords
-      yield* write("2025-12-07T10:00:00.000Z", keywords, null)
-      expect(yield* versions).toEqual(first)
-      expect((yield* repo.findPost(key))?.crawled_at).toBe("2025-12-07T10:00:00.000Z")
-      // One keyword changed: only its row gets a new version.
-      yield* write("2025-12-08T10:00:00.000Z", [kw("giá", "PRICE"), kw("sạc", "PERFORMANCE"), kw("thiết kế", "DESIGN")])
-      const after = yield* versions
-      expect(after.map((r) => r.keyword)).toEqual(["giá", "pin", "thiết kế", "giá", "sạc", "thiết kế"])
-      expect(after.map((r, i) => r.xmin === first[i]?.xmin)).toEqual([true, true, true, true, false, true])
-    }).pipe(Effect.provide(Repo)))
-
   it.live("an older crawl never overwrites a newer row; a null crawled_at counts as oldest", () =>
     Effect.gen(function*() {
       const repo = yield* AnalyticsRepository

@@ -133,17 +133,6 @@ const ledgerSql = (firstParam: number) => {
 const LEDGER_SQL = ledgerSql(1)
 
 /**
- * The stored keyword row at the same position, already holding these values. A re-crawl or a
- * redelivery lists the same keywords again; sending those rows to `ON CONFLICT DO UPDATE … WHERE`
- * would skip the update but still lock each one first, and a row lock is a WAL record and a
- * dirtied page (docs/benchmarks.md, "Write cost at scale"). Filtered out here, they are not
- * touched at all. Split in two like the DELETE below, so each side can use the identity index.
- */
-const sameKeywordRow = (projectMatch: string) => `SELECT 1 FROM post_keywords k
-    WHERE ${projectMatch} AND k.platform = w.platform AND k.post_id = w.id AND k.ord = e.ord
-      AND (k.published_at, k.keyword, k.aspect) IS NOT DISTINCT FROM (w.published_at, e.k->>'keyword', e.k->>'aspect')`
-
-/**
  * What `writeBatch` runs: the whole batch in ONE statement, so one round trip and one implicit
  * transaction per batch (no BEGIN/COMMIT exchanges): the analytics upsert above, `post_keywords`
  * (one row per element of a post's `keywords`; top keywords reads it, see dashboard.ts), the
@@ -153,8 +142,8 @@ const sameKeywordRow = (projectMatch: string) => `SELECT 1 FROM post_keywords k
  *
  * `written` is the upsert's RETURNING, i.e. only the rows the crawled_at guard let through, so
  * an older crawl changes neither the post nor its keywords. For those posts the keyword rows at
- * positions 1..n are upserted (unchanged ones are filtered out first, so a redelivery neither
- * rewrites nor locks them) and any beyond n deleted, so a redelivered batch never duplicates them.
+ * positions 1..n are upserted (unchanged ones are not rewritten: redelivery writes nothing) and
+ * any beyond n deleted, so a redelivered batch never duplicates them.
  *
  * All sub-statements of one statement share one snapshot and run in no guaranteed order; they
  * touch disjoint rows (the DELETE ord > n, the INSERT ord ≤ n; errors and ledger other tables),
@@ -182,8 +171,6 @@ export const WRITE_ANALYTICS_SQL = `WITH written AS (
 INSERT INTO post_keywords (published_at, ord, project_id, platform, post_id, keyword, aspect)
 SELECT w.published_at, e.ord, w.project_id, w.platform, w.id, e.k->>'keyword', e.k->>'aspect'
 FROM written w CROSS JOIN LATERAL jsonb_array_elements(w.keywords) WITH ORDINALITY AS e(k, ord)
-WHERE NOT EXISTS (${sameKeywordRow("k.project_id = w.project_id")})
-  AND NOT EXISTS (${sameKeywordRow("k.project_id IS NULL AND w.project_id IS NULL")})
 ON CONFLICT ON CONSTRAINT post_keywords_identity DO UPDATE
   SET published_at = EXCLUDED.published_at, keyword = EXCLUDED.keyword, aspect = EXCLUDED.aspect
   WHERE (post_keywords.published_at, post_keywords.keyword, post_keywords.aspect)
