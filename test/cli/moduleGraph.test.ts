@@ -16,8 +16,8 @@ import { testSettings } from "../support/testServices.ts"
  * run the real binary with a preload that records every module it loads, and check that a
  * command loads none of the code only other commands need: `consume` (whose footprint has a
  * budget) loads neither the embedded database, nor the read API and dashboard, nor the Redis
- * client that `@effect/platform-node`'s index drags in; `--help` and `analyze` (also run under
- * Deno) load no database, broker or storage client at all.
+ * client that `@effect/platform-node`'s index drags in; `--help`, `analyze` (also run under Deno)
+ * and `local --memory` load no database, broker or storage client at all.
  */
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url))
@@ -78,6 +78,10 @@ describe("the modules a command loads", () => {
   it("analyze loads no infrastructure client", () => {
     const modules = runSync(["analyze", "examples/tiktok_batch_000.json"])
     expect(offenders(modules, CLIENTS)).toEqual([])
+  })
+
+  it("local --memory (no database, no dashboard) loads no infrastructure client", () => {
+    expect(offenders(runSync(["local", "--memory"]), CLIENTS)).toEqual([])
   })
 })
 
