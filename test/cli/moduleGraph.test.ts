@@ -4,9 +4,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit, Scope } from "effect"
+import type { Topology } from "../../src/adapters/rabbitmq/topology.ts"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "../support/ports.ts"
+import { adminConnection, testTopology } from "../support/rabbit.ts"
 import { s3TestServer } from "../support/s3server.ts"
 import { testSettings } from "../support/testServices.ts"
 
@@ -86,8 +88,8 @@ describe("the modules a command loads", () => {
 })
 
 /**
- * `consume` against the test PostgreSQL (a database of its own, migrated), RabbitMQ (queues of
- * its own) and an s3rver, until it is ready; then SIGTERM. By then every production adapter has
+ * `consume` against the test PostgreSQL (a database of its own, migrated), RabbitMQ (exchanges
+ * and queues of its own) and an s3rver, until it is ready; then SIGTERM. By then every production adapter has
  * been loaded, so what is not in the list is not loaded at all.
  */
 describe("consume, running and ready", () => {
@@ -95,6 +97,7 @@ describe("consume, running and ready", () => {
   const scope = Effect.runSync(Scope.make())
   let databaseUrl = ""
   let s3Endpoint = ""
+  let topology: Topology | undefined
   const admin = new pg.Client({ connectionString: testSettings.database.value })
 
   beforeAll(async () => {
@@ -106,6 +109,8 @@ describe("consume, running and ready", () => {
     databaseUrl = url.toString()
     const server = await Effect.runPromise(Scope.provide(s3TestServer(["crawl-results"]), scope))
     s3Endpoint = server.endpoint.toString()
+    // Names of its own, deleted when the scope closes.
+    topology = await Effect.runPromise(Scope.provide(Effect.flatMap(adminConnection, (model) => testTopology(model)), scope))
     const migrated = spawnSync(process.execPath, [BIN, "migrate", "up"], {
       cwd: ROOT,
       encoding: "utf8",
@@ -124,7 +129,8 @@ describe("consume, running and ready", () => {
   it("loads neither the embedded database, nor the read API, nor Redis", async () => {
     const { file, args } = recordedArgs()
     const metricsPort = await freePort()
-    const names = `smap.modules.${process.pid}`
+    const names = topology
+    if (names === undefined) throw new Error("the broker topology was not set up")
     const child = spawn(process.execPath, [...args, BIN, "consume"], {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
@@ -133,10 +139,10 @@ describe("consume, running and ready", () => {
         SMAP_LOADED_MODULES_FILE: file,
         DATABASE_URL: databaseUrl,
         RABBITMQ_URL: testSettings.rabbitmq.value,
-        EVENT_EXCHANGE: `${names}.events`,
-        EVENT_QUEUE_NAME: `${names}.collected`,
-        DEAD_LETTER_EXCHANGE: `${names}.dlx`,
-        DEAD_LETTER_QUEUE: `${names}.dlq`,
+        EVENT_EXCHANGE: names.exchange,
+        EVENT_QUEUE_NAME: names.queue,
+        DEAD_LETTER_EXCHANGE: names.deadLetterExchange,
+        DEAD_LETTER_QUEUE: names.deadLetterQueue,
         MINIO_ENDPOINT: s3Endpoint,
         MINIO_ACCESS_KEY: "S3RVER",
         MINIO_SECRET_KEY: "S3RVER",
