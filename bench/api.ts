@@ -7,7 +7,8 @@
  *   npm run bench:api                         (DATABASE_URL: a server to create the bench database on;
  *                                              default the local one; ROWS=1000000 REQUESTS=1000)
  *
- * Creates the database smap_bench_api (dropped and recreated each run; KEEP=1 reuses a seeded one).
+ * Creates the database smap_bench_api (dropped and recreated each run; KEEP=1 reuses a seeded one,
+ * applying any migration added since; SEED_ONLY=1 stops after seeding/migrating, measuring nothing).
  */
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -248,7 +249,11 @@ const main = Effect.gen(function*() {
   if (fresh) {
     log(`seeding ${ROWS} posts over ${PROJECTS} projects in ${DB}`)
     yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.andThen(seed), Effect.provide(layerPgClient({ url, maxConnections: 1 })))
+  } else {
+    // A kept database gets the migrations added since it was seeded (new indexes).
+    yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.provide(layerPgClient({ url, maxConnections: 1 })))
   }
+  if (process.env["SEED_ONLY"] === "1") return
   yield* measure.pipe(Effect.scoped, Effect.provide(AnalyticsQueriesLive.pipe(Layer.provide(layerPgReadOnlyClient({ url, maxConnections: CONCURRENCY })))))
 })
 

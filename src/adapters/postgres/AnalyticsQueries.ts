@@ -1,9 +1,9 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import type { Fragment, Statement } from "effect/sql/Statement"
-import { crisisReasons, toPostView } from "../../domain/readModel.ts"
-import { type AnalyticsRecord, INTENTS, RISK_LEVELS, SENTIMENT_LABELS } from "../../domain/records.ts"
+import { crisisReasons, POST_VIEW_SOURCE, type PostViewSource, toPostView } from "../../domain/readModel.ts"
+import { ANALYTICS_COLUMNS, INTENTS, RISK_LEVELS, schemasOf, SENTIMENT_LABELS } from "../../domain/records.ts"
 import {
   AnalyticsQueries,
   type BatchHealth,
@@ -15,8 +15,7 @@ import {
   type TimeRange,
   type TrendQuery
 } from "../../ports/AnalyticsQueries.ts"
-import { toAnalytics } from "./AnalyticsRepository.ts"
-import { type Row, iso, isoOrNull, num, numOrNull, text, textOrNull } from "./rows.ts"
+import { type Row, iso, isoOrNull, num, numOrNull, rowDecoder, text, textOrNull } from "./rows.ts"
 import { toRepositoryError } from "./sqlState.ts"
 
 /**
@@ -38,6 +37,18 @@ import { toRepositoryError } from "./sqlState.ts"
  */
 
 type Sql = SqlClient
+
+/**
+ * Pages and the crisis radar read only the columns a post view is made of: not the analysed
+ * text, the model's breakdowns or the crawl bookkeeping, which nothing on the read side shows
+ * (less to send, to parse as JSON and to decode per row).
+ */
+const POST_VIEW_COLUMNS = Object.fromEntries(POST_VIEW_SOURCE.map((c) => [c, ANALYTICS_COLUMNS[c]])) as Pick<
+  typeof ANALYTICS_COLUMNS,
+  (typeof POST_VIEW_SOURCE)[number]
+>
+const POST_VIEW_LIST = POST_VIEW_SOURCE.join(", ")
+const decodePostViewSource: (row: Row) => PostViewSource = rowDecoder(Schema.Struct(schemasOf(POST_VIEW_COLUMNS)), POST_VIEW_COLUMNS)
 
 const clamp = (n: number, max: number) => Math.max(1, Math.min(Math.trunc(n), max))
 
@@ -110,7 +121,7 @@ export const queryStatements = (sql: Sql) => ({
         ? []
         : [sql`(published_at, platform, id) < (${q.after.published_at}::timestamptz, ${q.after.platform}::text, ${q.after.id}::text)`])
     ]
-    return sql<Row>`SELECT * FROM post_analytics WHERE ${sql.and(filters)}
+    return sql<Row>`SELECT ${sql.literal(POST_VIEW_LIST)} FROM post_analytics WHERE ${sql.and(filters)}
       ORDER BY published_at DESC, platform DESC, id DESC LIMIT ${clamp(q.limit, 200)}`
   },
 
@@ -221,7 +232,7 @@ export const queryStatements = (sql: Sql) => ({
 
   // The risk predicate is the partial index's (migration 0004).
   crisis: (q: CrisisQuery): Statement<Row> =>
-    sql<Row>`SELECT * FROM post_analytics
+    sql<Row>`SELECT ${sql.literal(POST_VIEW_LIST)} FROM post_analytics
       WHERE ${sql.and([
         sql`project_id = ${q.projectId}::uuid`,
         sql`risk_level IN ('HIGH', 'CRITICAL')`,
@@ -256,9 +267,10 @@ export const queryStatements = (sql: Sql) => ({
       ORDER BY last_attempt_at DESC, object_path DESC LIMIT ${clamp(limit, 200)}`
 })
 
+/** A post row (POST_VIEW_LIST) → its view, each column checked by its record Schema as `toAnalytics` checks a whole record. */
 const view = (row: Row): PostView => {
-  const record: AnalyticsRecord = toAnalytics(row)
-  return toPostView({ ...record, published_at: record.published_at ?? "" })
+  const source = decodePostViewSource(row)
+  return toPostView({ ...source, published_at: source.published_at ?? "" })
 }
 
 const intOrNull = (row: Row, column: string) => numOrNull(row, column)
