@@ -4,7 +4,7 @@
  * ordering, and local wall-clock buckets in a named time zone.
  */
 import { DateTime } from "effect"
-import type { AnalyticsRecord, RiskLevel, SentimentLabel } from "./records.ts"
+import type { AnalyticsRecord, Aspect, RiskLevel, SentimentLabel } from "./records.ts"
 
 export interface PostViewOf {
   readonly id: string
@@ -39,7 +39,13 @@ export const POST_VIEW_SOURCE = [
   "keywords", "view_count", "like_count", "comment_count", "share_count"
 ] as const satisfies ReadonlyArray<keyof AnalyticsRecord>
 
-export type PostViewSource = Pick<AnalyticsRecord, (typeof POST_VIEW_SOURCE)[number]>
+/** What a post view reads of a stored post: those columns, and of its aspects and keywords only the labels and words. */
+export type PostViewSource =
+  & Omit<Pick<AnalyticsRecord, (typeof POST_VIEW_SOURCE)[number]>, "aspects_breakdown" | "keywords">
+  & {
+    readonly aspects_breakdown: { readonly [K in Aspect]?: { readonly label: SentimentLabel } | undefined }
+    readonly keywords: ReadonlyArray<{ readonly keyword: string }>
+  }
 
 /** Only posts with a published_at are viewed (the caller filters). Aspects in name order. */
 export const toPostView = (r: PostViewSource & { readonly published_at: string }): PostViewOf => ({
