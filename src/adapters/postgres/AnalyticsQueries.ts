@@ -283,11 +283,14 @@ export const queryStatements = (sql: Sql) => ({
         ? sql`p.published_at < h.day + interval '1 day'`
         : sql`p.published_at < least(h.day + interval '1 day', ${range.to}::timestamptz)`
     ])} OFFSET 0`
-    return sql<Row>`WITH r AS (
-        SELECT r.*, ${whole.length === 0 ? sql`true` : sql.and(whole)} AS whole FROM post_keyword_rollup_daily r WHERE ${sql.and(filter)}
-      ), partial AS (SELECT DISTINCT day FROM r WHERE NOT whole),
+    // As summary and aspects: whole days aggregated as read, the edge days' posts counted apart.
+    return sql<Row>`WITH partial AS (
+        SELECT DISTINCT r.day FROM post_keyword_rollup_daily r
+        WHERE ${whole.length === 0 ? sql`false` : sql.and([...filter, sql`NOT (${sql.and(whole)})`])}
+      ),
       parts AS (
-        SELECT r.keyword, r.aspect, r.mentions, r.positive, r.negative, r.neutral FROM r WHERE r.whole
+        SELECT r.keyword, r.aspect, r.mentions, r.positive, r.negative, r.neutral FROM post_keyword_rollup_daily r
+        WHERE ${sql.and([...filter, ...whole])}
         UNION ALL
         SELECT k.value->>'keyword', k.value->>'aspect', 1, (p.overall_sentiment = 'POSITIVE')::int,
           (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int
