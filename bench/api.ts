@@ -7,7 +7,9 @@
  *   npm run bench:api                         (DATABASE_URL: a server to create the bench database on;
  *                                              default the local one; ROWS=1000000 REQUESTS=1000)
  *
- * Creates the database smap_bench_api (dropped and recreated each run; KEEP=1 reuses a seeded one).
+ * Creates the database smap_bench_api (dropped and recreated each run; KEEP=1 reuses a seeded one,
+ * applying any migration added since; SEED_ONLY=1 stops after seeding/migrating, measuring nothing;
+ * SERVE_CPU_PROF=DIR writes the servers' V8 CPU profiles there).
  */
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -199,7 +201,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const spawnServer = (cacheSeconds: number) =>
   new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/smap-analytics.js", "serve", "--port", "0"], {
+    // SERVE_CPU_PROF=DIR: each server writes a V8 CPU profile there when it stops (node --cpu-prof).
+    const profile = process.env["SERVE_CPU_PROF"]
+    const node = profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profile}`, `--cpu-prof-name=serve-cache${cacheSeconds}.cpuprofile`]
+    const child = spawn(process.execPath, [...node, "bin/smap-analytics.js", "serve", "--port", "0"], {
       env: { ...process.env, DATABASE_URL: benchUrl, LOG_LEVEL: "warning", API_CACHE_SECONDS: String(cacheSeconds) },
       stdio: ["ignore", "pipe", "inherit"]
     })
@@ -248,7 +253,11 @@ const main = Effect.gen(function*() {
   if (fresh) {
     log(`seeding ${ROWS} posts over ${PROJECTS} projects in ${DB}`)
     yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.andThen(seed), Effect.provide(layerPgClient({ url, maxConnections: 1 })))
+  } else {
+    // A kept database gets the migrations added since it was seeded (new indexes).
+    yield* Effect.flatMap(loadMigrations(), (m) => migrateUp(m)).pipe(Effect.provide(layerPgClient({ url, maxConnections: 1 })))
   }
+  if (process.env["SEED_ONLY"] === "1") return
   yield* measure.pipe(Effect.scoped, Effect.provide(AnalyticsQueriesLive.pipe(Layer.provide(layerPgReadOnlyClient({ url, maxConnections: CONCURRENCY })))))
 })
 

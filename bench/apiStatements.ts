@@ -1,7 +1,7 @@
 /**
  * Each read-side statement alone, on the database `npm run bench:api` seeded (1M posts, 50
  * projects; run it first, or with KEEP=1): planning + execution time from EXPLAIN ANALYZE,
- * median and best of 7, one client, through the read pool's session settings. The statements'
+ * median and best of 7 (RUNS=n for more), one client, through the read pool's session settings. The statements'
  * own cost, without HTTP, the pool or concurrent clients.
  *
  *   npx tsx bench/apiStatements.ts        (DATABASE_URL: the server holding smap_bench_api)
@@ -17,6 +17,7 @@ const url = (() => {
   u.pathname = "/smap_bench_api"
   return u.toString()
 })()
+const RUNS = Number(process.env["RUNS"] ?? 7)
 const hb = (h: number) => new Date(Date.parse(NOW) - h * 3_600_000).toISOString()
 const prog = Effect.gen(function*() {
   const sql = yield* SqlClient
@@ -35,17 +36,17 @@ const prog = Effect.gen(function*() {
     "crisis top 20": q.crisis({ projectId: p, limit: 20 })
   }
   console.log(`project ${p}, load average ${loadavg().map((n) => n.toFixed(2)).join(", ")}; ms, planning + execution\n`)
-  console.log("| statement | median of 7 | best |\n|---|---:|---:|")
+  console.log(`| statement | median of ${RUNS} | best |\n|---|---:|---:|`)
   for (const [name, s] of Object.entries(st)) {
     const [text, params] = s.compile()
     const times: Array<number> = []
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < RUNS; i++) {
       const [row] = yield* sql.unsafe<{ "QUERY PLAN": Array<{ "Execution Time": number; "Planning Time": number }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, params)
       const plan = row?.["QUERY PLAN"][0]
       times.push((plan?.["Execution Time"] ?? NaN) + (plan?.["Planning Time"] ?? NaN))
     }
     times.sort((a, b) => a - b)
-    console.log(`| ${name} | ${times[3]?.toFixed(2)} | ${times[0]?.toFixed(2)} |`)
+    console.log(`| ${name} | ${times[Math.floor(times.length / 2)]?.toFixed(2)} | ${times[0]?.toFixed(2)} |`)
   }
 }).pipe(Effect.provide(layerPgReadOnlyClient({ url: Redacted.make(url), maxConnections: 1 })))
 Effect.runPromise(prog).catch((e) => {

@@ -4,7 +4,7 @@
  * ordering, and local wall-clock buckets in a named time zone.
  */
 import { DateTime } from "effect"
-import type { AnalyticsRecord, RiskLevel, SentimentLabel } from "./records.ts"
+import type { AnalyticsRecord, Aspect, RiskLevel, SentimentLabel } from "./records.ts"
 
 export interface PostViewOf {
   readonly id: string
@@ -32,8 +32,23 @@ export interface PostViewOf {
 /** Distinct keywords in first-seen order. */
 const distinct = (values: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(values)]
 
+/** The stored columns a post view is made of (the PostgreSQL adapter selects only these). */
+export const POST_VIEW_SOURCE = [
+  "id", "platform", "published_at", "permalink", "author_name", "author_username", "content_text", "overall_sentiment",
+  "overall_sentiment_score", "primary_intent", "risk_level", "impact_score", "is_viral", "is_kol", "aspects_breakdown",
+  "keywords", "view_count", "like_count", "comment_count", "share_count"
+] as const satisfies ReadonlyArray<keyof AnalyticsRecord>
+
+/** What a post view reads of a stored post: those columns, and of its aspects and keywords only the labels and words. */
+export type PostViewSource =
+  & Omit<Pick<AnalyticsRecord, (typeof POST_VIEW_SOURCE)[number]>, "aspects_breakdown" | "keywords">
+  & {
+    readonly aspects_breakdown: { readonly [K in Aspect]?: { readonly label: SentimentLabel } | undefined }
+    readonly keywords: ReadonlyArray<{ readonly keyword: string }>
+  }
+
 /** Only posts with a published_at are viewed (the caller filters). Aspects in name order. */
-export const toPostView = (r: AnalyticsRecord & { readonly published_at: string }): PostViewOf => ({
+export const toPostView = (r: PostViewSource & { readonly published_at: string }): PostViewOf => ({
   id: r.id,
   platform: r.platform,
   published_at: r.published_at,

@@ -1,6 +1,17 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
+import {
+  AspectStat,
+  BatchHealth,
+  CrawlErrors,
+  CrisisPost,
+  KeywordStat,
+  PostsPage,
+  ProjectListing,
+  ProjectSummary,
+  Trend
+} from "../../src/adapters/http/api.ts"
 import { encodeCursor } from "../../src/adapters/http/apiServer.ts"
 import { layerPgReadOnlyClient } from "../../src/adapters/postgres/readOnlyClient.ts"
 import { isLoopback, resolveServeSettings } from "../../src/cli/serve.ts"
@@ -135,6 +146,33 @@ layer(Layer.effectDiscard(seed).pipe(Layer.provideMerge(readServerLayer(null))),
 
       const empty = yield* get(`${url}/api/projects/${EMPTY}/summary`)
       assert.strictEqual((empty.body as { total: number }).total, 0)
+    }))
+
+  it.effect("every answer is exactly what its declared schema encodes: no key added, missing or retyped", () =>
+    Effect.gen(function*() {
+      // The handlers serialise answers without the framework's Schema encoding (apiServer.ts,
+      // `answer`); the schema's own decode-then-encode of each body must give the body back.
+      const { url } = yield* ReadServer
+      const range = "from=2025-12-01T00:00:00Z&to=2025-12-08T00:00:00Z"
+      const cases: ReadonlyArray<readonly [string, Schema.Codec<unknown, unknown>]> = [
+        ["/api/projects", Schema.Array(ProjectListing) as never],
+        [`/api/projects/${P}/summary`, ProjectSummary as never],
+        [`/api/projects/${EMPTY}/summary`, ProjectSummary as never],
+        [`/api/projects/${P}/posts?limit=3`, PostsPage as never],
+        [`/api/projects/${P}/trend?${range}&tz=Asia/Ho_Chi_Minh&bucket=hour`, Trend as never],
+        [`/api/projects/${P}/keywords`, Schema.Array(KeywordStat) as never],
+        [`/api/projects/${P}/aspects`, Schema.Array(AspectStat) as never],
+        [`/api/projects/${P}/crisis`, Schema.Array(CrisisPost) as never],
+        [`/api/projects/${P}/errors`, CrawlErrors as never],
+        [`/api/projects/${P}/batches`, BatchHealth as never]
+      ]
+      for (const [path, schema] of cases) {
+        const r = yield* get(url + path)
+        assert.strictEqual(r.status, 200, path)
+        assert.strictEqual(r.headers.get("content-type"), "application/json", path)
+        const decoded = Schema.decodeUnknownSync(schema, { onExcessProperty: "error" })(r.body)
+        assert.deepStrictEqual(Schema.encodeSync(schema)(decoded), r.body, path)
+      }
     }))
 
   it.effect("cursor pages walk every post exactly once", () =>

@@ -11,7 +11,8 @@ const INDEXES = [
   "idx_crawl_errors_project_id",
   "idx_batch_ledger_project_id",
   "idx_post_keywords_project_keyword",
-  "idx_post_analytics_project_summary"
+  "idx_post_analytics_project_summary",
+  "idx_post_analytics_project_crisis_rank"
 ]
 
 const indexes = Effect.gen(function*() {

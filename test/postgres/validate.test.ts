@@ -3,6 +3,7 @@ import { ConfigProvider, Effect } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { ANALYTICS_COLUMNS, LEDGER_COLUMNS } from "../../src/domain/records.ts"
 import { type Check, formatReport, postgresCheck, validate } from "../../src/cli/validate.ts"
+import { projectId, seedPosts } from "./seed.ts"
 import { TEST_DATABASE_URL, TestPgMigrated, TestSchema } from "./testDatabase.ts"
 
 /** Runs `validate` against the test's own schema, with the environment given as a map. */
@@ -24,7 +25,7 @@ describe("validate", () => {
       const report = yield* validateWith()
       expect(failures(report)).toEqual([])
       expect(report.ok).toBe(true)
-      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(11)
+      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(12)
       expect(formatReport(report)).toContain("validate: all checks passed")
     }).pipe(Effect.provide(TestPgMigrated)))
 
@@ -64,6 +65,44 @@ describe("validate", () => {
       )
       yield* sql.unsafe(`ALTER TABLE post_analytics DROP COLUMN is_skipped`)
       expect(failures(yield* validateWith())).toEqual(["postgres/table post_analytics: column is_skipped missing"])
+    }).pipe(Effect.provide(TestPgMigrated)))
+
+  it.live("recounts the rollups against the posts and names a project whose counts drifted; a rebuild repairs them", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient
+      // 25 projects: more than the sample, so the check reads the first 20 by id only.
+      yield* seedPosts({ rows: 2_500, projects: 25, now: "2025-12-06T12:00:00.000Z" })
+      const passing = yield* validateWith()
+      expect(failures(passing)).toEqual([])
+      expect(passing.results.find((r) => r.name === "rollups")?.detail).toBe(
+        "agree with post_analytics and post_keywords for 20 project(s) recounted (the first 20 by id)"
+      )
+      // Drift the triggers cannot cause: the rollups written behind their back.
+      yield* sql`UPDATE post_rollup_hourly SET posts = posts + 1, positive = positive + 1
+        WHERE (project_id, hour, platform) = (SELECT project_id, hour, platform FROM post_rollup_hourly WHERE project_id = ${projectId(3)}::uuid LIMIT 1)`
+      const count = (q: ReturnType<typeof sql<{ n: number }>>) => Effect.map(q, (rows) => rows[0]?.n ?? -1)
+      const mentions = yield* count(sql`SELECT count(*)::int AS n FROM post_keywords WHERE project_id = ${projectId(5)}::uuid`)
+      const pin = yield* count(sql`SELECT sum(mentions)::int AS n FROM post_keyword_rollup_daily WHERE project_id = ${projectId(5)}::uuid AND keyword = 'pin'`)
+      expect(pin).toBeGreaterThan(0)
+      yield* sql`DELETE FROM post_keyword_rollup_daily WHERE project_id = ${projectId(5)}::uuid AND keyword = 'pin'`
+      yield* sql`UPDATE post_rollup_hourly SET negative = negative + 1, neutral = neutral - 1
+        WHERE (project_id, hour, platform) = (SELECT project_id, hour, platform FROM post_rollup_hourly WHERE project_id = ${projectId(7)}::uuid AND neutral > 0 LIMIT 1)`
+      // Project 24 is outside the sample: not recounted.
+      yield* sql`UPDATE post_rollup_hourly SET posts = posts + 1 WHERE project_id = ${projectId(24)}::uuid`
+      const drifted = yield* validateWith()
+      expect(failures(drifted)).toEqual([
+        `postgres/rollups: project ${projectId(3)}: 100 posts, rollups count 101; ` +
+        `project ${projectId(5)}: ${mentions} keyword mentions, rollups count ${mentions - pin}; ` +
+        `project ${projectId(7)}: sentiment counts differ from the posts' (rebuild: docs/schema.md#rollups)`
+      ])
+      // The rebuild of docs/schema.md#rollups: empty the rollups, rewind the backfill, run it.
+      yield* sql`TRUNCATE post_rollup_hourly, post_aspect_rollup_hourly, post_keyword_rollup_daily`
+      yield* sql`UPDATE post_rollup_state SET through_project = '00000000-0000-0000-0000-000000000000', through_platform = '', through_id = '', done = false`
+      expect(failures(yield* validateWith())).toEqual([
+        "postgres/rollups: the rollup backfill has not finished: run `smap-analytics migrate up` (or, once migration 0014 is applied, `CALL post_rollup_backfill(5000)`)"
+      ])
+      yield* sql`CALL post_rollup_backfill(5000)`
+      expect(failures(yield* validateWith())).toEqual([])
     }).pipe(Effect.provide(TestPgMigrated)))
 
   it.live("reports pending migrations and migrations this build does not know", () =>

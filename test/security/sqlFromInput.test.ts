@@ -33,10 +33,11 @@ const REVIEWED: Record<string, string> = {
   "adapters/postgres/migrator.ts: `DROP INDEX IF EXISTS ${name}`": "an index name read from a migration file",
   "adapters/postgres/migrator.ts: statement.replace(/\\s+CONCURRENTLY\\s+/i, \" \")": "a migration statement",
   "adapters/postgres/AnalyticsQueries.ts: column": "a column name, a constant of the query (default published_at)",
-  "adapters/postgres/AnalyticsQueries.ts: table": "a rollup table name, a constant at every call site",
+  "adapters/postgres/AnalyticsQueries.ts: POST_VIEW_LIST": "the post view's column names, a constant list (domain/readModel.ts)",
   "adapters/postgres/AnalyticsQueries.ts: counters.map((c) => `r.${c}`).join(\", \")": "the summary's counter columns, a constant list",
   "adapters/postgres/AnalyticsQueries.ts: fromPost.join(\", \")": "the summary's per-post expressions, a constant list over domain enums",
-  "adapters/postgres/AnalyticsQueries.ts: counters.map((c) => `sum(${c}) AS ${c}`).join(\", \")": "the summary's counter columns, a constant list"
+  "adapters/postgres/AnalyticsQueries.ts: counters.map((c) => `sum(${c}) AS ${c}`).join(\", \")": "the summary's counter columns, a constant list",
+  "adapters/postgres/AnalyticsQueries.ts: counters.map((c) => `sum(${c})`).join(\", \")": "the summary's counter columns, a constant list"
 }
 
 /** The first argument of each `.unsafe(` / `.literal(` call, as written. */

@@ -1,5 +1,5 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Clock, Effect, Layer, Redacted } from "effect"
+import { Clock, Effect, Layer, Redacted, Schema } from "effect"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse, HttpStaticServer } from "effect/http"
 import type { ServeError } from "effect/http/HttpServerError"
 import { HttpApiBuilder, HttpApiError, HttpApiMiddleware, HttpApiScalar } from "effect/http-api"
@@ -12,7 +12,21 @@ import { Histogram } from "prom-client"
 import { AnalyticsQueries, type PostCursor, type TimeRange } from "../../ports/AnalyticsQueries.ts"
 import type { RepositoryError } from "../../ports/AnalyticsRepository.ts"
 import { PrometheusRegistry } from "../prometheus/Metrics.ts"
-import { ApiAuth, ReadApi, Unauthorized, Unavailable } from "./api.ts"
+import {
+  ApiAuth,
+  AspectStat,
+  BatchHealth,
+  CrawlErrors,
+  CrisisPost,
+  KeywordStat,
+  PostsPage,
+  ProjectListing,
+  ProjectSummary,
+  ReadApi,
+  Trend,
+  Unauthorized,
+  Unavailable
+} from "./api.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Cursor: opaque to clients, base64url of [published_at, platform, id].
@@ -48,6 +62,30 @@ const checkRange = (r: TimeRange) =>
     ? Effect.fail(badRequest("`from` must be before `to`"))
     : Effect.void
 
+/**
+ * A handler's answer as the JSON response the framework would make of it, without its per-field
+ * Schema encoding: every success schema of api.ts is made of strings, numbers, booleans,
+ * literals, nulls, arrays, records and structs, whose encoded form is the value itself, so that
+ * encoding only copied the answer, at more than the cost of serialising it (a page of 50 posts).
+ * The answer is still checked against the schema's type at compile time; the API tests
+ * check every body against what the schema encodes (no extra or missing key).
+ */
+const answer = <S extends Schema.Top>(_schema: S) => (value: S["Type"]): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.text(JSON.stringify(value), { contentType: "application/json" })
+
+/** One per endpoint, with the endpoint's success schema (api.ts). */
+const respond = {
+  projects: answer(Schema.Array(ProjectListing)),
+  summary: answer(ProjectSummary),
+  posts: answer(PostsPage),
+  trend: answer(Trend),
+  keywords: answer(Schema.Array(KeywordStat)),
+  aspects: answer(Schema.Array(AspectStat)),
+  crisis: answer(Schema.Array(CrisisPost)),
+  errors: answer(CrawlErrors),
+  batches: answer(BatchHealth)
+}
+
 const HOUR = 3_600_000
 const MAX_SPAN = { hour: 31 * 24 * HOUR, day: 3 * 366 * 24 * HOUR }
 
@@ -80,8 +118,8 @@ const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analyti
     const raw = yield* AnalyticsQueries
     const cache = responseCache(cacheMs)
     const key = (name: string, ...parts: ReadonlyArray<unknown>) => JSON.stringify([name, ...parts])
-    // The same port, each call behind the response cache.
-    const q: typeof raw = {
+    // The same port, each call behind the response cache (without one, the port itself: no key to build).
+    const q: typeof raw = cacheMs <= 0 ? raw : {
       projects: cache(key("projects"), raw.projects),
       posts: (query) => cache(key("posts", query), raw.posts(query)),
       summary: (p, range) => cache(key("summary", p, range), raw.summary(p, range)),
@@ -94,9 +132,12 @@ const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analyti
     }
     const lower = (s: string) => s.toLowerCase()
     return handlers
-      .handle("projects", () => Effect.catch(q.projects, fromRepository))
+      .handle("projects", () => Effect.map(Effect.catch(q.projects, fromRepository), respond.projects))
       .handle("summary", ({ params, query }) =>
-        checkRange(query).pipe(Effect.andThen(Effect.catch(q.summary(lower(params.projectId), query), fromRepository))))
+        checkRange(query).pipe(
+          Effect.andThen(Effect.catch(q.summary(lower(params.projectId), query), fromRepository)),
+          Effect.map(respond.summary)
+        ))
       .handle("posts", ({ params, query }) =>
         Effect.gen(function*() {
           yield* checkRange(query)
@@ -116,7 +157,7 @@ const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analyti
             limit: query.limit ?? 50,
             after
           }), fromRepository)
-          return { items: page.items, next: page.next === null ? null : encodeCursor(page.next) }
+          return respond.posts({ items: page.items, next: page.next === null ? null : encodeCursor(page.next) })
         }))
       .handle("trend", ({ params, query }) =>
         Effect.gen(function*() {
@@ -130,19 +171,30 @@ const handlersLive = (cacheMs: number) => HttpApiBuilder.group(ReadApi, "analyti
             q.trend({ projectId: lower(params.projectId), bucket, timeZone, from: query.from, to: query.to }),
             fromRepository
           )
-          return { bucket, timeZone, from: query.from, to: query.to, points }
+          return respond.trend({ bucket, timeZone, from: query.from, to: query.to, points })
         }))
       .handle("keywords", ({ params, query }) =>
-        checkRange(query).pipe(Effect.andThen(Effect.catch(q.topKeywords(lower(params.projectId), query, query.limit ?? 20), fromRepository))))
+        checkRange(query).pipe(
+          Effect.andThen(Effect.catch(q.topKeywords(lower(params.projectId), query, query.limit ?? 20), fromRepository)),
+          Effect.map(respond.keywords)
+        ))
       .handle("aspects", ({ params, query }) =>
-        checkRange(query).pipe(Effect.andThen(Effect.catch(q.aspects(lower(params.projectId), query), fromRepository))))
+        checkRange(query).pipe(
+          Effect.andThen(Effect.catch(q.aspects(lower(params.projectId), query), fromRepository)),
+          Effect.map(respond.aspects)
+        ))
       .handle("crisis", ({ params, query }) =>
-        checkRange(query).pipe(Effect.andThen(Effect.catch(
-          q.crisis({ projectId: lower(params.projectId), from: query.from, to: query.to, limit: query.limit ?? 20 }),
-          fromRepository
-        ))))
-      .handle("errors", ({ params, query }) => Effect.catch(q.crawlErrors(lower(params.projectId), query.limit ?? 50), fromRepository))
-      .handle("batches", ({ params, query }) => Effect.catch(q.batchHealth(lower(params.projectId), query.limit ?? 50), fromRepository))
+        checkRange(query).pipe(
+          Effect.andThen(Effect.catch(
+            q.crisis({ projectId: lower(params.projectId), from: query.from, to: query.to, limit: query.limit ?? 20 }),
+            fromRepository
+          )),
+          Effect.map(respond.crisis)
+        ))
+      .handle("errors", ({ params, query }) =>
+        Effect.map(Effect.catch(q.crawlErrors(lower(params.projectId), query.limit ?? 50), fromRepository), respond.errors))
+      .handle("batches", ({ params, query }) =>
+        Effect.map(Effect.catch(q.batchHealth(lower(params.projectId), query.limit ?? 50), fromRepository), respond.batches))
   }))
 
 // ---------------------------------------------------------------------------------------------
@@ -195,8 +247,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 const DOCS_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const withHeaders = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) => {
-  const route = routeLabel(request.url)
+const withHeaders = (request: HttpServerRequest.HttpServerRequest, route: string, response: HttpServerResponse.HttpServerResponse) => {
   let r = HttpServerResponse.setHeaders(response, {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -224,14 +275,15 @@ const ResponseMiddleware = Layer.unwrap(Effect.gen(function*() {
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
       const started = process.hrtime.bigint()
+      const route = routeLabel(request.url)
       const response = yield* Effect.onExit(httpEffect, (exit) =>
         Effect.sync(() => {
           if (exit._tag === "Failure") {
-            histogram.observe({ route: routeLabel(request.url), method: request.method, status: "500" }, Number(process.hrtime.bigint() - started) / 1e9)
+            histogram.observe({ route, method: request.method, status: "500" }, Number(process.hrtime.bigint() - started) / 1e9)
           }
         }))
-      const out = withHeaders(request, response)
-      histogram.observe({ route: routeLabel(request.url), method: request.method, status: String(out.status) }, Number(process.hrtime.bigint() - started) / 1e9)
+      const out = withHeaders(request, route, response)
+      histogram.observe({ route, method: request.method, status: String(out.status) }, Number(process.hrtime.bigint() - started) / 1e9)
       return out
     }), { global: true })
 }))

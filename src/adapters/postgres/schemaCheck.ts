@@ -3,7 +3,7 @@ import { SqlClient } from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
 import { ANALYTICS_COLUMNS, ERROR_COLUMNS, LEDGER_COLUMNS } from "./AnalyticsRepository.ts"
 import { type Migration, migrationStatus } from "./migrator.ts"
-import { toRepositoryError } from "./sqlState.ts"
+import { sqlStateOf, toRepositoryError } from "./sqlState.ts"
 
 /**
  * What `validate` expects of the database (§4, §7): every table and column with its type, every
@@ -35,6 +35,7 @@ export const EXPECTED_INDEXES: Readonly<Record<string, string>> = {
   idx_post_analytics_project_id: "post_analytics",
   idx_post_analytics_project_published: "post_analytics",
   idx_post_analytics_project_crisis: "post_analytics",
+  idx_post_analytics_project_crisis_rank: "post_analytics",
   idx_post_analytics_project_summary: "post_analytics",
   idx_crawl_errors_project_id: "crawl_errors",
   idx_batch_ledger_project_id: "batch_ledger",
@@ -109,7 +110,66 @@ const inspect = (migrations: ReadonlyArray<Migration>) =>
         ].join("; ")
       })
     }
+    findings.push(yield* checkRollups())
     return findings
+  })
+
+/** How many projects `validate` recounts against the rollups (the first ones by id), and for how long at most. */
+export const ROLLUP_SAMPLE = 20
+/** As the statement's `SET LOCAL statement_timeout` below says. */
+const ROLLUP_CHECK_TIMEOUT = "10 s"
+
+/**
+ * The rollups (migration 0013) agree with the rows they count: for the first `sample` projects
+ * by id, posts and posts by sentiment of post_rollup_hourly against a count of post_analytics
+ * (index-only, through idx_post_analytics_project_summary), and keyword mentions of
+ * post_keyword_rollup_daily against post_keywords. One statement, so one snapshot: a batch
+ * committing meanwhile (it updates both in one transaction) cannot make them differ. Bounded by
+ * a statement timeout; a timeout or a backfill still running is reported, not guessed around.
+ */
+export const checkRollups = (sample: number = ROLLUP_SAMPLE) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient
+    const [present] = yield* sql<{ ok: boolean }>`SELECT to_regclass('post_rollup_hourly') IS NOT NULL
+      AND to_regclass('post_keyword_rollup_daily') IS NOT NULL AND to_regclass('post_rollup_state') IS NOT NULL AS ok`
+    if (present?.ok !== true) return { name: "rollups", ok: false, detail: "not compared: the rollup tables are missing (run `smap-analytics migrate up`)" }
+    const [state] = yield* sql<{ done: boolean }>`SELECT done FROM post_rollup_state`
+    if (state?.done !== true) {
+      return { name: "rollups", ok: false, detail: "the rollup backfill has not finished: run `smap-analytics migrate up` (or, once migration 0014 is applied, `CALL post_rollup_backfill(5000)`)" }
+    }
+    const compare = sql<{ project_id: string; posts: string; rolled_posts: string; sentiment_ok: boolean; mentions: string; rolled_mentions: string }>`
+      WITH RECURSIVE p AS (
+        (SELECT project_id AS id FROM post_analytics WHERE project_id IS NOT NULL ORDER BY project_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT project_id FROM post_analytics WHERE project_id > p.id ORDER BY project_id LIMIT 1) FROM p WHERE p.id IS NOT NULL
+      ), sample AS (SELECT id FROM p WHERE id IS NOT NULL LIMIT ${sample})
+      SELECT s.id::text AS project_id, a.posts, r.posts AS rolled_posts,
+        (a.positive, a.negative, a.neutral) = (r.positive, r.negative, r.neutral) AS sentiment_ok,
+        k.mentions, kr.mentions AS rolled_mentions
+      FROM sample s
+      CROSS JOIN LATERAL (SELECT count(*) AS posts, count(*) FILTER (WHERE overall_sentiment = 'POSITIVE') AS positive,
+        count(*) FILTER (WHERE overall_sentiment = 'NEGATIVE') AS negative, count(*) FILTER (WHERE overall_sentiment = 'NEUTRAL') AS neutral
+        FROM post_analytics WHERE project_id = s.id) a
+      CROSS JOIN LATERAL (SELECT coalesce(sum(posts), 0) AS posts, coalesce(sum(positive), 0) AS positive,
+        coalesce(sum(negative), 0) AS negative, coalesce(sum(neutral), 0) AS neutral
+        FROM post_rollup_hourly WHERE project_id = s.id) r
+      CROSS JOIN LATERAL (SELECT count(*) AS mentions FROM post_keywords WHERE project_id = s.id AND keyword IS NOT NULL) k
+      CROSS JOIN LATERAL (SELECT coalesce(sum(mentions), 0) AS mentions FROM post_keyword_rollup_daily WHERE project_id = s.id) kr
+      ORDER BY s.id`
+    const rows = yield* sql.withTransaction(
+      Effect.andThen(sql`SET LOCAL statement_timeout = '10s'`, compare)
+    ).pipe(Effect.catch((error: SqlError) =>
+      sqlStateOf(error) === "57014" ? Effect.succeed(null) : Effect.fail(error)
+    ))
+    if (rows === null) return { name: "rollups", ok: false, detail: `not compared: the recount took longer than ${ROLLUP_CHECK_TIMEOUT}` }
+    const wrong = rows.flatMap((r) => [
+      ...(String(r.posts) === String(r.rolled_posts) ? [] : [`project ${r.project_id}: ${r.posts} posts, rollups count ${r.rolled_posts}`]),
+      ...(r.sentiment_ok || String(r.posts) !== String(r.rolled_posts) ? [] : [`project ${r.project_id}: sentiment counts differ from the posts'`]),
+      ...(String(r.mentions) === String(r.rolled_mentions) ? [] : [`project ${r.project_id}: ${r.mentions} keyword mentions, rollups count ${r.rolled_mentions}`])
+    ])
+    return wrong.length === 0
+      ? { name: "rollups", ok: true, detail: `agree with post_analytics and post_keywords for ${rows.length} project(s) recounted (the first ${sample} by id)` }
+      : { name: "rollups", ok: false, detail: `${wrong.join("; ")} (rebuild: docs/schema.md#rollups)` }
   })
 
 /**
