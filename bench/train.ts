@@ -28,7 +28,10 @@ import {
   decodeClassifier,
   defaultCombineSettings,
   defaultPipelineSettings,
+  makeLexiconSentimentAnalyzer,
   makePipeline,
+  polarityInputsOfText,
+  polaritySlots,
   WEIGHT_SCALE
 } from "../src/domain/pipeline/index.ts"
 import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
@@ -40,7 +43,7 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.3"
+const VERSION = "logreg-2026.12.4"
 const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
@@ -72,6 +75,21 @@ interface Sample {
 }
 
 const lex = compileLexicon(builtinLexicons)
+const rulesAnalyzer = makeLexiconSentimentAnalyzer(builtinLexicons)
+
+/** One sample per gold aspect (DESIGN, PERFORMANCE, PRICE, SERVICE) for the polarity head; `sentiment` is the aspect's label. */
+const polaritySamplesOf = (e: Example): Array<Sample> => {
+  const aspects = ASPECT_CLASSES.filter((a) => e.gold.aspects[a] !== undefined)
+  if (aspects.length === 0) return []
+  const inputOf = polarityInputsOfText(e.text, lex, rulesAnalyzer)
+  return aspects.map((a) => ({
+    slots: polaritySlots(inputOf(a), SETTINGS.buckets),
+    sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
+    intent: 0,
+    aspects: []
+  }))
+}
+
 const sampleOf = (e: Example): Sample => ({
   slots: classifierSlotsOfText(e.text, lex, SETTINGS.buckets),
   sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
@@ -186,14 +204,16 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
   return {
     version: VERSION,
     description:
-      "Multinomial logistic regression over hashed word and character features (src/domain/pipeline/model.ts), " +
+      "Multinomial logistic regression over hashed word features (src/domain/pipeline/model.ts): sentiment, intent, " +
+      "aspect detection, and aspect polarity from the words around each aspect's mentions; " +
       "written by npm run train (bench/train.ts); weights are integers, the real weight times 1000.",
     buckets: SETTINGS.buckets,
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
     sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length)),
     intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
-    aspects: headFile(ASPECT_CLASSES, aspectHead(samples))
+    aspects: headFile(ASPECT_CLASSES, aspectHead(samples)),
+    aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(examples.flatMap(polaritySamplesOf), (s) => s.sentiment, SENTIMENT_CLASSES.length))
   }
 }
 
@@ -203,9 +223,9 @@ const serialize = (file: ReturnType<typeof trainFile>): string => {
     `{\n  "classes": ${JSON.stringify(h.classes)},\n  "bias": ${JSON.stringify(h.bias)},\n  "rows": [\n` +
     h.rows.map((r) => `   ${JSON.stringify(r)}`).join(",\n") +
     "\n  ]\n }"
-  const { sentiment, intent, aspects, ...rest } = file
+  const { sentiment, intent, aspects, aspect_polarity, ...rest } = file
   const top = JSON.stringify(rest, null, 1).slice(0, -2)
-  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)},\n "aspects": ${head(aspects)}\n}\n`
+  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)},\n "aspects": ${head(aspects)},\n "aspect_polarity": ${head(aspect_polarity)}\n}\n`
 }
 
 const readAll = () => {
@@ -228,16 +248,22 @@ interface Variant {
   readonly combine?: CombineSettings
 }
 
+const combined = (name: string, c: Partial<CombineSettings>): Variant => ({ name, mode: "combined", combine: { ...defaultCombineSettings, ...c } })
+
 const VARIANTS: ReadonlyArray<Variant> = [
   { name: "rules", mode: "rules" },
   { name: "model", mode: "model" },
   { name: "combined (default)", mode: "combined" },
-  ...[Number.POSITIVE_INFINITY, 0.5, 0, -0.5].flatMap((t) =>
-    [Number.NEGATIVE_INFINITY, -3, -2, -1].map((d): Variant => ({
-      name: `combined, aspects added at ≥ ${t}, dropped below ${d}`,
-      mode: "combined",
-      combine: { ...defaultCombineSettings, aspectModelScore: t, aspectDropScore: d }
-    }))
+  // Aspect polarity: rules' window and overall label (as in logreg-2026.12.3) or the learned head.
+  combined("combined, aspect polarity from rules and overall label", { aspectPolarityHead: false }),
+  ...[0.5, 1, 2].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w })),
+  // Aspect detection thresholds.
+  ...[0.5, 0, -0.5, -1].flatMap((t) =>
+    [Number.NEGATIVE_INFINITY, -2].map((d) => combined(`combined, aspects added at ≥ ${t}, dropped below ${d}`, { aspectModelScore: t, aspectDropScore: d }))
+  ),
+  // Overall sentiment: when the rules' score stands, when the classifier's margin overrides.
+  ...[0.5, 0.75, 0.9].flatMap((r) =>
+    [0, 0.5, 1].map((m) => combined(`combined, sentiment rules at |score| ≥ ${r}, model margin ≥ ${m}`, { sentimentRulesScore: r, sentimentModelMargin: m }))
   )
 ]
 

@@ -13,7 +13,8 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
+import { aspectWindows, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, scorePolarity, scoreSlots } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -28,7 +29,7 @@ export { analyzedPart, mergeText } from "./merge.ts"
 export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
 export { scanText } from "./scan.ts"
 export { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
-export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
+export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, polaritySlots, type PolarityInput, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
 
 /**
  * Who decides sentiment and intent (contract §3.4): the lexicon rules alone, the learned
@@ -53,6 +54,13 @@ export interface CombineSettings {
   readonly aspectModelScore: number
   /** An aspect the rules found is dropped when the classifier's score for it is below this (-Infinity: never). */
   readonly aspectDropScore: number
+  /**
+   * Each aspect's label comes from the learned polarity head (words around its mentions)
+   * instead of the rules' window or the overall label.
+   */
+  readonly aspectPolarityHead: boolean
+  /** Added to the head's logit of the post's overall label: how much an aspect leans on it. */
+  readonly aspectOverallWeight: number
 }
 
 export const defaultCombineSettings: CombineSettings = {
@@ -61,7 +69,9 @@ export const defaultCombineSettings: CombineSettings = {
   intentModelMargin: 0,
   intentOverrideMargin: 1,
   aspectModelScore: 0,
-  aspectDropScore: Number.NEGATIVE_INFINITY
+  aspectDropScore: Number.NEGATIVE_INFINITY,
+  aspectPolarityHead: true,
+  aspectOverallWeight: 0
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
@@ -75,6 +85,61 @@ export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compi
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
+
+const SENTIMENT_ORDER: ReadonlyArray<SentimentResult["label"]> = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
+
+/** A label and probabilities as a sentiment score inside that label's band (§3.7 thresholds). */
+const bandedScore = (label: SentimentResult["label"], positive: number, negative: number): number => {
+  const raw = round6(positive - negative)
+  return label === "POSITIVE" ? Math.max(raw, 0.26) : label === "NEGATIVE" ? Math.min(raw, -0.26) : Math.max(-0.25, Math.min(0.25, raw))
+}
+
+/** The polarity head's input for every aspect a post's analysis may report, from its text alone. */
+export const polarityInputsOfText = (
+  text: string,
+  lex: ReturnType<typeof compileLexicon>,
+  analyzer: SentimentAnalyzer
+): ((aspect: string) => PolarityInput) => {
+  const { normalized, tokens } = normalizeAndTokenize(text, lex)
+  const scanned = scanText(normalized.cleanText, lex, tokens)
+  const rules = analyzer.analyze(normalized.cleanText, extractKeywords(scanned, []), { emoji: normalized.cues, scanned })
+  const windows = aspectWindows(scanned)
+  const asks = isQuestion(scanned)
+  return (aspect) => polarityInput(aspect, windows, tokens.words, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
+}
+
+/**
+ * Each aspect of DESIGN/PERFORMANCE/PRICE/SERVICE relabelled by the polarity head: softmax of its
+ * logits (plus `overallWeight` on the overall label's), score in the label's band, confidence the
+ * label's probability; mentions and keywords kept.
+ */
+const headAspects = (
+  classifier: Classifier,
+  aspects: SentimentResult["aspects"],
+  inputOf: (aspect: string) => PolarityInput,
+  overall: SentimentResult["label"],
+  overallWeight: number
+): SentimentResult["aspects"] => {
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(aspects)) {
+    if (a === undefined) continue
+    if (!POLARITY_ASPECTS.includes(aspect)) {
+      out[aspect] = a
+      continue
+    }
+    const logits = scorePolarity(classifier.polarity, polaritySlots(inputOf(aspect), classifier.buckets))
+    if (overallWeight !== 0) {
+      const o = SENTIMENT_ORDER.indexOf(overall)
+      logits[o] = (logits[o] as number) + overallWeight
+    }
+    let best = 0
+    for (let c = 1; c < 3; c++) if ((logits[c] as number) > (logits[best] as number)) best = c
+    const probs = probabilities(logits)
+    const label = SENTIMENT_ORDER[best] as SentimentResult["label"]
+    out[aspect] = { ...a, label, score: bandedScore(label, probs[0] as number, probs[1] as number), confidence: probs[best] as number }
+  }
+  return out
+}
 
 /**
  * The classifier's sentiment as a `SentimentResult`: probabilities from its softmax, score
@@ -329,12 +394,19 @@ export const makePipeline = (
     const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
       ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
       : chosen
-    const sentiment = scores === undefined
+    const detected = scores === undefined
       ? inherited
       : {
         ...inherited,
         aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
       }
+    let sentiment = detected
+    if (scores !== undefined && combine.aspectPolarityHead && Object.keys(detected.aspects).length > 0) {
+      const windows = aspectWindows(scanned)
+      const inputOf = (aspect: string): PolarityInput =>
+        polarityInput(aspect, windows, tokens.words, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
+      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, combine.aspectOverallWeight) }
+    }
     const impact = computeImpact(
       {
         views: item.interaction.views,

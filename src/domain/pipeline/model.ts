@@ -49,6 +49,18 @@ export interface Classifier {
    */
   readonly table: Float32Array
   readonly width: number
+  /**
+   * Per-aspect polarity: a softmax over POSITIVE, NEGATIVE, NEUTRAL of the words around the
+   * aspect's mentions (see `polaritySlots`), with its own weight table (three values per row).
+   */
+  readonly polarity: PolarityHead
+}
+
+export interface PolarityHead {
+  readonly classes: ReadonlyArray<string>
+  readonly bias: ReadonlyArray<number>
+  readonly index: Int32Array
+  readonly table: Float32Array
 }
 
 // ---------------------------------------------------------------------------------------
@@ -69,6 +81,10 @@ const SEED_UNI = hashString(FNV_OFFSET, "u:")
 const SEED_ACCENTED = hashString(FNV_OFFSET, "a:")
 const SEED_BI = hashString(FNV_OFFSET, "b:")
 const SEED_CUE = hashString(FNV_OFFSET, "e:")
+const SEED_NEAR = hashString(FNV_OFFSET, "n:")
+const SEED_NEAR_BI = hashString(FNV_OFFSET, "nb:")
+const SEED_SIDE = hashString(FNV_OFFSET, "s:")
+const SEED_CONTEXT = hashString(FNV_OFFSET, "c:")
 const QUESTION = hashString(FNV_OFFSET, "f:?")
 const PHONE = hashString(FNV_OFFSET, "f:phone")
 
@@ -154,6 +170,69 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   return out
 }
 
+/**
+ * What the aspect polarity head reads for one aspect of one post: the words of the clause of
+ * each mention (up to the nearest contrast word on either side: in "đẹp nhưng pin yếu" the
+ * mention "pin" reads "pin yếu"), the words of the mention's sentence on its side of the
+ * contrasts, and a few symbolic context features (the aspect's name, whether the post asks,
+ * the rules' reading of the aspect, no mention found).
+ */
+export interface PolarityInput {
+  readonly near: ReadonlyArray<string>
+  readonly side: ReadonlyArray<string>
+  readonly context: ReadonlyArray<string>
+}
+
+const cachedWord = (word: string, buckets: number): WordFeatures => {
+  let cache = wordCaches.get(buckets)
+  if (cache === undefined) wordCaches.set(buckets, (cache = new Map()))
+  let f = cache.get(word)
+  if (f === undefined) {
+    if (cache.size >= MAX_CACHED_WORDS) cache.clear()
+    f = wordFeatures(word, buckets - 1)
+    cache.set(word, f)
+  }
+  return f
+}
+
+/**
+ * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed), side
+ * unigrams, context features. A `near` entry "" separates two mentions' windows (no bigram across).
+ */
+export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
+  const mask = buckets - 1
+  const out: Array<number> = []
+  let prev = -1
+  for (const word of input.near) {
+    if (word === "") {
+      prev = -1
+      continue
+    }
+    const h = cachedWord(word, buckets).hash
+    out.push(mix(SEED_NEAR, h) & mask)
+    if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
+    prev = h
+  }
+  for (const word of input.side) out.push(mix(SEED_SIDE, cachedWord(word, buckets).hash) & mask)
+  for (const c of input.context) out.push(hashString(SEED_CONTEXT, c) & mask)
+  return out
+}
+
+/** Logits of the polarity head (POSITIVE, NEGATIVE, NEUTRAL) for the given slots. */
+export const scorePolarity = (head: PolarityHead, slots: ReadonlyArray<number>): Array<number> => {
+  const sums = [0, 0, 0]
+  for (const s of slots) {
+    const row = head.index[s] as number
+    if (row < 0) continue
+    const base = row * 3
+    sums[0] = (sums[0] as number) + (head.table[base] as number)
+    sums[1] = (sums[1] as number) + (head.table[base + 1] as number)
+    sums[2] = (sums[2] as number) + (head.table[base + 2] as number)
+  }
+  const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
+  return sums.map((x, c) => (head.bias[c] as number) + x * scale)
+}
+
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
 export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
   const width = classifier.width
@@ -229,7 +308,9 @@ const ClassifierFileSchema = Schema.Struct({
   sentiment: HeadFile,
   intent: HeadFile,
   /** One yes/no logit per aspect (not a softmax). */
-  aspects: HeadFile
+  aspects: HeadFile,
+  /** Polarity of one aspect from the words around its mentions (softmax, like sentiment). */
+  aspect_polarity: HeadFile
 })
 type ClassifierFile = typeof ClassifierFileSchema.Type
 
@@ -253,6 +334,7 @@ export const decodeClassifier = (raw: unknown): Classifier => {
   checkHead("sentiment", file.sentiment, SENTIMENT_CLASSES)
   checkHead("intent", file.intent, INTENT_CLASSES)
   checkHead("aspects", file.aspects, ASPECT_CLASSES)
+  checkHead("aspect_polarity", file.aspect_polarity, SENTIMENT_CLASSES)
   const ks = SENTIMENT_CLASSES.length
   const ka = ks + INTENT_CLASSES.length
   const width = ka + ASPECT_CLASSES.length
@@ -287,6 +369,17 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     bias: h.bias.map((b) => b / WEIGHT_SCALE),
     offset
   })
+  const polarityIndex = new Int32Array(buckets).fill(-1)
+  const polarityRows = file.aspect_polarity.rows
+  const polarityTable = new Float32Array(polarityRows.length * 3)
+  polarityRows.forEach((row, r) => {
+    const bucket = row[0]
+    if (row.length !== 4 || bucket === undefined || bucket < 0 || bucket >= buckets || polarityIndex[bucket] !== -1) {
+      throw new Error(`classifier aspect_polarity: bad row [${row.slice(0, 3).join(", ")}…]`)
+    }
+    polarityIndex[bucket] = r
+    for (let c = 0; c < 3; c++) polarityTable[r * 3 + c] = (row[c + 1] as number) / WEIGHT_SCALE
+  })
   return {
     version: file.version,
     buckets,
@@ -295,7 +388,13 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     aspects: head(file.aspects, ka),
     index,
     table,
-    width
+    width,
+    polarity: {
+      classes: file.aspect_polarity.classes,
+      bias: file.aspect_polarity.bias.map((b) => b / WEIGHT_SCALE),
+      index: polarityIndex,
+      table: polarityTable
+    }
   }
 }
 

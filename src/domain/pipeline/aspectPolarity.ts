@@ -1,0 +1,93 @@
+/**
+ * What the learned aspect polarity head (model.ts `polaritySlots`) reads about each aspect of a
+ * post: the words around the aspect's mentions, bounded by clause breaks and contrast words, so
+ * that "đẹp nhưng pin yếu" reads "đẹp" for DESIGN and "pin yếu" for PERFORMANCE instead of one
+ * overall label for both. Pure; one pass over the aspect matches the scan already found.
+ */
+import type { AspectSentiment, SentimentLabel } from "../records.ts"
+import type { PolarityInput } from "./model.ts"
+import { aspectMatches, type ScannedText } from "./scan.ts"
+
+/** The aspects the head labels (GENERAL, from hashtags, keeps the rules' reading). */
+export const POLARITY_ASPECTS: ReadonlyArray<string> = ["DESIGN", "PERFORMANCE", "PRICE", "SERVICE"]
+
+interface Window {
+  /** Near words of every mention, windows separated by "". */
+  readonly near: Array<string>
+  readonly side: Array<string>
+  /** Windows already taken (clause start), so that two mentions in one clause count once. */
+  readonly seenNear: Set<number>
+  /** Sentence sides already taken (first token). */
+  readonly seenSide: Set<number>
+}
+
+/** Per aspect (of POLARITY_ASPECTS) with at least one mention: its near and side words. */
+export const aspectWindows = (scanned: ScannedText): ReadonlyMap<string, Window> => {
+  const { words, clause, sentence } = scanned.tokens
+  const n = words.length
+  const contrasts: Array<number> = []
+  for (const m of scanned.matches) if (m.entry.contrast === "after" && contrasts[contrasts.length - 1] !== m.start) contrasts.push(m.start)
+  const out = new Map<string, Window>()
+  let k = 0
+  for (const m of aspectMatches(scanned)) {
+    const aspect = m.entry.aspect?.aspect
+    if (aspect === undefined || !POLARITY_ASPECTS.includes(aspect)) continue
+    const at = m.start
+    // Matches come in text order: the contrasts before `at` only grow.
+    while (k < contrasts.length && (contrasts[k] as number) < at) k++
+    const sideFrom = k > 0 ? (contrasts[k - 1] as number) : -1
+    const sideTo = k < contrasts.length ? (contrasts[k] as number) : n
+    let w = out.get(aspect)
+    if (w === undefined) {
+      w = { near: [], side: [], seenNear: new Set(), seenSide: new Set() }
+      out.set(aspect, w)
+    }
+    const c = clause[at]
+    let from = at
+    while (from - 1 > sideFrom && clause[from - 1] === c) from--
+    if (!w.seenNear.has(from)) {
+      w.seenNear.add(from)
+      if (w.near.length > 0) w.near.push("")
+      for (let t = from; t < sideTo && clause[t] === c; t++) w.near.push(words[t] as string)
+    }
+    const s = sentence[at]
+    let sFrom = at
+    while (sFrom - 1 > sideFrom && sentence[sFrom - 1] === s) sFrom--
+    if (!w.seenSide.has(sFrom)) {
+      w.seenSide.add(sFrom)
+      for (let t = sFrom; t < sideTo && sentence[t] === s; t++) w.side.push(words[t] as string)
+    }
+  }
+  return out
+}
+
+const NO_WORDS: ReadonlyArray<string> = []
+
+/**
+ * The head's input for one aspect: its window (or, for an aspect without a mention, which the
+ * classifier detected from the whole post, every word as side words), whether the post asks,
+ * the rules' own reading of the aspect (when they found an opinion next to it) and their
+ * overall label.
+ */
+export const polarityInput = (
+  aspect: string,
+  windows: ReadonlyMap<string, Window>,
+  allWords: ReadonlyArray<string>,
+  asks: boolean,
+  rulesAspect: AspectSentiment | undefined,
+  rulesOverall: SentimentLabel
+): PolarityInput => {
+  const w = windows.get(aspect)
+  const context = [
+    `a:${aspect}`,
+    `o:${rulesOverall}`,
+    rulesAspect === undefined || rulesAspect.confidence === 0 ? `r:none` : `r:${rulesAspect.label}`,
+    rulesAspect === undefined || rulesAspect.confidence === 0 ? `ar:${aspect}:none` : `ar:${aspect}:${rulesAspect.label}`
+  ]
+  if (asks) context.push("q")
+  if (w === undefined) {
+    context.push("m:none")
+    return { near: NO_WORDS, side: allWords, context }
+  }
+  return { near: w.near, side: w.side, context }
+}
