@@ -256,9 +256,9 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "combined (default)", mode: "combined" },
   // Aspect polarity: rules' window and overall label (as in logreg-2026.12.3) or the learned head.
   combined("combined, aspect polarity from rules and overall label", { aspectPolarityHead: false }),
-  ...[0.5, 1, 2].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w })),
+  ...[0, 1, 2, 3].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w })),
   // Aspect detection thresholds.
-  ...[0.5, 0, -0.5, -1].flatMap((t) =>
+  ...[0, -0.5, -1].flatMap((t) =>
     [Number.NEGATIVE_INFINITY, -2].map((d) => combined(`combined, aspects added at ≥ ${t}, dropped below ${d}`, { aspectModelScore: t, aspectDropScore: d }))
   ),
   // Overall sentiment: when the rules' score stands, when the classifier's margin overrides.

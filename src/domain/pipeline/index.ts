@@ -68,10 +68,10 @@ export const defaultCombineSettings: CombineSettings = {
   sentimentModelMargin: 0.5,
   intentModelMargin: 0,
   intentOverrideMargin: 1,
-  aspectModelScore: 0,
+  aspectModelScore: -0.5,
   aspectDropScore: Number.NEGATIVE_INFINITY,
   aspectPolarityHead: true,
-  aspectOverallWeight: 0
+  aspectOverallWeight: 2
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
