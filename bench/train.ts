@@ -22,7 +22,6 @@ import {
   builtinLexicons,
   type Classifier,
   type ClassifierMode,
-  classifierSlotsOfText,
   type CombineSettings,
   compileLexicon,
   decodeClassifier,
@@ -30,8 +29,8 @@ import {
   defaultPipelineSettings,
   makeLexiconSentimentAnalyzer,
   makePipeline,
-  polarityInputsOfText,
   polaritySlots,
+  trainingInputsOfText,
   WEIGHT_SCALE
 } from "../src/domain/pipeline/index.ts"
 import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
@@ -44,7 +43,7 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.4"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1 }
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
@@ -72,30 +71,33 @@ interface Sample {
   readonly intent: number
   /** 1 when the gold labels name the aspect, per ASPECT_CLASSES. */
   readonly aspects: ReadonlyArray<number>
+  /** Slots read unscaled, by the sentiment head only (the rules' reading, model.ts `rulesSentimentSlots`). */
+  readonly extra?: ReadonlyArray<number>
+  /** Polarity head samples of this example, one per gold aspect. */
+  readonly polarity?: ReadonlyArray<Sample>
 }
 
 const lex = compileLexicon(builtinLexicons)
 const rulesAnalyzer = makeLexiconSentimentAnalyzer(builtinLexicons)
 
-/** One sample per gold aspect (DESIGN, PERFORMANCE, PRICE, SERVICE) for the polarity head; `sentiment` is the aspect's label. */
-const polaritySamplesOf = (e: Example): Array<Sample> => {
-  const aspects = ASPECT_CLASSES.filter((a) => e.gold.aspects[a] !== undefined)
-  if (aspects.length === 0) return []
-  const inputOf = polarityInputsOfText(e.text, lex, rulesAnalyzer)
-  return aspects.map((a) => ({
-    slots: polaritySlots(inputOf(a), SETTINGS.buckets),
-    sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
-    intent: 0,
-    aspects: []
-  }))
+const sampleOf = (e: Example): Sample => {
+  const inputs = trainingInputsOfText(e.text, lex, rulesAnalyzer, SETTINGS.buckets)
+  return {
+    slots: inputs.slots,
+    sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
+    intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
+    aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1)),
+    // stackRules 2: the rules' reading is a feature only where it is honest (data/train, not the tuned sets).
+    extra: SETTINGS.stackRules === 2 && !e.id.includes(":") ? [] : inputs.rulesSlots,
+    // One sample per gold aspect for the polarity head; `sentiment` is the aspect's label.
+    polarity: ASPECT_CLASSES.filter((a) => e.gold.aspects[a] !== undefined).map((a) => ({
+      slots: polaritySlots(inputs.polarityOf(a), SETTINGS.buckets),
+      sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
+      intent: 0,
+      aspects: []
+    }))
+  }
 }
-
-const sampleOf = (e: Example): Sample => ({
-  slots: classifierSlotsOfText(e.text, lex, SETTINGS.buckets),
-  sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
-  intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
-  aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1))
-})
 
 /** Park–Miller generator: the same order on every run. */
 const shuffled = (n: number, seed: number): Array<number> => {
@@ -117,14 +119,16 @@ interface TrainedHead {
   readonly rows: Map<number, Array<number>>
 }
 
-const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number): TrainedHead => {
+const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false): TrainedHead => {
   const df = new Map<number, number>()
   for (const s of samples) for (const slot of new Set(s.slots)) df.set(slot, (df.get(slot) ?? 0) + 1)
   const kept = samples.map((s) => {
     const counts = new Map<number, number>()
     for (const slot of s.slots) if ((df.get(slot) ?? 0) >= SETTINGS.minDf) counts.set(slot, (counts.get(slot) ?? 0) + 1)
     const scale = s.slots.length === 0 ? 0 : 1 / Math.sqrt(s.slots.length)
-    return { features: [...counts].map(([slot, c]) => [slot, c * scale] as const), y: label(s) }
+    const features = [...counts].map(([slot, c]) => [slot, c * scale] as const)
+    if (withExtra) for (const slot of s.extra ?? []) features.push([slot, 1] as const)
+    return { features, y: label(s) }
   })
   const perClass = new Array<number>(k).fill(0)
   for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
@@ -210,10 +214,10 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
     buckets: SETTINGS.buckets,
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
-    sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length)),
+    sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length, SETTINGS.stackRules >= 1)),
     intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
     aspects: headFile(ASPECT_CLASSES, aspectHead(samples)),
-    aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(examples.flatMap(polaritySamplesOf), (s) => s.sentiment, SENTIMENT_CLASSES.length))
+    aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(samples.flatMap((s) => s.polarity ?? []), (s) => s.sentiment, SENTIMENT_CLASSES.length))
   }
 }
 
@@ -261,9 +265,11 @@ const VARIANTS: ReadonlyArray<Variant> = [
   ...[0, -0.5, -1].flatMap((t) =>
     [Number.NEGATIVE_INFINITY, -2].map((d) => combined(`combined, aspects added at ≥ ${t}, dropped below ${d}`, { aspectModelScore: t, aspectDropScore: d }))
   ),
-  // Overall sentiment: when the rules' score stands, when the classifier's margin overrides.
-  ...[0.5, 0.75, 0.9].flatMap((r) =>
-    [0, 0.5, 1].map((m) => combined(`combined, sentiment rules at |score| ≥ ${r}, model margin ≥ ${m}`, { sentimentRulesScore: r, sentimentModelMargin: m }))
+  // Overall sentiment: the classifier (which reads the rules' score band) or the rules where explicit.
+  combined("combined, sentiment as in logreg-2026.12.3 (rules at |score| ≥ 0.75, else classifier at margin ≥ 0.5)", { sentimentRulesScore: 0.75, sentimentModelMargin: 0.5, sentimentFlipMargin: 0.5 }),
+  ...[1, 2].map((f) => combined(`combined, rules at |score| ≥ 0.75, classifier flips their polarity at margin ≥ ${f}`, { sentimentRulesScore: 0.75, sentimentModelMargin: 0.5, sentimentFlipMargin: f })),
+  ...[0.9, 1.5].flatMap((r) =>
+    [0, 0.5].map((m) => combined(`combined, sentiment rules at |score| ≥ ${r}, classifier margin ≥ ${m}`, { sentimentRulesScore: r, sentimentModelMargin: m, sentimentFlipMargin: m }))
   )
 ]
 
@@ -294,6 +300,15 @@ const crossValidate = (): void => {
       percent(s.aspects.detection.precision), percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy), percent(s.aspects.accuracy)
     ]
   })
+  if (process.argv.includes("--errors")) {
+    for (const r of results.get(VARIANTS[2]!.name)!) {
+      const p = r.predicted
+      if (p === null) continue
+      const wrong = p.sentiment !== r.gold.sentiment || p.intent !== r.gold.intent ||
+        Object.entries(r.gold.aspects).some(([a, l]) => p.aspects[a] !== undefined && p.aspects[a] !== l)
+      if (wrong) process.stdout.write(`${r.id}\tgold ${r.gold.sentiment} ${r.gold.intent} ${JSON.stringify(r.gold.aspects)}\tgot ${p.sentiment} ${p.intent} ${JSON.stringify(p.aspects)}\t${r.text.slice(0, 140)}\n`)
+    }
+  }
   const best = summarize(results.get(VARIANTS[2]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
   const rulesOnly = summarize(results.get(VARIANTS[0]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
   const modelOnly = summarize(results.get(VARIANTS[1]!.name)!, SENTIMENT_LABELS, INTENTS, 0)

@@ -14,7 +14,7 @@ import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./int
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
 import { aspectWindows, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, scorePolarity, scoreSlots } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -43,6 +43,11 @@ export interface CombineSettings {
   readonly sentimentRulesScore: number
   /** Otherwise the classifier's sentiment is taken when its margin is at least this. */
   readonly sentimentModelMargin: number
+  /**
+   * The rules found a polar opinion (POSITIVE or NEGATIVE) and the classifier says the opposite
+   * polarity: the classifier is taken only with at least this margin.
+   */
+  readonly sentimentFlipMargin: number
   /** Rules said DISCUSSION: the classifier's intent is taken when its margin is at least this. */
   readonly intentModelMargin: number
   /** Rules matched an intent pattern: the classifier overrides it only with at least this margin. */
@@ -64,8 +69,9 @@ export interface CombineSettings {
 }
 
 export const defaultCombineSettings: CombineSettings = {
-  sentimentRulesScore: 0.75,
-  sentimentModelMargin: 0.5,
+  sentimentRulesScore: Number.POSITIVE_INFINITY,
+  sentimentModelMargin: 0,
+  sentimentFlipMargin: 0,
   intentModelMargin: 0,
   intentOverrideMargin: 1,
   aspectModelScore: -0.5,
@@ -78,12 +84,6 @@ export const defaultCombineSettings: CombineSettings = {
 const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, question: boolean, buckets: number): Array<number> =>
   featureSlots({ words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets)
 
-/** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */
-export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compileLexicon>, buckets: number): Array<number> => {
-  const { normalized, tokens } = normalizeAndTokenize(text, lex)
-  return classifierSlots(normalized, tokens.words, isQuestion(scanText(normalized.cleanText, lex, tokens)), buckets)
-}
-
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
 
 const SENTIMENT_ORDER: ReadonlyArray<SentimentResult["label"]> = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
@@ -94,18 +94,33 @@ const bandedScore = (label: SentimentResult["label"], positive: number, negative
   return label === "POSITIVE" ? Math.max(raw, 0.26) : label === "NEGATIVE" ? Math.min(raw, -0.26) : Math.max(-0.25, Math.min(0.25, raw))
 }
 
-/** The polarity head's input for every aspect a post's analysis may report, from its text alone. */
-export const polarityInputsOfText = (
+const rulesSlotsOf = (rules: SentimentResult, buckets: number): Array<number> =>
+  rulesSentimentSlots(rules.score, rules.probabilities.POSITIVE, rules.probabilities.NEGATIVE, buckets)
+
+/** What training reads of one text: the classifier's slots, the rules' sentiment slots, the polarity head's input per aspect. */
+export interface TrainingInputs {
+  readonly slots: Array<number>
+  readonly rulesSlots: Array<number>
+  readonly polarityOf: (aspect: string) => PolarityInput
+}
+
+/** The classifier's inputs for a raw text, normalised and scanned as the pipeline does (training). */
+export const trainingInputsOfText = (
   text: string,
   lex: ReturnType<typeof compileLexicon>,
-  analyzer: SentimentAnalyzer
-): ((aspect: string) => PolarityInput) => {
+  analyzer: SentimentAnalyzer,
+  buckets: number
+): TrainingInputs => {
   const { normalized, tokens } = normalizeAndTokenize(text, lex)
   const scanned = scanText(normalized.cleanText, lex, tokens)
+  const asks = isQuestion(scanned)
   const rules = analyzer.analyze(normalized.cleanText, extractKeywords(scanned, []), { emoji: normalized.cues, scanned })
   const windows = aspectWindows(scanned)
-  const asks = isQuestion(scanned)
-  return (aspect) => polarityInput(aspect, windows, tokens.words, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
+  return {
+    slots: classifierSlots(normalized, tokens.words, asks, buckets),
+    rulesSlots: rulesSlotsOf(rules, buckets),
+    polarityOf: (aspect) => polarityInput(aspect, windows, tokens.words, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
+  }
 }
 
 /**
@@ -210,7 +225,8 @@ const chooseSentiment = (mode: ClassifierMode, rules: SentimentResult, model: Pr
   if (mode === "rules" || model === undefined) return rules
   if (mode === "model") return modelSentiment(model, rules)
   if (Math.abs(rules.score) >= c.sentimentRulesScore) return rules
-  if (model.margin >= c.sentimentModelMargin && model.label !== rules.label) return modelSentiment(model, rules)
+  const flip = rules.label !== "NEUTRAL" && model.label !== "NEUTRAL"
+  if (model.label !== rules.label && model.margin >= (flip ? c.sentimentFlipMargin : c.sentimentModelMargin)) return modelSentiment(model, rules)
   return rules
 }
 
@@ -389,7 +405,9 @@ export const makePipeline = (
     }
 
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
-    const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
+    const sentimentModel = scores === undefined
+      ? undefined
+      : predict(classifier.sentiment, withRulesSentiment(classifier, scores, rulesSlotsOf(rulesSentiment, classifier.buckets)))
     const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
     const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
       ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }

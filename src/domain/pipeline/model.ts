@@ -81,6 +81,7 @@ const SEED_UNI = hashString(FNV_OFFSET, "u:")
 const SEED_ACCENTED = hashString(FNV_OFFSET, "a:")
 const SEED_BI = hashString(FNV_OFFSET, "b:")
 const SEED_CUE = hashString(FNV_OFFSET, "e:")
+const SEED_RULES = hashString(FNV_OFFSET, "r:")
 const SEED_NEAR = hashString(FNV_OFFSET, "n:")
 const SEED_NEAR_BI = hashString(FNV_OFFSET, "nb:")
 const SEED_SIDE = hashString(FNV_OFFSET, "s:")
@@ -231,6 +232,30 @@ export const scorePolarity = (head: PolarityHead, slots: ReadonlyArray<number>):
   }
   const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
   return sums.map((x, c) => (head.bias[c] as number) + x * scale)
+}
+
+/**
+ * The lexicon rules' overall reading as features of the sentiment head (stacking): the band of
+ * their score and whether they found both praise and blame. These slots are not scaled by the
+ * post's length: `withRulesSentiment` adds their sentiment weights to the scores as they are.
+ */
+export const rulesSentimentSlots = (score: number, positive: number, negative: number, buckets: number): Array<number> => {
+  const band = score >= 0.75 ? "p2" : score > 0.25 ? "p1" : score > 0 ? "p0" : score === 0 ? "z" : score >= -0.25 ? "n0" : score > -0.75 ? "n1" : "n2"
+  const out = [hashString(SEED_RULES, band) & (buckets - 1)]
+  if (positive > 0 && negative > 0) out.push(hashString(SEED_RULES, "mixed") & (buckets - 1))
+  return out
+}
+
+/** `scores` with the sentiment weights of `slots` added, unscaled (see `rulesSentimentSlots`). */
+export const withRulesSentiment = (classifier: Classifier, scores: Float64Array, slots: ReadonlyArray<number>): Float64Array => {
+  const out = scores.slice()
+  const { offset, classes } = classifier.sentiment
+  for (const s of slots) {
+    const row = classifier.index[s] as number
+    if (row < 0) continue
+    for (let c = 0; c < classes.length; c++) out[offset + c] = (out[offset + c] as number) + (classifier.table[row * classifier.width + offset + c] as number)
+  }
+  return out
 }
 
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
