@@ -260,7 +260,10 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "combined (default)", mode: "combined" },
   // Aspect polarity: rules' window and overall label (as in logreg-2026.12.3) or the learned head.
   combined("combined, aspect polarity from rules and overall label", { aspectPolarityHead: false }),
-  ...[0, 1, 2, 3].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w })),
+  ...[0, 1, 2, 3].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w, aspectOverallWeightBeforeContrast: w })),
+  ...[1, 1.5, 2].flatMap((o) =>
+    [0, 1].map((w) => combined(`combined, polarity head + ${o} on the overall label, + ${w} before a contrast`, { aspectPolarityHead: true, aspectOverallWeight: o, aspectOverallWeightBeforeContrast: w }))
+  ),
   // Aspect detection thresholds.
   ...[0, -0.5, -1].flatMap((t) =>
     [Number.NEGATIVE_INFINITY, -2].map((d) => combined(`combined, aspects added at ≥ ${t}, dropped below ${d}`, { aspectModelScore: t, aspectDropScore: d }))

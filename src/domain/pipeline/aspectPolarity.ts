@@ -19,6 +19,10 @@ interface Window {
   readonly seenNear: Set<number>
   /** Sentence sides already taken (first token). */
   readonly seenSide: Set<number>
+  /** A mention has a contrast word after it in its sentence ("đẹp nhưng …"): the conclusion lies elsewhere. */
+  beforeContrast: boolean
+  /** A mention follows a contrast word in its sentence ("… nhưng pin yếu"). */
+  afterContrast: boolean
 }
 
 /** Per aspect (of POLARITY_ASPECTS) with at least one mention: its near and side words. */
@@ -39,9 +43,11 @@ export const aspectWindows = (scanned: ScannedText): ReadonlyMap<string, Window>
     const sideTo = k < contrasts.length ? (contrasts[k] as number) : n
     let w = out.get(aspect)
     if (w === undefined) {
-      w = { near: [], side: [], seenNear: new Set(), seenSide: new Set() }
+      w = { near: [], side: [], seenNear: new Set(), seenSide: new Set(), beforeContrast: false, afterContrast: false }
       out.set(aspect, w)
     }
+    if (sideTo < n && sentence[sideTo] === sentence[at]) w.beforeContrast = true
+    if (sideFrom >= 0 && sentence[sideFrom] === sentence[at]) w.afterContrast = true
     const c = clause[at]
     let from = at
     while (from - 1 > sideFrom && clause[from - 1] === c) from--
@@ -89,5 +95,13 @@ export const polarityInput = (
     context.push("m:none")
     return { near: NO_WORDS, side: allWords, context }
   }
+  if (w.beforeContrast) context.push("cb", `cb:${rulesOverall}`)
+  if (w.afterContrast) context.push("ca", `ca:${rulesOverall}`)
   return { near: w.near, side: w.side, context }
+}
+
+/** The aspect's mentions all stand before a contrast word of their sentence ("đẹp nhưng …"). */
+export const onlyBeforeContrast = (aspect: string, windows: ReadonlyMap<string, Window>): boolean => {
+  const w = windows.get(aspect)
+  return w !== undefined && w.beforeContrast && !w.afterContrast
 }

@@ -13,7 +13,7 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { aspectWindows, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
+import { aspectWindows, onlyBeforeContrast, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
 import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
@@ -66,6 +66,8 @@ export interface CombineSettings {
   readonly aspectPolarityHead: boolean
   /** Added to the head's logit of the post's overall label: how much an aspect leans on it. */
   readonly aspectOverallWeight: number
+  /** The same for an aspect mentioned only before a contrast word ("đẹp nhưng …"), whose clause the overall label does not follow. */
+  readonly aspectOverallWeightBeforeContrast: number
 }
 
 export const defaultCombineSettings: CombineSettings = {
@@ -77,7 +79,8 @@ export const defaultCombineSettings: CombineSettings = {
   aspectModelScore: -0.5,
   aspectDropScore: Number.NEGATIVE_INFINITY,
   aspectPolarityHead: true,
-  aspectOverallWeight: 2
+  aspectOverallWeight: 1.5,
+  aspectOverallWeightBeforeContrast: 1
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
@@ -133,7 +136,7 @@ const headAspects = (
   aspects: SentimentResult["aspects"],
   inputOf: (aspect: string) => PolarityInput,
   overall: SentimentResult["label"],
-  overallWeight: number
+  overallWeightOf: (aspect: string) => number
 ): SentimentResult["aspects"] => {
   const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
   for (const [aspect, a] of Object.entries(aspects)) {
@@ -143,9 +146,10 @@ const headAspects = (
       continue
     }
     const logits = scorePolarity(classifier.polarity, polaritySlots(inputOf(aspect), classifier.buckets))
-    if (overallWeight !== 0) {
+    const weight = overallWeightOf(aspect)
+    if (weight !== 0) {
       const o = SENTIMENT_ORDER.indexOf(overall)
-      logits[o] = (logits[o] as number) + overallWeight
+      logits[o] = (logits[o] as number) + weight
     }
     let best = 0
     for (let c = 1; c < 3; c++) if ((logits[c] as number) > (logits[best] as number)) best = c
@@ -423,7 +427,8 @@ export const makePipeline = (
       const windows = aspectWindows(scanned)
       const inputOf = (aspect: string): PolarityInput =>
         polarityInput(aspect, windows, tokens.words, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
-      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, combine.aspectOverallWeight) }
+      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, (aspect) =>
+        onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight) }
     }
     const impact = computeImpact(
       {
