@@ -90,12 +90,15 @@ const sampleOf = (e: Example): Sample => {
     // stackRules 2: the rules' reading is a feature only where it is honest (data/train, not the tuned sets).
     extra: SETTINGS.stackRules === 2 && !e.id.includes(":") ? [] : inputs.rulesSlots,
     // One sample per gold aspect for the polarity head; `sentiment` is the aspect's label.
-    polarity: ASPECT_CLASSES.filter((a) => e.gold.aspects[a] !== undefined).map((a) => ({
-      slots: polaritySlots(inputs.polarityOf(a), SETTINGS.buckets),
-      sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
-      intent: 0,
-      aspects: []
-    }))
+    polarity: ASPECT_CLASSES.flatMap((a) => {
+      const input = e.gold.aspects[a] === undefined ? undefined : inputs.polarityOf(a)
+      return input === undefined ? [] : [{
+        slots: polaritySlots(input, SETTINGS.buckets),
+        sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
+        intent: 0,
+        aspects: []
+      }]
+    })
   }
 }
 

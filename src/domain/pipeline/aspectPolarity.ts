@@ -67,36 +67,40 @@ export const aspectWindows = (scanned: ScannedText): ReadonlyMap<string, Window>
   return out
 }
 
-const NO_WORDS: ReadonlyArray<string> = []
+const A_KEYS: Readonly<Record<string, string>> = { DESIGN: "a:DESIGN", PERFORMANCE: "a:PERFORMANCE", PRICE: "a:PRICE", SERVICE: "a:SERVICE" }
+const LABELS = ["POSITIVE", "NEGATIVE", "NEUTRAL", "none"] as const
+/** Context feature strings built once, so that scoring a post makes no new string. */
+const keys = (prefix: string): Readonly<Record<string, string>> => Object.fromEntries(LABELS.map((l) => [l, `${prefix}${l}`]))
+const O_KEYS = keys("o:")
+const R_KEYS = keys("r:")
+const CB_KEYS = keys("cb:")
+const CA_KEYS = keys("ca:")
+const AR_KEYS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.fromEntries(
+  POLARITY_ASPECTS.map((a) => [a, keys(`ar:${a}:`)])
+)
 
 /**
- * The head's input for one aspect: its window (or, for an aspect without a mention, which the
- * classifier detected from the whole post, every word as side words), whether the post asks,
- * the rules' own reading of the aspect (when they found an opinion next to it) and their
- * overall label.
+ * The head's input for one aspect with at least one mention: its window, whether the post asks,
+ * the rules' own reading of the aspect (when they found an opinion next to it), their overall
+ * label, and on which side of a contrast word the mentions stand. Undefined for an aspect
+ * without a mention (one the classifier detected from the whole post): it keeps its label
+ * (the overall one, NEUTRAL in a question); reading the whole post for it again cost time and
+ * no cross-validated accuracy.
  */
 export const polarityInput = (
   aspect: string,
   windows: ReadonlyMap<string, Window>,
-  allWords: ReadonlyArray<string>,
   asks: boolean,
   rulesAspect: AspectSentiment | undefined,
   rulesOverall: SentimentLabel
-): PolarityInput => {
+): PolarityInput | undefined => {
   const w = windows.get(aspect)
-  const context = [
-    `a:${aspect}`,
-    `o:${rulesOverall}`,
-    rulesAspect === undefined || rulesAspect.confidence === 0 ? `r:none` : `r:${rulesAspect.label}`,
-    rulesAspect === undefined || rulesAspect.confidence === 0 ? `ar:${aspect}:none` : `ar:${aspect}:${rulesAspect.label}`
-  ]
+  if (w === undefined) return undefined
+  const rules = rulesAspect === undefined || rulesAspect.confidence === 0 ? "none" : rulesAspect.label
+  const context = [A_KEYS[aspect] as string, O_KEYS[rulesOverall] as string, R_KEYS[rules] as string, (AR_KEYS[aspect] as Record<string, string>)[rules] as string]
   if (asks) context.push("q")
-  if (w === undefined) {
-    context.push("m:none")
-    return { near: NO_WORDS, side: allWords, context }
-  }
-  if (w.beforeContrast) context.push("cb", `cb:${rulesOverall}`)
-  if (w.afterContrast) context.push("ca", `ca:${rulesOverall}`)
+  if (w.beforeContrast) context.push("cb", CB_KEYS[rulesOverall] as string)
+  if (w.afterContrast) context.push("ca", CA_KEYS[rulesOverall] as string)
   return { near: w.near, side: w.side, context }
 }
 

@@ -79,8 +79,8 @@ export const defaultCombineSettings: CombineSettings = {
   aspectModelScore: -0.5,
   aspectDropScore: Number.NEGATIVE_INFINITY,
   aspectPolarityHead: true,
-  aspectOverallWeight: 1.5,
-  aspectOverallWeightBeforeContrast: 1
+  aspectOverallWeight: 2,
+  aspectOverallWeightBeforeContrast: 0
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
@@ -104,7 +104,7 @@ const rulesSlotsOf = (rules: SentimentResult, buckets: number): Array<number> =>
 export interface TrainingInputs {
   readonly slots: Array<number>
   readonly rulesSlots: Array<number>
-  readonly polarityOf: (aspect: string) => PolarityInput
+  readonly polarityOf: (aspect: string) => PolarityInput | undefined
 }
 
 /** The classifier's inputs for a raw text, normalised and scanned as the pipeline does (training). */
@@ -122,7 +122,7 @@ export const trainingInputsOfText = (
   return {
     slots: classifierSlots(normalized, tokens.words, asks, buckets),
     rulesSlots: rulesSlotsOf(rules, buckets),
-    polarityOf: (aspect) => polarityInput(aspect, windows, tokens.words, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
+    polarityOf: (aspect) => polarityInput(aspect, windows, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
   }
 }
 
@@ -134,7 +134,7 @@ export const trainingInputsOfText = (
 const headAspects = (
   classifier: Classifier,
   aspects: SentimentResult["aspects"],
-  inputOf: (aspect: string) => PolarityInput,
+  inputOf: (aspect: string) => PolarityInput | undefined,
   overall: SentimentResult["label"],
   overallWeightOf: (aspect: string) => number
 ): SentimentResult["aspects"] => {
@@ -145,7 +145,12 @@ const headAspects = (
       out[aspect] = a
       continue
     }
-    const logits = scorePolarity(classifier.polarity, polaritySlots(inputOf(aspect), classifier.buckets))
+    const input = inputOf(aspect)
+    if (input === undefined) {
+      out[aspect] = a
+      continue
+    }
+    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets))
     const weight = overallWeightOf(aspect)
     if (weight !== 0) {
       const o = SENTIMENT_ORDER.indexOf(overall)
@@ -425,8 +430,8 @@ export const makePipeline = (
     let sentiment = detected
     if (scores !== undefined && combine.aspectPolarityHead && Object.keys(detected.aspects).length > 0) {
       const windows = aspectWindows(scanned)
-      const inputOf = (aspect: string): PolarityInput =>
-        polarityInput(aspect, windows, tokens.words, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
+      const inputOf = (aspect: string): PolarityInput | undefined =>
+        polarityInput(aspect, windows, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
       sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, (aspect) =>
         onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight) }
     }

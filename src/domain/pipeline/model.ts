@@ -184,24 +184,35 @@ export interface PolarityInput {
   readonly context: ReadonlyArray<string>
 }
 
-const cachedWord = (word: string, buckets: number): WordFeatures => {
+/** The word cache of `buckets` (shared with `featureSlots`). */
+const wordCache = (buckets: number): Map<string, WordFeatures> => {
   let cache = wordCaches.get(buckets)
   if (cache === undefined) wordCaches.set(buckets, (cache = new Map()))
+  return cache
+}
+
+/** Full hash of the word without diacritics, from the cache. */
+const plainHash = (cache: Map<string, WordFeatures>, word: string, mask: number): number => {
   let f = cache.get(word)
   if (f === undefined) {
     if (cache.size >= MAX_CACHED_WORDS) cache.clear()
-    f = wordFeatures(word, buckets - 1)
+    f = wordFeatures(word, mask)
     cache.set(word, f)
   }
-  return f
+  return f.hash
 }
+
+/** Context feature → its slot, per bucket count: the same few strings repeat on every post. */
+const contextSlotCaches = new Map<number, Map<string, number>>()
 
 /**
  * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed), side
- * unigrams, context features. A `near` entry "" separates two mentions' windows (no bigram across).
+ * unigrams, context features. A `near` entry ""
+ * separates two mentions' windows (no bigram across).
  */
 export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
   const mask = buckets - 1
+  const words = wordCache(buckets)
   const out: Array<number> = []
   let prev = -1
   for (const word of input.near) {
@@ -209,13 +220,24 @@ export const polaritySlots = (input: PolarityInput, buckets: number): Array<numb
       prev = -1
       continue
     }
-    const h = cachedWord(word, buckets).hash
+    const h = plainHash(words, word, mask)
     out.push(mix(SEED_NEAR, h) & mask)
     if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
     prev = h
   }
-  for (const word of input.side) out.push(mix(SEED_SIDE, cachedWord(word, buckets).hash) & mask)
-  for (const c of input.context) out.push(hashString(SEED_CONTEXT, c) & mask)
+  for (const word of input.side) out.push(mix(SEED_SIDE, plainHash(words, word, mask)) & mask)
+  let cache = contextSlotCaches.get(buckets)
+  if (cache === undefined) contextSlotCaches.set(buckets, (cache = new Map()))
+  for (const c of input.context) {
+    let slot = cache.get(c)
+    if (slot === undefined) {
+      slot = hashString(SEED_CONTEXT, c) & mask
+      // Context strings come from a small fixed set (aspect, label, flags); bounded all the same.
+      if (cache.size >= 1024) cache.clear()
+      cache.set(c, slot)
+    }
+    out.push(slot)
+  }
   return out
 }
 
