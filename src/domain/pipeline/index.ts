@@ -158,9 +158,16 @@ const headAspects = (
     }
     let best = 0
     for (let c = 1; c < 3; c++) if ((logits[c] as number) > (logits[best] as number)) best = c
-    const probs = probabilities(logits)
+    // Softmax (three classes), each probability rounded to six decimals like `probabilities`.
+    const top = logits[best] as number
+    const e0 = Math.exp((logits[0] as number) - top)
+    const e1 = Math.exp((logits[1] as number) - top)
+    const total = e0 + e1 + Math.exp((logits[2] as number) - top)
+    const pPositive = round6(e0 / total)
+    const pNegative = round6(e1 / total)
     const label = SENTIMENT_ORDER[best] as SentimentResult["label"]
-    out[aspect] = { ...a, label, score: bandedScore(label, probs[0] as number, probs[1] as number), confidence: probs[best] as number }
+    const confidence = best === 0 ? pPositive : best === 1 ? pNegative : round6(1 / total)
+    out[aspect] = { ...a, label, score: bandedScore(label, pPositive, pNegative), confidence }
   }
   return out
 }

@@ -84,7 +84,6 @@ const SEED_CUE = hashString(FNV_OFFSET, "e:")
 const SEED_RULES = hashString(FNV_OFFSET, "r:")
 const SEED_NEAR = hashString(FNV_OFFSET, "n:")
 const SEED_NEAR_BI = hashString(FNV_OFFSET, "nb:")
-const SEED_SIDE = hashString(FNV_OFFSET, "s:")
 const SEED_CONTEXT = hashString(FNV_OFFSET, "c:")
 const QUESTION = hashString(FNV_OFFSET, "f:?")
 const PHONE = hashString(FNV_OFFSET, "f:phone")
@@ -173,14 +172,13 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
 
 /**
  * What the aspect polarity head reads for one aspect of one post: the words of the clause of
- * each mention (up to the nearest contrast word on either side: in "đẹp nhưng pin yếu" the
- * mention "pin" reads "pin yếu"), the words of the mention's sentence on its side of the
- * contrasts, and a few symbolic context features (the aspect's name, whether the post asks,
- * the rules' reading of the aspect, no mention found).
+ * its first mention (up to the nearest contrast word on either side: in "đẹp nhưng pin yếu"
+ * the mention "pin" reads "pin yếu") and a few symbolic context features (the aspect's name,
+ * whether the post asks, the rules' reading of the aspect and of the post, the side of a
+ * contrast word the mention is on).
  */
 export interface PolarityInput {
   readonly near: ReadonlyArray<string>
-  readonly side: ReadonlyArray<string>
   readonly context: ReadonlyArray<string>
 }
 
@@ -206,9 +204,8 @@ const plainHash = (cache: Map<string, WordFeatures>, word: string, mask: number)
 const contextSlotCaches = new Map<number, Map<string, number>>()
 
 /**
- * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed), side
- * unigrams, context features. A `near` entry ""
- * separates two mentions' windows (no bigram across).
+ * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed) and
+ * context features.
  */
 export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
   const mask = buckets - 1
@@ -216,16 +213,11 @@ export const polaritySlots = (input: PolarityInput, buckets: number): Array<numb
   const out: Array<number> = []
   let prev = -1
   for (const word of input.near) {
-    if (word === "") {
-      prev = -1
-      continue
-    }
     const h = plainHash(words, word, mask)
     out.push(mix(SEED_NEAR, h) & mask)
     if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
     prev = h
   }
-  for (const word of input.side) out.push(mix(SEED_SIDE, plainHash(words, word, mask)) & mask)
   let cache = contextSlotCaches.get(buckets)
   if (cache === undefined) contextSlotCaches.set(buckets, (cache = new Map()))
   for (const c of input.context) {
@@ -243,17 +235,20 @@ export const polaritySlots = (input: PolarityInput, buckets: number): Array<numb
 
 /** Logits of the polarity head (POSITIVE, NEGATIVE, NEUTRAL) for the given slots. */
 export const scorePolarity = (head: PolarityHead, slots: ReadonlyArray<number>): Array<number> => {
-  const sums = [0, 0, 0]
+  let p = 0
+  let n = 0
+  let u = 0
+  const { index, table, bias } = head
   for (const s of slots) {
-    const row = head.index[s] as number
+    const row = index[s] as number
     if (row < 0) continue
     const base = row * 3
-    sums[0] = (sums[0] as number) + (head.table[base] as number)
-    sums[1] = (sums[1] as number) + (head.table[base + 1] as number)
-    sums[2] = (sums[2] as number) + (head.table[base + 2] as number)
+    p += table[base] as number
+    n += table[base + 1] as number
+    u += table[base + 2] as number
   }
   const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
-  return sums.map((x, c) => (head.bias[c] as number) + x * scale)
+  return [(bias[0] as number) + p * scale, (bias[1] as number) + n * scale, (bias[2] as number) + u * scale]
 }
 
 /**
