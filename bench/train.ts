@@ -8,6 +8,11 @@
  *   npx tsx bench/train.ts --cv       5-fold cross-validation on data/train: rules, model and
  *                                     combined variants side by side (the training data of
  *                                     each fold never holds its test examples)
+ *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
+ *
+ * Heads: overall sentiment (also reading the band of the rules' score), intent, a yes/no score
+ * per aspect, and the polarity of one aspect from the words around its first mention
+ * (src/domain/pipeline/aspectPolarity.ts), one sample per gold aspect with a mention.
  *
  * Training is deterministic: multinomial logistic regression, AdaGrad over the examples in an
  * order fixed by a seeded generator, class-balanced, L2-regularised; only feature slots seen in
