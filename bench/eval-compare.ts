@@ -1,6 +1,8 @@
 /**
- * `npm run eval:compare`: the three analyzer variants side by side on every labelled set, one
- * table: the lexicon rules alone, the learned classifier alone, and both combined (the default,
+ * `npm run eval:compare`: the analyzer variants side by side on every labelled set, one table:
+ * the lexicon rules alone, the learned classifier alone, both combined with each aspect's
+ * polarity read by the rules' window or copied from the overall label (as up to classifier
+ * logreg-2026.12.3), and both combined with the learned aspect polarity head (the default,
  * contract §3.4). Held-out sets first.
  *
  *   npx tsx bench/eval-compare.ts [--tuned] [--train] [--json]
@@ -11,12 +13,17 @@
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import process from "node:process"
-import { builtinLexicons, type ClassifierMode, defaultPipelineSettings, makePipeline } from "../src/domain/pipeline/index.ts"
+import { builtinLexicons, defaultCombineSettings, defaultPipelineSettings, makePipeline, type PipelineSettings } from "../src/domain/pipeline/index.ts"
 import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
 import { loadExamples, runExamples, SETS } from "./eval-data.ts"
 import { formatTable, percent, summarize } from "./eval-metrics.ts"
 
-const MODES: ReadonlyArray<ClassifierMode> = ["rules", "model", "combined"]
+const VARIANTS: ReadonlyArray<readonly [string, PipelineSettings]> = [
+  ["rules", { ...defaultPipelineSettings, classifier: "rules" }],
+  ["model", { ...defaultPipelineSettings, classifier: "model" }],
+  ["combined, no polarity head", { ...defaultPipelineSettings, classifier: "combined", combine: { ...defaultCombineSettings, aspectPolarityHead: false } }],
+  ["combined", { ...defaultPipelineSettings, classifier: "combined" }]
+]
 
 const main = (): number => {
   const argv = process.argv.slice(2)
@@ -30,7 +37,7 @@ const main = (): number => {
     // data/train: the classifier is trained on it, the rules were never fitted to it.
     ...(argv.includes("--train") ? [{ name: "train", path: "data/train", tuned: true }] : [])
   ]
-  const pipelines = MODES.map((mode) => [mode, makePipeline({ ...defaultPipelineSettings, classifier: mode }, builtinLexicons)] as const)
+  const pipelines = VARIANTS.map(([name, settings]) => [name, makePipeline(settings, builtinLexicons)] as const)
   const rows: Array<Record<string, unknown>> = []
   for (const set of sets) {
     const examples = set.path === "data/train"

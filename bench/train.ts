@@ -8,6 +8,11 @@
  *   npx tsx bench/train.ts --cv       5-fold cross-validation on data/train: rules, model and
  *                                     combined variants side by side (the training data of
  *                                     each fold never holds its test examples)
+ *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
+ *
+ * Heads: overall sentiment (also reading the band of the rules' score), intent, a yes/no score
+ * per aspect, and the polarity of one aspect from the words around its first mention
+ * (src/domain/pipeline/aspectPolarity.ts), one sample per gold aspect with a mention.
  *
  * Training is deterministic: multinomial logistic regression, AdaGrad over the examples in an
  * order fixed by a seeded generator, class-balanced, L2-regularised; only feature slots seen in
@@ -22,13 +27,15 @@ import {
   builtinLexicons,
   type Classifier,
   type ClassifierMode,
-  classifierSlotsOfText,
   type CombineSettings,
   compileLexicon,
   decodeClassifier,
   defaultCombineSettings,
   defaultPipelineSettings,
+  makeLexiconSentimentAnalyzer,
   makePipeline,
+  polaritySlots,
+  trainingInputsOfText,
   WEIGHT_SCALE
 } from "../src/domain/pipeline/index.ts"
 import { INTENTS, SENTIMENT_LABELS } from "../src/domain/records.ts"
@@ -40,8 +47,8 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.3"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1 }
+const VERSION = "logreg-2026.12.4"
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1 }
 /** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
@@ -69,15 +76,36 @@ interface Sample {
   readonly intent: number
   /** 1 when the gold labels name the aspect, per ASPECT_CLASSES. */
   readonly aspects: ReadonlyArray<number>
+  /** Slots read unscaled, by the sentiment head only (the rules' reading, model.ts `rulesSentimentSlots`). */
+  readonly extra?: ReadonlyArray<number>
+  /** Polarity head samples of this example, one per gold aspect. */
+  readonly polarity?: ReadonlyArray<Sample>
 }
 
 const lex = compileLexicon(builtinLexicons)
-const sampleOf = (e: Example): Sample => ({
-  slots: classifierSlotsOfText(e.text, lex, SETTINGS.buckets),
-  sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
-  intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
-  aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1))
-})
+const rulesAnalyzer = makeLexiconSentimentAnalyzer(builtinLexicons)
+
+const sampleOf = (e: Example): Sample => {
+  const inputs = trainingInputsOfText(e.text, lex, rulesAnalyzer, SETTINGS.buckets)
+  return {
+    slots: inputs.slots,
+    sentiment: SENTIMENT_CLASSES.indexOf(e.gold.sentiment as (typeof SENTIMENT_CLASSES)[number]),
+    intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
+    aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1)),
+    // stackRules 2: the rules' reading is a feature only where it is honest (data/train, not the tuned sets).
+    extra: SETTINGS.stackRules === 2 && !e.id.includes(":") ? [] : inputs.rulesSlots,
+    // One sample per gold aspect for the polarity head; `sentiment` is the aspect's label.
+    polarity: ASPECT_CLASSES.flatMap((a) => {
+      const input = e.gold.aspects[a] === undefined ? undefined : inputs.polarityOf(a)
+      return input === undefined ? [] : [{
+        slots: polaritySlots(input, SETTINGS.buckets),
+        sentiment: SENTIMENT_CLASSES.indexOf(e.gold.aspects[a] as (typeof SENTIMENT_CLASSES)[number]),
+        intent: 0,
+        aspects: []
+      }]
+    })
+  }
+}
 
 /** Park–Miller generator: the same order on every run. */
 const shuffled = (n: number, seed: number): Array<number> => {
@@ -99,14 +127,16 @@ interface TrainedHead {
   readonly rows: Map<number, Array<number>>
 }
 
-const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number): TrainedHead => {
+const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false): TrainedHead => {
   const df = new Map<number, number>()
   for (const s of samples) for (const slot of new Set(s.slots)) df.set(slot, (df.get(slot) ?? 0) + 1)
   const kept = samples.map((s) => {
     const counts = new Map<number, number>()
     for (const slot of s.slots) if ((df.get(slot) ?? 0) >= SETTINGS.minDf) counts.set(slot, (counts.get(slot) ?? 0) + 1)
     const scale = s.slots.length === 0 ? 0 : 1 / Math.sqrt(s.slots.length)
-    return { features: [...counts].map(([slot, c]) => [slot, c * scale] as const), y: label(s) }
+    const features = [...counts].map(([slot, c]) => [slot, c * scale] as const)
+    if (withExtra) for (const slot of s.extra ?? []) features.push([slot, 1] as const)
+    return { features, y: label(s) }
   })
   const perClass = new Array<number>(k).fill(0)
   for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
@@ -186,14 +216,16 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
   return {
     version: VERSION,
     description:
-      "Multinomial logistic regression over hashed word and character features (src/domain/pipeline/model.ts), " +
+      "Multinomial logistic regression over hashed word features (src/domain/pipeline/model.ts): sentiment, intent, " +
+      "aspect detection, and aspect polarity from the words around each aspect's mentions; " +
       "written by npm run train (bench/train.ts); weights are integers, the real weight times 1000.",
     buckets: SETTINGS.buckets,
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
-    sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length)),
+    sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length, SETTINGS.stackRules >= 1)),
     intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
-    aspects: headFile(ASPECT_CLASSES, aspectHead(samples))
+    aspects: headFile(ASPECT_CLASSES, aspectHead(samples)),
+    aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(samples.flatMap((s) => s.polarity ?? []), (s) => s.sentiment, SENTIMENT_CLASSES.length))
   }
 }
 
@@ -203,9 +235,9 @@ const serialize = (file: ReturnType<typeof trainFile>): string => {
     `{\n  "classes": ${JSON.stringify(h.classes)},\n  "bias": ${JSON.stringify(h.bias)},\n  "rows": [\n` +
     h.rows.map((r) => `   ${JSON.stringify(r)}`).join(",\n") +
     "\n  ]\n }"
-  const { sentiment, intent, aspects, ...rest } = file
+  const { sentiment, intent, aspects, aspect_polarity, ...rest } = file
   const top = JSON.stringify(rest, null, 1).slice(0, -2)
-  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)},\n "aspects": ${head(aspects)}\n}\n`
+  return `${top},\n "sentiment": ${head(sentiment)},\n "intent": ${head(intent)},\n "aspects": ${head(aspects)},\n "aspect_polarity": ${head(aspect_polarity)}\n}\n`
 }
 
 const readAll = () => {
@@ -228,16 +260,27 @@ interface Variant {
   readonly combine?: CombineSettings
 }
 
+const combined = (name: string, c: Partial<CombineSettings>): Variant => ({ name, mode: "combined", combine: { ...defaultCombineSettings, ...c } })
+
 const VARIANTS: ReadonlyArray<Variant> = [
   { name: "rules", mode: "rules" },
   { name: "model", mode: "model" },
   { name: "combined (default)", mode: "combined" },
-  ...[Number.POSITIVE_INFINITY, 0.5, 0, -0.5].flatMap((t) =>
-    [Number.NEGATIVE_INFINITY, -3, -2, -1].map((d): Variant => ({
-      name: `combined, aspects added at ≥ ${t}, dropped below ${d}`,
-      mode: "combined",
-      combine: { ...defaultCombineSettings, aspectModelScore: t, aspectDropScore: d }
-    }))
+  // Aspect polarity: rules' window and overall label (as in logreg-2026.12.3) or the learned head.
+  combined("combined, aspect polarity from rules and overall label", { aspectPolarityHead: false }),
+  ...[0, 1, 2, 3].map((w) => combined(`combined, polarity head + ${w} on the overall label`, { aspectPolarityHead: true, aspectOverallWeight: w, aspectOverallWeightBeforeContrast: w })),
+  ...[1, 1.5, 2].flatMap((o) =>
+    [0, 1].map((w) => combined(`combined, polarity head + ${o} on the overall label, + ${w} before a contrast`, { aspectPolarityHead: true, aspectOverallWeight: o, aspectOverallWeightBeforeContrast: w }))
+  ),
+  // Aspect detection thresholds.
+  ...[0, -0.5, -1].flatMap((t) =>
+    [Number.NEGATIVE_INFINITY, -2].map((d) => combined(`combined, aspects added at ≥ ${t}, dropped below ${d}`, { aspectModelScore: t, aspectDropScore: d }))
+  ),
+  // Overall sentiment: the classifier (which reads the rules' score band) or the rules where explicit.
+  combined("combined, sentiment as in logreg-2026.12.3 (rules at |score| ≥ 0.75, else classifier at margin ≥ 0.5)", { sentimentRulesScore: 0.75, sentimentModelMargin: 0.5, sentimentFlipMargin: 0.5 }),
+  ...[1, 2].map((f) => combined(`combined, rules at |score| ≥ 0.75, classifier flips their polarity at margin ≥ ${f}`, { sentimentRulesScore: 0.75, sentimentModelMargin: 0.5, sentimentFlipMargin: f })),
+  ...[0.9, 1.5].flatMap((r) =>
+    [0, 0.5].map((m) => combined(`combined, sentiment rules at |score| ≥ ${r}, classifier margin ≥ ${m}`, { sentimentRulesScore: r, sentimentModelMargin: m, sentimentFlipMargin: m }))
   )
 ]
 
@@ -268,6 +311,15 @@ const crossValidate = (): void => {
       percent(s.aspects.detection.precision), percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy), percent(s.aspects.accuracy)
     ]
   })
+  if (process.argv.includes("--errors")) {
+    for (const r of results.get(VARIANTS[2]!.name)!) {
+      const p = r.predicted
+      if (p === null) continue
+      const wrong = p.sentiment !== r.gold.sentiment || p.intent !== r.gold.intent ||
+        Object.entries(r.gold.aspects).some(([a, l]) => p.aspects[a] !== undefined && p.aspects[a] !== l)
+      if (wrong) process.stdout.write(`${r.id}\tgold ${r.gold.sentiment} ${r.gold.intent} ${JSON.stringify(r.gold.aspects)}\tgot ${p.sentiment} ${p.intent} ${JSON.stringify(p.aspects)}\t${r.text.slice(0, 140)}\n`)
+    }
+  }
   const best = summarize(results.get(VARIANTS[2]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
   const rulesOnly = summarize(results.get(VARIANTS[0]!.name)!, SENTIMENT_LABELS, INTENTS, 0)
   const modelOnly = summarize(results.get(VARIANTS[1]!.name)!, SENTIMENT_LABELS, INTENTS, 0)

@@ -13,7 +13,8 @@ import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type Impact
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, predict, type Prediction, probabilities, scoreSlots } from "./model.ts"
+import { aspectWindows, onlyBeforeContrast, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -28,7 +29,7 @@ export { analyzedPart, mergeText } from "./merge.ts"
 export { normalizeAndTokenize, normalizeText, tokenize, type NormalizedText, type Tokens } from "./normalize.ts"
 export { scanText } from "./scan.ts"
 export { makeLexiconSentimentAnalyzer, type SentimentAnalyzer } from "./sentiment.ts"
-export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
+export { builtinClassifier, type Classifier, decodeClassifier, featureSlots, polaritySlots, type PolarityInput, stripDiacritics, WEIGHT_SCALE } from "./model.ts"
 
 /**
  * Who decides sentiment and intent (contract §3.4): the lexicon rules alone, the learned
@@ -42,6 +43,11 @@ export interface CombineSettings {
   readonly sentimentRulesScore: number
   /** Otherwise the classifier's sentiment is taken when its margin is at least this. */
   readonly sentimentModelMargin: number
+  /**
+   * The rules found a polar opinion (POSITIVE or NEGATIVE) and the classifier says the opposite
+   * polarity: the classifier is taken only with at least this margin.
+   */
+  readonly sentimentFlipMargin: number
   /** Rules said DISCUSSION: the classifier's intent is taken when its margin is at least this. */
   readonly intentModelMargin: number
   /** Rules matched an intent pattern: the classifier overrides it only with at least this margin. */
@@ -53,28 +59,118 @@ export interface CombineSettings {
   readonly aspectModelScore: number
   /** An aspect the rules found is dropped when the classifier's score for it is below this (-Infinity: never). */
   readonly aspectDropScore: number
+  /**
+   * Each aspect's label comes from the learned polarity head (words around its mentions)
+   * instead of the rules' window or the overall label.
+   */
+  readonly aspectPolarityHead: boolean
+  /** Added to the head's logit of the post's overall label: how much an aspect leans on it. */
+  readonly aspectOverallWeight: number
+  /** The same for an aspect mentioned only before a contrast word ("đẹp nhưng …"), whose clause the overall label does not follow. */
+  readonly aspectOverallWeightBeforeContrast: number
 }
 
 export const defaultCombineSettings: CombineSettings = {
-  sentimentRulesScore: 0.75,
-  sentimentModelMargin: 0.5,
+  sentimentRulesScore: Number.POSITIVE_INFINITY,
+  sentimentModelMargin: 0,
+  sentimentFlipMargin: 0,
   intentModelMargin: 0,
   intentOverrideMargin: 1,
-  aspectModelScore: 0,
-  aspectDropScore: Number.NEGATIVE_INFINITY
+  aspectModelScore: -0.5,
+  aspectDropScore: Number.NEGATIVE_INFINITY,
+  aspectPolarityHead: true,
+  aspectOverallWeight: 2,
+  aspectOverallWeightBeforeContrast: 0
 }
 
 /** The classifier's feature slots for a normalised, scanned text. */
 const classifierSlots = (normalized: NormalizedText, words: ReadonlyArray<string>, question: boolean, buckets: number): Array<number> =>
   featureSlots({ words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets)
 
-/** The classifier's slots for a raw text, normalised and scanned with `lexicons` (training, evaluation). */
-export const classifierSlotsOfText = (text: string, lex: ReturnType<typeof compileLexicon>, buckets: number): Array<number> => {
-  const { normalized, tokens } = normalizeAndTokenize(text, lex)
-  return classifierSlots(normalized, tokens.words, isQuestion(scanText(normalized.cleanText, lex, tokens)), buckets)
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
+
+const SENTIMENT_ORDER: ReadonlyArray<SentimentResult["label"]> = ["POSITIVE", "NEGATIVE", "NEUTRAL"]
+
+/** A label and probabilities as a sentiment score inside that label's band (§3.7 thresholds). */
+const bandedScore = (label: SentimentResult["label"], positive: number, negative: number): number => {
+  const raw = round6(positive - negative)
+  return label === "POSITIVE" ? Math.max(raw, 0.26) : label === "NEGATIVE" ? Math.min(raw, -0.26) : Math.max(-0.25, Math.min(0.25, raw))
 }
 
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6
+const rulesSlotsOf = (rules: SentimentResult, buckets: number): Array<number> =>
+  rulesSentimentSlots(rules.score, rules.probabilities.POSITIVE, rules.probabilities.NEGATIVE, buckets)
+
+/** What training reads of one text: the classifier's slots, the rules' sentiment slots, the polarity head's input per aspect. */
+export interface TrainingInputs {
+  readonly slots: Array<number>
+  readonly rulesSlots: Array<number>
+  readonly polarityOf: (aspect: string) => PolarityInput | undefined
+}
+
+/** The classifier's inputs for a raw text, normalised and scanned as the pipeline does (training). */
+export const trainingInputsOfText = (
+  text: string,
+  lex: ReturnType<typeof compileLexicon>,
+  analyzer: SentimentAnalyzer,
+  buckets: number
+): TrainingInputs => {
+  const { normalized, tokens } = normalizeAndTokenize(text, lex)
+  const scanned = scanText(normalized.cleanText, lex, tokens)
+  const asks = isQuestion(scanned)
+  const rules = analyzer.analyze(normalized.cleanText, extractKeywords(scanned, []), { emoji: normalized.cues, scanned })
+  const windows = aspectWindows(scanned)
+  return {
+    slots: classifierSlots(normalized, tokens.words, asks, buckets),
+    rulesSlots: rulesSlotsOf(rules, buckets),
+    polarityOf: (aspect) => polarityInput(aspect, windows, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
+  }
+}
+
+/**
+ * Each aspect of DESIGN/PERFORMANCE/PRICE/SERVICE relabelled by the polarity head: softmax of its
+ * logits (plus `overallWeight` on the overall label's), score in the label's band, confidence the
+ * label's probability; mentions and keywords kept.
+ */
+const headAspects = (
+  classifier: Classifier,
+  aspects: SentimentResult["aspects"],
+  inputOf: (aspect: string) => PolarityInput | undefined,
+  overall: SentimentResult["label"],
+  overallWeightOf: (aspect: string) => number
+): SentimentResult["aspects"] => {
+  const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
+  for (const [aspect, a] of Object.entries(aspects)) {
+    if (a === undefined) continue
+    if (!POLARITY_ASPECTS.includes(aspect)) {
+      out[aspect] = a
+      continue
+    }
+    const input = inputOf(aspect)
+    if (input === undefined) {
+      out[aspect] = a
+      continue
+    }
+    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets))
+    const weight = overallWeightOf(aspect)
+    if (weight !== 0) {
+      const o = SENTIMENT_ORDER.indexOf(overall)
+      logits[o] = (logits[o] as number) + weight
+    }
+    let best = 0
+    for (let c = 1; c < 3; c++) if ((logits[c] as number) > (logits[best] as number)) best = c
+    // Softmax (three classes), each probability rounded to six decimals like `probabilities`.
+    const top = logits[best] as number
+    const e0 = Math.exp((logits[0] as number) - top)
+    const e1 = Math.exp((logits[1] as number) - top)
+    const total = e0 + e1 + Math.exp((logits[2] as number) - top)
+    const pPositive = round6(e0 / total)
+    const pNegative = round6(e1 / total)
+    const label = SENTIMENT_ORDER[best] as SentimentResult["label"]
+    const confidence = best === 0 ? pPositive : best === 1 ? pNegative : round6(1 / total)
+    out[aspect] = { ...a, label, score: bandedScore(label, pPositive, pNegative), confidence }
+  }
+  return out
+}
 
 /**
  * The classifier's sentiment as a `SentimentResult`: probabilities from its softmax, score
@@ -145,7 +241,8 @@ const chooseSentiment = (mode: ClassifierMode, rules: SentimentResult, model: Pr
   if (mode === "rules" || model === undefined) return rules
   if (mode === "model") return modelSentiment(model, rules)
   if (Math.abs(rules.score) >= c.sentimentRulesScore) return rules
-  if (model.margin >= c.sentimentModelMargin && model.label !== rules.label) return modelSentiment(model, rules)
+  const flip = rules.label !== "NEUTRAL" && model.label !== "NEUTRAL"
+  if (model.label !== rules.label && model.margin >= (flip ? c.sentimentFlipMargin : c.sentimentModelMargin)) return modelSentiment(model, rules)
   return rules
 }
 
@@ -324,17 +421,27 @@ export const makePipeline = (
     }
 
     const rulesSentiment = shortSentiment ?? rulesSentimentOf()
-    const sentimentModel = scores === undefined ? undefined : predict(classifier.sentiment, scores)
+    const sentimentModel = scores === undefined
+      ? undefined
+      : predict(classifier.sentiment, withRulesSentiment(classifier, scores, rulesSlotsOf(rulesSentiment, classifier.buckets)))
     const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
     const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
       ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
       : chosen
-    const sentiment = scores === undefined
+    const detected = scores === undefined
       ? inherited
       : {
         ...inherited,
         aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
       }
+    let sentiment = detected
+    if (scores !== undefined && combine.aspectPolarityHead && Object.keys(detected.aspects).length > 0) {
+      const windows = aspectWindows(scanned)
+      const inputOf = (aspect: string): PolarityInput | undefined =>
+        polarityInput(aspect, windows, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
+      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, (aspect) =>
+        onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight) }
+    }
     const impact = computeImpact(
       {
         views: item.interaction.views,

@@ -49,6 +49,18 @@ export interface Classifier {
    */
   readonly table: Float32Array
   readonly width: number
+  /**
+   * Per-aspect polarity: a softmax over POSITIVE, NEGATIVE, NEUTRAL of the words around the
+   * aspect's mentions (see `polaritySlots`), with its own weight table (three values per row).
+   */
+  readonly polarity: PolarityHead
+}
+
+export interface PolarityHead {
+  readonly classes: ReadonlyArray<string>
+  readonly bias: ReadonlyArray<number>
+  readonly index: Int32Array
+  readonly table: Float32Array
 }
 
 // ---------------------------------------------------------------------------------------
@@ -69,6 +81,10 @@ const SEED_UNI = hashString(FNV_OFFSET, "u:")
 const SEED_ACCENTED = hashString(FNV_OFFSET, "a:")
 const SEED_BI = hashString(FNV_OFFSET, "b:")
 const SEED_CUE = hashString(FNV_OFFSET, "e:")
+const SEED_RULES = hashString(FNV_OFFSET, "r:")
+const SEED_NEAR = hashString(FNV_OFFSET, "n:")
+const SEED_NEAR_BI = hashString(FNV_OFFSET, "nb:")
+const SEED_CONTEXT = hashString(FNV_OFFSET, "c:")
 const QUESTION = hashString(FNV_OFFSET, "f:?")
 const PHONE = hashString(FNV_OFFSET, "f:phone")
 
@@ -154,6 +170,111 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   return out
 }
 
+/**
+ * What the aspect polarity head reads for one aspect of one post: the words of the clause of
+ * its first mention (up to the nearest contrast word on either side: in "đẹp nhưng pin yếu"
+ * the mention "pin" reads "pin yếu") and a few symbolic context features (the aspect's name,
+ * whether the post asks, the rules' reading of the aspect and of the post, the side of a
+ * contrast word the mention is on).
+ */
+export interface PolarityInput {
+  readonly near: ReadonlyArray<string>
+  readonly context: ReadonlyArray<string>
+}
+
+/** The word cache of `buckets` (shared with `featureSlots`). */
+const wordCache = (buckets: number): Map<string, WordFeatures> => {
+  let cache = wordCaches.get(buckets)
+  if (cache === undefined) wordCaches.set(buckets, (cache = new Map()))
+  return cache
+}
+
+/** Full hash of the word without diacritics, from the cache. */
+const plainHash = (cache: Map<string, WordFeatures>, word: string, mask: number): number => {
+  let f = cache.get(word)
+  if (f === undefined) {
+    if (cache.size >= MAX_CACHED_WORDS) cache.clear()
+    f = wordFeatures(word, mask)
+    cache.set(word, f)
+  }
+  return f.hash
+}
+
+/** Context feature → its slot, per bucket count: the same few strings repeat on every post. */
+const contextSlotCaches = new Map<number, Map<string, number>>()
+
+/**
+ * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed) and
+ * context features.
+ */
+export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
+  const mask = buckets - 1
+  const words = wordCache(buckets)
+  const out: Array<number> = []
+  let prev = -1
+  for (const word of input.near) {
+    const h = plainHash(words, word, mask)
+    out.push(mix(SEED_NEAR, h) & mask)
+    if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
+    prev = h
+  }
+  let cache = contextSlotCaches.get(buckets)
+  if (cache === undefined) contextSlotCaches.set(buckets, (cache = new Map()))
+  for (const c of input.context) {
+    let slot = cache.get(c)
+    if (slot === undefined) {
+      slot = hashString(SEED_CONTEXT, c) & mask
+      // Context strings come from a small fixed set (aspect, label, flags); bounded all the same.
+      if (cache.size >= 1024) cache.clear()
+      cache.set(c, slot)
+    }
+    out.push(slot)
+  }
+  return out
+}
+
+/** Logits of the polarity head (POSITIVE, NEGATIVE, NEUTRAL) for the given slots. */
+export const scorePolarity = (head: PolarityHead, slots: ReadonlyArray<number>): Array<number> => {
+  let p = 0
+  let n = 0
+  let u = 0
+  const { index, table, bias } = head
+  for (const s of slots) {
+    const row = index[s] as number
+    if (row < 0) continue
+    const base = row * 3
+    p += table[base] as number
+    n += table[base + 1] as number
+    u += table[base + 2] as number
+  }
+  const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
+  return [(bias[0] as number) + p * scale, (bias[1] as number) + n * scale, (bias[2] as number) + u * scale]
+}
+
+/**
+ * The lexicon rules' overall reading as features of the sentiment head (stacking): the band of
+ * their score and whether they found both praise and blame. These slots are not scaled by the
+ * post's length: `withRulesSentiment` adds their sentiment weights to the scores as they are.
+ */
+export const rulesSentimentSlots = (score: number, positive: number, negative: number, buckets: number): Array<number> => {
+  const band = score >= 0.75 ? "p2" : score > 0.25 ? "p1" : score > 0 ? "p0" : score === 0 ? "z" : score >= -0.25 ? "n0" : score > -0.75 ? "n1" : "n2"
+  const out = [hashString(SEED_RULES, band) & (buckets - 1)]
+  if (positive > 0 && negative > 0) out.push(hashString(SEED_RULES, "mixed") & (buckets - 1))
+  return out
+}
+
+/** `scores` with the sentiment weights of `slots` added, unscaled (see `rulesSentimentSlots`). */
+export const withRulesSentiment = (classifier: Classifier, scores: Float64Array, slots: ReadonlyArray<number>): Float64Array => {
+  const out = scores.slice()
+  const { offset, classes } = classifier.sentiment
+  for (const s of slots) {
+    const row = classifier.index[s] as number
+    if (row < 0) continue
+    for (let c = 0; c < classes.length; c++) out[offset + c] = (out[offset + c] as number) + (classifier.table[row * classifier.width + offset + c] as number)
+  }
+  return out
+}
+
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
 export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
   const width = classifier.width
@@ -229,7 +350,9 @@ const ClassifierFileSchema = Schema.Struct({
   sentiment: HeadFile,
   intent: HeadFile,
   /** One yes/no logit per aspect (not a softmax). */
-  aspects: HeadFile
+  aspects: HeadFile,
+  /** Polarity of one aspect from the words around its mentions (softmax, like sentiment). */
+  aspect_polarity: HeadFile
 })
 type ClassifierFile = typeof ClassifierFileSchema.Type
 
@@ -253,6 +376,7 @@ export const decodeClassifier = (raw: unknown): Classifier => {
   checkHead("sentiment", file.sentiment, SENTIMENT_CLASSES)
   checkHead("intent", file.intent, INTENT_CLASSES)
   checkHead("aspects", file.aspects, ASPECT_CLASSES)
+  checkHead("aspect_polarity", file.aspect_polarity, SENTIMENT_CLASSES)
   const ks = SENTIMENT_CLASSES.length
   const ka = ks + INTENT_CLASSES.length
   const width = ka + ASPECT_CLASSES.length
@@ -287,6 +411,17 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     bias: h.bias.map((b) => b / WEIGHT_SCALE),
     offset
   })
+  const polarityIndex = new Int32Array(buckets).fill(-1)
+  const polarityRows = file.aspect_polarity.rows
+  const polarityTable = new Float32Array(polarityRows.length * 3)
+  polarityRows.forEach((row, r) => {
+    const bucket = row[0]
+    if (row.length !== 4 || bucket === undefined || bucket < 0 || bucket >= buckets || polarityIndex[bucket] !== -1) {
+      throw new Error(`classifier aspect_polarity: bad row [${row.slice(0, 3).join(", ")}…]`)
+    }
+    polarityIndex[bucket] = r
+    for (let c = 0; c < 3; c++) polarityTable[r * 3 + c] = (row[c + 1] as number) / WEIGHT_SCALE
+  })
   return {
     version: file.version,
     buckets,
@@ -295,7 +430,13 @@ export const decodeClassifier = (raw: unknown): Classifier => {
     aspects: head(file.aspects, ka),
     index,
     table,
-    width
+    width,
+    polarity: {
+      classes: file.aspect_polarity.classes,
+      bias: file.aspect_polarity.bias.map((b) => b / WEIGHT_SCALE),
+      index: polarityIndex,
+      table: polarityTable
+    }
   }
 }
 

@@ -77,6 +77,15 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
  * in "giá vé" both words are PRICE anyway. Order as in `matches`.
  */
 export const aspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
+  // Keywords, aspect sentiment and the aspect polarity head all read them: found once per scan.
+  let found = aspectMatchCache.get(scanned)
+  if (found === undefined) aspectMatchCache.set(scanned, (found = findAspectMatches(scanned)))
+  return found
+}
+
+const aspectMatchCache = new WeakMap<ScannedText, ReadonlyArray<PhraseMatch>>()
+
+const findAspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   const out: Array<PhraseMatch> = []
   const all: Array<PhraseMatch> = []
   let longest = 0

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest"
 import {
   builtinClassifier,
   builtinLexicons,
+  compileLexicon,
   decodeClassifier,
   defaultPipelineSettings,
   featureSlots,
@@ -10,6 +11,8 @@ import {
 } from "../../../src/domain/pipeline/index.ts"
 import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
 import type { AnalyticsRecord, ItemRecord } from "../../../src/domain/records.ts"
+import { aspectWindows } from "../../../src/domain/pipeline/aspectPolarity.ts"
+import { normalizeAndTokenize, scanText } from "../../../src/domain/pipeline/index.ts"
 import { context, makeItem, NOW } from "./fixtures.ts"
 
 const analytics = (r: ItemRecord): AnalyticsRecord => {
@@ -26,6 +29,10 @@ describe("learned classifier (contract §3.4)", () => {
     expect(() => decodeClassifier({ ...classifierFile, buckets: 1000 })).toThrow(/buckets/)
     expect(() => decodeClassifier({ ...classifierFile, intent: { ...classifierFile.intent, classes: ["DISCUSSION"] } })).toThrow(/intent/)
     expect(() => decodeClassifier({ ...classifierFile, sentiment: { ...classifierFile.sentiment, rows: [[-1, 0, 0, 0]] } })).toThrow(/bad row/)
+    expect(() => decodeClassifier({ ...classifierFile, aspect_polarity: { ...classifierFile.aspect_polarity, classes: ["POSITIVE", "NEGATIVE"] } })).toThrow(/aspect_polarity/)
+    expect(() => decodeClassifier({ ...classifierFile, aspect_polarity: { ...classifierFile.aspect_polarity, rows: [[5, 1, 2]] } })).toThrow(/aspect_polarity: bad row/)
+    const { aspect_polarity: _, ...withoutPolarity } = classifierFile
+    expect(() => decodeClassifier(withoutPolarity)).toThrow(/aspect_polarity/)
     expect(builtinClassifier().version).toBe(classifierFile.version)
   })
   it("features ignore diacritics for matching but keep the accented word as well", () => {
@@ -58,5 +65,30 @@ describe("learned classifier (contract §3.4)", () => {
     const again = makePipeline(defaultPipelineSettings, builtinLexicons, undefined, decodeClassifier(classifierFile))
     const item = makeItem({ content: { text: "Shop giao sai màu, nhắn tin không trả lời, chán thật 😡" } })
     expect(again.analyze(item, context, NOW)).toEqual(combined.analyze(item, context, NOW))
+  })
+
+  it("an aspect's window stops at a contrast word: each side of 'nhưng' is read for its own aspect", () => {
+    const lex = compileLexicon(builtinLexicons)
+    const { normalized, tokens } = normalizeAndTokenize("Màn hình to đẹp nhưng loa nghe rè", lex)
+    const windows = aspectWindows(scanText(normalized.cleanText, lex, tokens))
+    expect(windows.get("DESIGN")).toMatchObject({ near: ["màn", "hình", "to", "đẹp"], beforeContrast: true, afterContrast: false })
+    expect(windows.get("PERFORMANCE")).toMatchObject({ near: ["loa", "nghe", "rè"], beforeContrast: false, afterContrast: true })
+  })
+  it("the polarity head gives each aspect of a contrast post its own polarity, the one before 'nhưng' too", () => {
+    const withHead = run(combined, "Màn hình to đẹp nhưng loa nghe rè").aspects_breakdown
+    expect(withHead.DESIGN?.label).toBe("POSITIVE")
+    expect(withHead.PERFORMANCE?.label).toBe("NEGATIVE")
+    const staff = run(combined, "Nhân viên nhiệt tình nhưng giá hơi cao").aspects_breakdown
+    expect(staff.SERVICE?.label).toBe("POSITIVE")
+    expect(staff.PRICE?.label).toBe("NEGATIVE")
+  })
+  it("an aspect's score stays inside its label's band and its confidence is a probability", () => {
+    for (const a of Object.values(run(combined, "Giá rẻ nhưng nhân viên phục vụ quá chậm").aspects_breakdown)) {
+      if (a === undefined) continue
+      if (a.label === "POSITIVE") expect(a.score).toBeGreaterThan(0.25)
+      if (a.label === "NEGATIVE") expect(a.score).toBeLessThan(-0.25)
+      expect(a.confidence).toBeGreaterThan(0)
+      expect(a.confidence).toBeLessThanOrEqual(1)
+    }
   })
 })
