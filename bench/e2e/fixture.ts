@@ -175,7 +175,7 @@ export const eventFor = (batch: FixtureBatch, eventId: string) => ({
 
 /**
  * One TikTok batch of about `targetBytes` (memory experiments, bench/memoryProfile.ts): the
- * fixture's posts, as many as a typical batch's density gives (≈ 2.4 KiB a post) up to
+ * fixture's posts, as many as a typical batch's density gives (≈ 4 KiB a post, pretty-printed) up to
  * `maxItems` (MAX_BATCH_ITEMS), each given extra comments until the batch reaches its size. A
  * big batch is thus what a crawler writes for a viral post: many comments, the service's
  * heaviest input per byte (many small objects).
@@ -183,7 +183,7 @@ export const eventFor = (batch: FixtureBatch, eventId: string) => ({
 export const makeSizedBatch = (index: number, targetBytes: number, maxItems = 1000, seed = 20251206): FixtureBatch => {
   const r = makeRandom(seed + index)
   const brand = BRANDS[index % BRANDS.length] as (typeof BRANDS)[number]
-  const count = Math.max(1, Math.min(maxItems, Math.round(targetBytes / 2400)))
+  const count = Math.max(1, Math.min(maxItems, Math.round(targetBytes / 4000)))
   const encoder = new TextEncoder()
   const items = Array.from({ length: count }, (_, i) => item(r, "TIKTOK", index * 1_000_000 + i, brand))
   const size = (x: unknown) => encoder.encode(JSON.stringify(x, null, 2)).length
@@ -193,7 +193,7 @@ export const makeSizedBatch = (index: number, targetBytes: number, maxItems = 10
     // A comment pretty-printed at this depth takes about its own JSON size plus indentation.
     const sample = { id: `c_${i}_0`, text: r.pick(COMMENTS), author_name: "fan0000", likes: 0, created_at: "2025-12-06T09:00:00Z", replies_count: 0 }
     const commentBytes = size(sample) + 60
-    const missing = Math.floor((perItem - size(it)) / commentBytes)
+    const missing = Math.floor((0.9 * perItem - size(it)) / commentBytes)
     for (let c = 0; c < missing; c++) {
       it.comments.push({
         id: `c_${i}_x${c}`, text: r.pick(COMMENTS), author_name: `fan${r.int(9999)}`, likes: r.int(500),
