@@ -172,3 +172,43 @@ export const eventFor = (batch: FixtureBatch, eventId: string) => ({
     total_batches: 1000
   }
 })
+
+/**
+ * One TikTok batch of about `targetBytes` (memory experiments, bench/memoryProfile.ts): the
+ * fixture's posts, as many as a typical batch's density gives (≈ 4 KiB a post, pretty-printed) up to
+ * `maxItems` (MAX_BATCH_ITEMS), each given extra comments until the batch reaches its size. A
+ * big batch is thus what a crawler writes for a viral post: many comments, the service's
+ * heaviest input per byte (many small objects).
+ */
+export const makeSizedBatch = (index: number, targetBytes: number, maxItems = 1000, seed = 20251206): FixtureBatch => {
+  const r = makeRandom(seed + index)
+  const brand = BRANDS[index % BRANDS.length] as (typeof BRANDS)[number]
+  const count = Math.max(1, Math.min(maxItems, Math.round(targetBytes / 4000)))
+  const encoder = new TextEncoder()
+  const items = Array.from({ length: count }, (_, i) => item(r, "TIKTOK", index * 1_000_000 + i, brand))
+  const size = (x: unknown) => encoder.encode(JSON.stringify(x, null, 2)).length
+  const perItem = targetBytes / count
+  for (const [i, it] of items.entries()) {
+    if (!("comments" in it)) continue
+    // A comment pretty-printed at this depth takes about its own JSON size plus indentation.
+    const sample = { id: `c_${i}_0`, text: r.pick(COMMENTS), author_name: "fan0000", likes: 0, created_at: "2025-12-06T09:00:00Z", replies_count: 0 }
+    const commentBytes = size(sample) + 60
+    const missing = Math.floor((0.9 * perItem - size(it)) / commentBytes)
+    for (let c = 0; c < missing; c++) {
+      it.comments.push({
+        id: `c_${i}_x${c}`, text: r.pick(COMMENTS), author_name: `fan${r.int(9999)}`, likes: r.int(500),
+        created_at: "2025-12-06T09:00:00Z", replies_count: r.int(5)
+      })
+    }
+  }
+  const json = JSON.stringify(items, null, 2).replace(new RegExp(`"${BIG_ID}(\\d+)"`, "g"), "$1")
+  return {
+    index,
+    platform: "tiktok",
+    key: `tiktok/${PROJECT_ID}/brand/sized_${String(index).padStart(5, "0")}.json`,
+    bytes: encoder.encode(json),
+    items: count,
+    brand: brand.brand,
+    keyword: brand.keyword
+  }
+}
