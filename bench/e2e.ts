@@ -14,24 +14,19 @@
  * a short sweep, the service paced at half its maximum (latency), a drain of a 10 000-event
  * backlog (memory over the drain) and 1, 2 and 3 service processes on one queue (scale-out).
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem, tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Minio from "minio"
 import { BUCKET, type FixtureBatch, makeFixture } from "./e2e/fixture.ts"
 import { beamPid, cpuDelta, type CpuGroups, type CpuSample, peakRssBytes, postgresPids, rssBytes, sampleCpu } from "./e2e/proc.ts"
 import { barsChart, lineChart } from "./e2e/svg.ts"
 import { fmt, median, quantile, spread } from "./e2e/stats.ts"
-import { makeWorld, prepareTemplate, ROOT, sleep, type World } from "./e2e/world.ts"
+import { makeWorld, numberOption, prepareTemplate, ROOT, serviceNodeArgs, sleep, startS3rver, type World } from "./e2e/world.ts"
 import type { WorkerSettings } from "./e2e/worker.ts"
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.includes(name)
-const option = (name: string, fallback: number) => {
-  const i = argv.indexOf(name)
-  return i >= 0 ? Number(argv[i + 1]) : fallback
-}
+const option = numberOption
 const SMOKE = flag("--smoke")
 const SEED = 20251206
 const BATCHES = option("--batches", SMOKE ? 12 : 1000)
@@ -46,10 +41,7 @@ const WARMUP_BATCHES = 40
 const PROFILE = flag("--profile") && !SMOKE
 /** `--drain-only`: only the drain, with `--service-node-args "…"` given to the service's node (memory experiments). */
 const DRAIN_ONLY = flag("--drain-only")
-const SERVICE_NODE_ARGS = (() => {
-  const i = argv.indexOf("--service-node-args")
-  return i >= 0 ? (argv[i + 1] ?? "").split(" ").filter((a) => a !== "") : []
-})()
+const SERVICE_NODE_ARGS = serviceNodeArgs()
 /** Batches per scale-out run and per profile run (all of the fixture by default). */
 const SCALE_BATCHES = Math.min(BATCHES, option("--scale-batches", BATCHES))
 const PROFILE_BATCHES = Math.min(BATCHES, option("--profile-batches", BATCHES))
@@ -62,27 +54,10 @@ const log = (...xs: Array<unknown>) => console.error(`[${new Date().toISOString(
 // --- the fixture on an s3rver of its own -------------------------------------------------------
 const fixture = makeFixture(BATCHES, SEED)
 const itemsOf = (bs: ReadonlyArray<FixtureBatch>) => bs.reduce((n, b) => n + b.items, 0)
-const s3dir = mkdtempSync(join(tmpdir(), "smap-bench-e2e-s3-"))
-const s3 = spawn(process.execPath, [`${ROOT}bench/e2e/s3rverMain.ts`, s3dir, BUCKET], { stdio: ["ignore", "pipe", "inherit"] })
-const s3port = await new Promise<number>((resolve) => s3.stdout.once("data", (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port)))
-const s3Endpoint = `http://127.0.0.1:${s3port}`
-const s3Pid = s3.pid ?? 0
+const s3 = await startS3rver("e2e", BUCKET, fixture)
+const s3Endpoint = s3.endpoint
+const s3Pid = s3.pid
 const dropTemplate = await prepareTemplate()
-const cleanup = () => {
-  s3.kill("SIGKILL")
-  rmSync(s3dir, { recursive: true, force: true })
-}
-process.on("exit", cleanup)
-{
-  const client = new Minio.Client({ endPoint: "127.0.0.1", port: s3port, useSSL: false, accessKey: "S3RVER", secretKey: "S3RVER", region: "us-east-1", pathStyle: true })
-  let next = 0
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < fixture.length) {
-      const b = fixture[next++]!
-      await client.putObject(BUCKET, b.key, Buffer.from(b.bytes), b.bytes.length, { "Content-Type": "application/json" })
-    }
-  }))
-}
 const fixtureBytes = fixture.reduce((n, b) => n + b.bytes.length, 0)
 log(`fixture: ${fixture.length} batches, ${itemsOf(fixture)} items, ${(fixtureBytes / 2 ** 20).toFixed(1)} MiB, uploaded to s3rver at ${s3Endpoint}`)
 
@@ -142,7 +117,8 @@ const runService = async (label: string, settings: ServiceSettings, events: numb
       await world.publishAll(warm)
       while ((await world.commitCount()) < warm.length) await sleep(50)
     }
-    events += warm.length
+    /** Commits to wait for: the warm-up's and the measured events'. */
+    const commitsExpected = warm.length + list.length
     const pids = () => services.map((s) => s.pid)
     const g = groups(world, pids)
     const t0 = Date.now()
@@ -155,14 +131,14 @@ const runService = async (label: string, settings: ServiceSettings, events: numb
         const n = await world.commitCount()
         rssSeries.push([(Date.now() - t0) / 1000, n, pids().reduce((s, p) => s + (rssBytes(p) ?? 0), 0) / 2 ** 20])
         for (const w of await world.waitEvents()) waits[w.wait] = (waits[w.wait] ?? 0) + 1
-        if (n >= events) break
+        if (n >= commitsExpected) break
         await sleep(o.backlog === true ? 250 : 100)
       }
     })()
     if (o.intervalMs !== undefined) await world.publishPaced(list, o.intervalMs)
     else if (o.backlog !== true) await world.publishAll(list)
     const deadline = Date.now() + 30 * 60_000
-    while ((await world.commitCount()) < events) {
+    while ((await world.commitCount()) < commitsExpected) {
       if (Date.now() > deadline) throw new Error(`${label}: not every batch stored in time`)
       if (services.some((s) => s.child.exitCode !== null)) throw new Error(`${label}: the service exited:\n${services[0]?.logs()}`)
       if ((await world.deadLetters()) > 0) throw new Error(`${label}: dead-lettered batches:\n${services[0]?.logs()}`)

@@ -17,21 +17,12 @@
  *   npm run bench:memory -- --mib 8 --batches 8 --service-node-args "--max-old-space-size=128"
  *   MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=4 npm run bench:memory -- --mib 2
  */
-import { spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { loadavg, tmpdir } from "node:os"
-import { join } from "node:path"
-import { argv } from "node:process"
+import { loadavg } from "node:os"
 import * as amqp from "amqplib"
-import * as Minio from "minio"
 import { BUCKET, makeSizedBatch } from "./e2e/fixture.ts"
 import { peakRssBytes, rssBytes } from "./e2e/proc.ts"
-import { makeWorld, prepareTemplate, ROOT, sleep } from "./e2e/world.ts"
+import { makeWorld, numberOption as option, prepareTemplate, serviceNodeArgs, sleep, startS3rver } from "./e2e/world.ts"
 
-const option = (name: string, fallback: number) => {
-  const i = argv.indexOf(name)
-  return i >= 0 ? Number(argv[i + 1]) : fallback
-}
 const MIB = option("--mib", 1)
 const BATCHES = option("--batches", 8)
 const CONCURRENCY = option("--concurrency", 4)
@@ -39,10 +30,7 @@ const PREFETCH = option("--prefetch", 16)
 const RESTARTS = option("--restarts", 6)
 const MAX_ITEMS = option("--max-items", 1000)
 const DELIVERY_LIMIT = option("--delivery-limit", 5)
-const NODE_ARGS = (() => {
-  const i = argv.indexOf("--service-node-args")
-  return i >= 0 ? (argv[i + 1] ?? "").split(" ").filter((a) => a !== "") : []
-})()
+const NODE_ARGS = serviceNodeArgs()
 const AMQP_URL = process.env["SMAP_TEST_RABBITMQ_URL"] ?? "amqp://guest:guest@127.0.0.1:5672"
 
 const maxBatchBytes = Math.round(MIB * 2 ** 20)
@@ -51,16 +39,7 @@ const batches = Array.from({ length: BATCHES }, (_, i) => makeSizedBatch(i, Math
 const largest = Math.max(...batches.map((b) => b.bytes.length))
 if (largest > maxBatchBytes) throw new Error(`a generated batch (${largest} B) exceeds ${maxBatchBytes} B`)
 
-const s3dir = mkdtempSync(join(tmpdir(), "smap-bench-memory-s3-"))
-const s3 = spawn(process.execPath, [`${ROOT}bench/e2e/s3rverMain.ts`, s3dir, BUCKET], { stdio: ["ignore", "pipe", "inherit"] })
-process.on("exit", () => {
-  s3.kill("SIGKILL")
-  rmSync(s3dir, { recursive: true, force: true })
-})
-const s3port = await new Promise<number>((resolve) => s3.stdout.once("data", (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port)))
-const s3Endpoint = `http://127.0.0.1:${s3port}`
-const client = new Minio.Client({ endPoint: "127.0.0.1", port: s3port, useSSL: false, accessKey: "S3RVER", secretKey: "S3RVER", region: "us-east-1", pathStyle: true })
-for (const b of batches) await client.putObject(BUCKET, b.key, Buffer.from(b.bytes), b.bytes.length, { "Content-Type": "application/json" })
+const { endpoint: s3Endpoint } = await startS3rver("memory", BUCKET, batches)
 const dropTemplate = await prepareTemplate()
 
 const world = await makeWorld("memory")

@@ -5,9 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as amqp from "amqplib"
+import * as Minio from "minio"
 import { Effect, Redacted, References } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import pg from "pg"
@@ -36,6 +39,41 @@ const ROUTING_KEY = "data.collected"
 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** `--name N` from the command line, or `fallback`. */
+export const numberOption = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+}
+
+/** `--service-node-args "…"`: extra arguments for the service's node (memory experiments). */
+export const serviceNodeArgs = (): ReadonlyArray<string> => {
+  const i = process.argv.indexOf("--service-node-args")
+  return i >= 0 ? (process.argv[i + 1] ?? "").split(" ").filter((a) => a !== "") : []
+}
+
+/**
+ * An s3rver in a process of its own (s3rverMain.ts) with `bucket` holding `objects`, uploaded
+ * eight at a time; it is killed and its directory removed when this process exits.
+ */
+export const startS3rver = async (name: string, bucket: string, objects: ReadonlyArray<{ readonly key: string; readonly bytes: Uint8Array }> = []) => {
+  const dir = mkdtempSync(join(tmpdir(), `smap-bench-${name}-s3-`))
+  const child = spawn(process.execPath, [`${ROOT}bench/e2e/s3rverMain.ts`, dir, bucket], { stdio: ["ignore", "pipe", "inherit"] })
+  process.on("exit", () => {
+    child.kill("SIGKILL")
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve((JSON.parse(d.toString()) as { port: number }).port)))
+  const client = new Minio.Client({ endPoint: "127.0.0.1", port, useSSL: false, accessKey: "S3RVER", secretKey: "S3RVER", region: "us-east-1", pathStyle: true })
+  let next = 0
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < objects.length) {
+      const o = objects[next++]!
+      await client.putObject(bucket, o.key, Buffer.from(o.bytes), o.bytes.length, { "Content-Type": "application/json" })
+    }
+  }))
+  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid ?? 0 }
+}
 
 /**
  * Every batch_ledger insert or update also inserts the event id and `clock_timestamp()` into
