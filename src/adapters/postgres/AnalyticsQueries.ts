@@ -187,41 +187,49 @@ export const queryStatements = (sql: Sql) => ({
   // local bucket at the same UTC offset; otherwise its posts are read. An invalid zone name is a
   // 22023 error (InvalidData).
   //
-  // Each rollup row's hour is converted to local time twice, once (`z`, materialised so the
-  // planner does not inline and repeat the conversions): its first instant `l0` and its last `l1`.
-  // Same offset ⇔ l1 − l0 is exactly the hour's length; same bucket ⇔ both truncate alike. A
-  // conversion by zone name costs about 0.6 µs and a 30-day trend reads 720 hours × platforms
-  // rollup rows: two conversions per row where the earlier predicate took seven. (Converting each
-  // distinct hour once and joining the rows back cost more: the planner probes the index per hour.)
+  // Each rollup row's hour is converted to local time twice (in a subquery kept apart by
+  // OFFSET 0, so the planner does not inline and repeat the conversions): its first instant `l0`
+  // and its last `l1`. Same offset ⇔ l1 − l0 is exactly the hour's length; same bucket ⇔ both
+  // truncate alike (for days: the same date). The rows are then summed in one pass by bucket,
+  // the hours that do not serve kept apart by hour, so what is materialised is one row per
+  // bucket plus one per such hour, not the 720 hours × platforms rows of a 30-day range (backend
+  // CPU per 30-day trend by day at 1M posts: 3.3 ms against 5.5 for the earlier statement, which
+  // materialised every row twice; bench:api).
   trend: (q: TrendQuery): Statement<Row> => {
     const unit = sql`${q.bucket}::text`
     const tz = sql`${q.timeZone}::text`
     const range = { from: q.from, to: q.to }
-    const inRange = [
-      ...(range.from === undefined ? [] : [sql`z.hour >= ${range.from}::timestamptz`]),
-      ...(range.to === undefined ? [] : [sql`z.hour + interval '1 hour' <= ${range.to}::timestamptz`])
-    ]
-    const filter = [
+    const sameBucket = q.bucket === "day" ? sql`z.l0::date = z.l1::date` : sql`date_trunc('hour', z.l0) = date_trunc('hour', z.l1)`
+    const whole = sql.and([
+      sql`z.hour >= ${q.from}::timestamptz`,
+      sql`z.hour + interval '1 hour' <= ${q.to}::timestamptz`,
+      sql`z.l1 - z.l0 = interval '1 hour' - interval '1 microsecond'`,
+      sameBucket
+    ])
+    const filter = sql.and([
       sql`r.project_id = ${q.projectId}::uuid`,
-      ...(range.from === undefined ? [] : [sql`r.hour >= ${hourOf(sql, sql`${range.from}::timestamptz`)}`]),
-      ...(range.to === undefined ? [] : [sql`r.hour < ${range.to}::timestamptz`])
-    ]
-    return sql<Row>`WITH z AS MATERIALIZED (
-        SELECT r.hour, r.posts, r.positive, r.negative, r.neutral, r.impact_sum, r.hour AT TIME ZONE ${tz} AS l0,
-          (r.hour + interval '1 hour' - interval '1 microsecond') AT TIME ZONE ${tz} AS l1
-        FROM post_rollup_hourly r WHERE ${sql.and(filter)}
-      ), r AS (
-        SELECT z.hour, z.posts, z.positive, z.negative, z.neutral, z.impact_sum, date_trunc(${unit}, z.l0) AS local,
-          ${sql.and([...inRange, sql`date_trunc(${unit}, z.l0) = date_trunc(${unit}, z.l1)`, sql`z.l1 - z.l0 = interval '1 hour' - interval '1 microsecond'`])} AS whole
-        FROM z
-      ), partial AS (SELECT DISTINCT hour FROM r WHERE NOT whole),
-      parts AS (
-        SELECT r.local, r.posts, r.positive, r.negative, r.neutral, r.impact_sum
-        FROM r WHERE r.whole
+      sql`r.hour >= ${hourOf(sql, sql`${q.from}::timestamptz`)}`,
+      sql`r.hour < ${q.to}::timestamptz`
+    ])
+    return sql<Row>`WITH g AS MATERIALIZED (
+        SELECT CASE WHEN z.whole THEN date_trunc(${unit}, z.l0) END AS local, CASE WHEN z.whole THEN NULL ELSE z.hour END AS hour,
+          sum(z.posts) AS posts, sum(z.positive) AS positive, sum(z.negative) AS negative, sum(z.neutral) AS neutral,
+          sum(z.impact_sum) AS impact_sum
+        FROM (
+          SELECT z.*, ${whole} AS whole FROM (
+            SELECT r.hour, r.posts, r.positive, r.negative, r.neutral, r.impact_sum, r.hour AT TIME ZONE ${tz} AS l0,
+              (r.hour + interval '1 hour' - interval '1 microsecond') AT TIME ZONE ${tz} AS l1
+            FROM post_rollup_hourly r WHERE ${filter} OFFSET 0
+          ) AS z
+        ) AS z
+        GROUP BY 1, 2
+      ), parts AS (
+        SELECT g.local, g.posts, g.positive, g.negative, g.neutral, g.impact_sum FROM g WHERE g.hour IS NULL
         UNION ALL
         SELECT date_trunc(${unit}, p.published_at AT TIME ZONE ${tz}), 1, (p.overall_sentiment = 'POSITIVE')::int,
           (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int, p.impact_score::numeric
-        FROM partial h CROSS JOIN LATERAL (${postsOfHour(sql, q.projectId, range, sql`p.published_at, p.overall_sentiment, p.impact_score`)}) AS p
+        FROM g AS h CROSS JOIN LATERAL (${postsOfHour(sql, q.projectId, range, sql`p.published_at, p.overall_sentiment, p.impact_score`)}) AS p
+        WHERE h.hour IS NOT NULL
       )
       SELECT to_char(local, 'YYYY-MM-DD"T"HH24:"00"') AS local, sum(posts) AS posts, sum(positive) AS positive,
         sum(negative) AS negative, sum(neutral) AS neutral, sum(impact_sum) / sum(posts) AS avg_impact
