@@ -192,9 +192,9 @@ export const queryStatements = (sql: Sql) => ({
   // and its last `l1`. Same offset ⇔ l1 − l0 is exactly the hour's length; same bucket ⇔ both
   // truncate alike (for days: the same date). The rows are then summed in one pass by bucket,
   // the hours that do not serve kept apart by hour, so what is materialised is one row per
-  // bucket plus one per such hour, not the 720 hours × platforms rows of a 30-day range (backend
-  // CPU per 30-day trend by day at 1M posts: 3.3 ms against 5.5 for the earlier statement, which
-  // materialised every row twice; bench:api).
+  // bucket plus one per such hour, not the 720 hours × platforms rows of a 30-day range (a 30-day
+  // trend by day at 1M posts: 2.3 ms against 3.2 for the earlier statement, which materialised
+  // every row twice; bench/apiStatementsAb.ts).
   trend: (q: TrendQuery): Statement<Row> => {
     const unit = sql`${q.bucket}::text`
     const tz = sql`${q.timeZone}::text`
