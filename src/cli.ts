@@ -21,7 +21,7 @@ ENVIRONMENT (each command reads only what it needs; README.md lists every variab
   analyze        PREPROCESSOR_*, IMPACT_*, LEXICON_PATH
   consume        all of the service's variables: DATABASE_URL, RABBITMQ_URL, EVENT_*, DEAD_LETTER_*, MINIO_*, METRICS_*, PUBLISH_*, …
   local          as consume, but no external service is contacted
-  serve          DATABASE_URL, API_HOST, API_PORT, API_TOKEN, API_AUTH, API_CACHE_SECONDS
+  serve          DATABASE_URL, API_HOST, API_PORT, API_TOKEN, API_AUTH, API_CACHE_SECONDS, API_DB_CONNECTIONS
   migrate        DATABASE_URL
   validate       all of the service's variables (it checks them)
   publish        RABBITMQ_URL, EVENT_EXCHANGE, EVENT_ROUTING_KEY, EVENT_QUEUE_NAME, DEAD_LETTER_*, MINIO_*

@@ -15,7 +15,8 @@ const description = `Serve the read API and the dashboard over the stored analyt
   API_TOKEN      bearer token required on /api/… when set
   API_AUTH       on | off: off serves a non-loopback address without a token (default: on
                  when bound to anything but loopback, where API_TOKEN is then required)
-  API_CACHE_SECONDS  identical requests share one answer this long (default 10; 0: off)`
+  API_CACHE_SECONDS  identical requests share one answer this long (default 10; 0: off)
+  API_DB_CONNECTIONS  read-only connections to PostgreSQL, 1-100 (default 10)`
 
 export interface ServeSettings {
   readonly host: string
@@ -62,14 +63,22 @@ const settingsConfig = Config.all({
   port: Config.Port("API_PORT").pipe(Config.withDefault(8080)),
   token: Config.option(Config.String("API_TOKEN")),
   auth: Config.option(Config.Literals(["on", "off"], "API_AUTH")),
-  cacheSeconds: Config.Int("API_CACHE_SECONDS").pipe(Config.withDefault(10))
+  cacheSeconds: Config.Int("API_CACHE_SECONDS").pipe(Config.withDefault(10)),
+  dbConnections: Config.Int("API_DB_CONNECTIONS").pipe(Config.withDefault(10))
 })
 
 /** `serve`'s settings from the environment and the arguments; a string is the reason they are unusable. */
 export const serveSettings = (args: ReadonlyArray<string>) =>
   Effect.map(settingsConfig, (config) => ({
     databaseUrl: config.databaseUrl,
-    settings: ((settings) => (typeof settings === "string" ? settings : { ...settings, cacheSeconds: Math.max(0, config.cacheSeconds) }))(
+    /** The read pool's size. */
+    dbConnections: config.dbConnections,
+    settings: ((settings) =>
+      typeof settings === "string"
+        ? settings
+        : config.dbConnections < 1 || config.dbConnections > 100
+        ? `API_DB_CONNECTIONS: expected 1-100, got ${config.dbConnections}`
+        : { ...settings, cacheSeconds: Math.max(0, config.cacheSeconds) })(
       resolveServeSettings({
         args,
         host: config.host,
@@ -105,10 +114,10 @@ export const serve = Command.make("serve", serveFlags, (flags) =>
     "serve",
     "service",
     Effect.gen(function*() {
-      const { databaseUrl, settings } = yield* serveSettings(serveArgs(flags))
+      const { databaseUrl, dbConnections, settings } = yield* serveSettings(serveArgs(flags))
       if (typeof settings === "string") return yield* Effect.fail(new UsageError(settings))
       const { readSideLayers } = yield* Effect.promise(() => import("../main.ts"))
-      return yield* serveUntilInterrupted(readSideLayers({ url: databaseUrl }, settings))
+      return yield* serveUntilInterrupted(readSideLayers({ url: databaseUrl, maxConnections: dbConnections }, settings))
     }).pipe(Effect.scoped)
   )).pipe(
     Command.withDescription(description),

@@ -1,5 +1,5 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted, Result, Schema } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import {
   AspectStat,
@@ -14,7 +14,7 @@ import {
 } from "../../src/adapters/http/api.ts"
 import { encodeCursor } from "../../src/adapters/http/apiServer.ts"
 import { layerPgReadOnlyClient } from "../../src/adapters/postgres/readOnlyClient.ts"
-import { isLoopback, resolveServeSettings } from "../../src/cli/serve.ts"
+import { isLoopback, resolveServeSettings, serveSettings } from "../../src/cli/serve.ts"
 import { AnalyticsRepository } from "../../src/ports/AnalyticsRepository.ts"
 import { sevenPosts } from "../contracts/analyticsQueries.contract.ts"
 import { TEST_DATABASE_URL, TestSchema } from "../postgres/testDatabase.ts"
@@ -346,6 +346,20 @@ describe("serve settings", () => {
     assert.isTrue(isLoopback("127.0.0.2"))
     assert.isFalse(isLoopback("127.0.0.1.evil.example"))
   })
+
+  it.effect("API_DB_CONNECTIONS sizes the read pool, 1-100, default 10", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        serveSettings([]).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ DATABASE_URL: TEST_DATABASE_URL, ...env }))))
+      assert.strictEqual((yield* read({})).dbConnections, 10)
+      const four = yield* read({ API_DB_CONNECTIONS: "4" })
+      assert.strictEqual(four.dbConnections, 4)
+      assert.notStrictEqual(typeof four.settings, "string")
+      for (const bad of ["0", "101"]) {
+        assert.match(String((yield* read({ API_DB_CONNECTIONS: bad })).settings), new RegExp(`API_DB_CONNECTIONS: expected 1-100, got ${bad}`))
+      }
+      assert.isTrue(Result.isFailure(yield* Effect.result(read({ API_DB_CONNECTIONS: "many" }))))
+    }))
 })
 
 layer(readServerLayer(null), { timeout: 60_000 })("read-only pool", (it) => {
