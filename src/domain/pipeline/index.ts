@@ -134,9 +134,11 @@ export const trainingInputsOfText = (
 const headAspects = (
   classifier: Classifier,
   aspects: SentimentResult["aspects"],
-  inputOf: (aspect: string) => PolarityInput | undefined,
+  windows: ReturnType<typeof aspectWindows>,
+  asks: boolean,
+  rules: SentimentResult,
   overall: SentimentResult["label"],
-  overallWeightOf: (aspect: string) => number
+  combine: CombineSettings
 ): SentimentResult["aspects"] => {
   const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
   for (const [aspect, a] of Object.entries(aspects)) {
@@ -145,13 +147,13 @@ const headAspects = (
       out[aspect] = a
       continue
     }
-    const input = inputOf(aspect)
+    const input = polarityInput(aspect, windows, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
     if (input === undefined) {
       out[aspect] = a
       continue
     }
     const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets))
-    const weight = overallWeightOf(aspect)
+    const weight = onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight
     if (weight !== 0) {
       const o = SENTIMENT_ORDER.indexOf(overall)
       logits[o] = (logits[o] as number) + weight
@@ -218,15 +220,16 @@ const inheritOverall = (aspects: SentimentResult["aspects"], overall: SentimentR
  * the rules found are kept when they are in `kept` (the classifier does not rule them out).
  */
 const addModelAspects = (
-  overall: SentimentResult,
+  aspects: SentimentResult["aspects"],
+  overall: Pick<SentimentResult, "label" | "score">,
   found: ReadonlyArray<string>,
   asks: boolean,
   kept: ReadonlyArray<string>
 ): SentimentResult["aspects"] => {
-  const present = Object.keys(overall.aspects)
-  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return overall.aspects
+  const present = Object.keys(aspects)
+  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return aspects
   const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
-  for (const [aspect, a] of Object.entries(overall.aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
+  for (const [aspect, a] of Object.entries(aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
   for (const aspect of found) {
     if (aspect in out) continue
     out[aspect] = asks
@@ -393,10 +396,10 @@ export const makePipeline = (
     const kolThreshold = settings.impact.kolFollowerThreshold
 
     const keywords = extractKeywords(scanned, item.content.hashtags)
-    const rulesSentimentOf = () => analyzer.analyze(normalized.cleanText, keywords, { emoji: normalized.cues, scanned })
+    const cues = { emoji: normalized.cues, scanned }
     const advert = intent.intent === "SPAM" || intent.intent === "SEEDING" || (skipOnSpamKeyword && stats.has_spam_keyword)
     // A too-short post is read by the rules first: with a plain opinion it is analysed (§3.4).
-    const shortSentiment = !advert && stats.is_too_short && !skipShortWithOpinion ? rulesSentimentOf() : undefined
+    const shortSentiment = !advert && stats.is_too_short && !skipShortWithOpinion ? analyzer.analyze(normalized.cleanText, keywords, cues) : undefined
     const gateStats = {
       ...stats,
       is_too_short: stats.is_too_short && (skipShortWithOpinion || shortSentiment === undefined || shortSentiment.label === "NEUTRAL"),
@@ -420,27 +423,18 @@ export const makePipeline = (
       }
     }
 
-    const rulesSentiment = shortSentiment ?? rulesSentimentOf()
+    const rulesSentiment = shortSentiment ?? analyzer.analyze(normalized.cleanText, keywords, cues)
     const sentimentModel = scores === undefined
       ? undefined
       : predict(classifier.sentiment, withRulesSentiment(classifier, scores, rulesSlotsOf(rulesSentiment, classifier.buckets)))
-    const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
-    const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
-      ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
-      : chosen
-    const detected = scores === undefined
-      ? inherited
-      : {
-        ...inherited,
-        aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+    const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    // The aspects go through up to three steps; the label, score and probabilities stay the chosen ones.
+    let aspects = aspectsInherit && sentiment.label !== "NEUTRAL" && !asks ? inheritOverall(sentiment.aspects, sentiment) : sentiment.aspects
+    if (scores !== undefined) {
+      aspects = addModelAspects(aspects, sentiment, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+      if (combine.aspectPolarityHead && Object.keys(aspects).length > 0) {
+        aspects = headAspects(classifier, aspects, aspectWindows(scanned), asks, rulesSentiment, sentiment.label, combine)
       }
-    let sentiment = detected
-    if (scores !== undefined && combine.aspectPolarityHead && Object.keys(detected.aspects).length > 0) {
-      const windows = aspectWindows(scanned)
-      const inputOf = (aspect: string): PolarityInput | undefined =>
-        polarityInput(aspect, windows, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
-      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, (aspect) =>
-        onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight) }
     }
     const impact = computeImpact(
       {
@@ -469,7 +463,7 @@ export const makePipeline = (
       risk_level: impact.risk_level,
       is_viral: impact.is_viral,
       is_kol: impact.is_kol,
-      aspects_breakdown: sentiment.aspects,
+      aspects_breakdown: aspects,
       keywords,
       impact_breakdown: impact.impact_breakdown,
       is_skipped: false

@@ -31,16 +31,17 @@ const clean = (part: string | null | undefined): string => {
 export const topComments = (comments: ReadonlyArray<ItemComment>, max: number): ReadonlyArray<ItemComment> =>
   max <= 0 ? [] : [...comments].sort((a, b) => b.likes - a.likes).slice(0, max)
 
+const push = (parts: Array<string>, part: string | null | undefined): void => {
+  const p = clean(part)
+  if (p !== "") parts.push(p)
+}
+
 export const mergeText = (item: Item, maxComments: number): string => {
   const parts: Array<string> = []
-  const push = (part: string | null | undefined) => {
-    const p = clean(part)
-    if (p !== "") parts.push(p)
-  }
-  push(item.content.transcription)
-  push(item.content.text)
-  if (item.content.title !== null && item.content.title.trim() !== item.content.text.trim()) push(item.content.title)
-  for (const comment of topComments(item.comments, maxComments)) push(comment.text)
+  push(parts, item.content.transcription)
+  push(parts, item.content.text)
+  if (item.content.title !== null && item.content.title.trim() !== item.content.text.trim()) push(parts, item.content.title)
+  for (const comment of topComments(item.comments, maxComments)) push(parts, comment.text)
   return parts.join(". ")
 }
 

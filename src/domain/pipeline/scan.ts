@@ -27,22 +27,24 @@ export interface ScannedText {
 
 const LONG_NUMBER = /^\d{6,}$/
 
+/** Module-level rather than a closure per scan (cheaper on the hot path). */
+const addPart = (partPositions: Map<string, Array<number>>, key: string, at: number): void => {
+  const list = partPositions.get(key)
+  if (list === undefined) partPositions.set(key, [at])
+  else list.push(at)
+}
+
 /** `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found. */
 export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText)): ScannedText => {
   const { words, clause } = tokens
   const matches: Array<PhraseMatch> = []
   const partPositions = new Map<string, Array<number>>()
-  const addPart = (key: string, at: number) => {
-    const list = partPositions.get(key)
-    if (list === undefined) partPositions.set(key, [at])
-    else list.push(at)
-  }
   const n = words.length
   const trie = lex.phraseTrie
   for (let i = 0; i < n; i++) {
     const first = words[i] ?? ""
     const c0 = first.charCodeAt(0)
-    if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart("<number>", i)
+    if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart(partPositions, "<number>", i)
     const head = trie.get(first)
     if (head === undefined) continue
     let node: PhraseNode = head
@@ -54,7 +56,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       const entry = node.entry
       if (entry !== undefined) {
         matches.push({ key: node.key, start: i, length: len, entry })
-        if (entry.compoundPart === true) addPart(node.key, i)
+        if (entry.compoundPart === true) addPart(partPositions, node.key, i)
       }
       const next: ReadonlyMap<string, PhraseNode> | undefined = node.next
       if (next === undefined || i + len >= n || clause[i + len] !== c) break

@@ -261,6 +261,28 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   return { hits, contrasts }
 }
 
+interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
+
+/** The sums over the run of hits [lo, hi], from `runs` when another mention read the same run. */
+const sumRun = (runs: Map<number, Sums>, hits: ReadonlyArray<Hit>, lo: number, hi: number): Sums => {
+  const key = lo * (hits.length + 1) + hi
+  let sums = runs.get(key)
+  if (sums === undefined) {
+    let x = 0
+    let positive = 0
+    let negative = 0
+    for (let k = lo; k <= hi; k++) {
+      const v = (hits[k] as Hit).value
+      x += v
+      if (v > 0) positive += v
+      else negative -= v
+    }
+    sums = { x, positive, negative }
+    runs.set(key, sums)
+  }
+  return sums
+}
+
 const aspectBreakdown = (
   scanned: ScannedText,
   { hits, contrasts }: Hits,
@@ -275,26 +297,7 @@ const aspectBreakdown = (
   // grow with the index: every lookup below is a binary search, never a walk over all hits.
   const nHits = hits.length
   // Sums over a run of hits [lo, hi], shared by the mentions that read the same run.
-  interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
   const runs = new Map<number, Sums>()
-  const sumRun = (lo: number, hi: number): Sums => {
-    const key = lo * (nHits + 1) + hi
-    let sums = runs.get(key)
-    if (sums === undefined) {
-      let x = 0
-      let positive = 0
-      let negative = 0
-      for (let k = lo; k <= hi; k++) {
-        const v = (hits[k] as Hit).value
-        x += v
-        if (v > 0) positive += v
-        else negative -= v
-      }
-      sums = { x, positive, negative }
-      runs.set(key, sums)
-    }
-    return sums
-  }
   for (const m of aspectMatches(scanned)) {
     const aspect = m.entry.aspect
     if (aspect === undefined || !wanted.has(m.key)) continue
@@ -335,7 +338,7 @@ const aspectBreakdown = (
         firstWhere(nHits, (k) => (hits[k] as Hit).at > sideTo)
       ) - 1
       if (lo <= hi) {
-        const sums = sumRun(lo, hi)
+        const sums = sumRun(runs, hits, lo, hi)
         count = hi - lo + 1
         x = sums.x
         positive = sums.positive
