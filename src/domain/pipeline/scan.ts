@@ -23,6 +23,17 @@ export interface ScannedText {
   readonly matches: ReadonlyArray<PhraseMatch>
   /** Start positions of phrases that are parts of compound intent patterns, and `<number>`. */
   readonly partPositions: ReadonlyMap<string, ReadonlyArray<number>>
+  /**
+   * What several steps derive from the scan, kept on first use so that it is found once per
+   * post (`aspectMatches`, intent.ts `isQuestion`). Absent on a hand-made scan: then recomputed.
+   */
+  readonly memo?: ScanMemo
+}
+
+/** See `ScannedText.memo`: pure functions of the scan, filled lazily. */
+export interface ScanMemo {
+  aspects?: ReadonlyArray<PhraseMatch>
+  question?: boolean
 }
 
 const LONG_NUMBER = /^\d{6,}$/
@@ -70,7 +81,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       matches[b] = m
     }
   }
-  return { lexicon: lex, cleanText, tokens, matches, partPositions }
+  return { lexicon: lex, cleanText, tokens, matches, partPositions, memo: {} }
 }
 
 /**
@@ -80,12 +91,10 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
  */
 export const aspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   // Keywords, aspect sentiment and the aspect polarity head all read them: found once per scan.
-  let found = aspectMatchCache.get(scanned)
-  if (found === undefined) aspectMatchCache.set(scanned, (found = findAspectMatches(scanned)))
-  return found
+  const memo = scanned.memo
+  if (memo === undefined) return findAspectMatches(scanned)
+  return (memo.aspects ??= findAspectMatches(scanned))
 }
-
-const aspectMatchCache = new WeakMap<ScannedText, ReadonlyArray<PhraseMatch>>()
 
 const findAspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   const out: Array<PhraseMatch> = []
