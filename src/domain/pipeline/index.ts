@@ -14,7 +14,7 @@ import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./int
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
 import { aspectWindows, onlyBeforeContrast, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, featureSlotsOf, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -340,8 +340,8 @@ export const makePipeline = (
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
     const merged = mergeText(item, settings.maxComments)
     const analyzed = analyzedPart(merged, settings.maxAnalyzedChars)
-    const { normalized, tokens } = normalizeAndTokenize(analyzed.text, lex)
-    const scanned = scanText(normalized.cleanText, lex, tokens)
+    const { normalized, tokens, infos } = normalizeAndTokenize(analyzed.text, lex)
+    const scanned = scanText(normalized.cleanText, lex, tokens, infos)
     const stats = computeStats({
       scanned,
       hasPhone: normalized.hasPhone,
@@ -351,7 +351,11 @@ export const makePipeline = (
       minTextLength: settings.minTextLength
     })
     const asks = mode !== "rules" || aspectsInherit ? isQuestion(scanned) : false
-    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, asks, classifier.buckets)
+    const slots = mode === "rules"
+      ? undefined
+      : infos === undefined
+      ? classifierSlots(normalized, tokens.words, asks, classifier.buckets)
+      : featureSlotsOf(infos.list, normalized.cues, asks, normalized.hasPhone, classifier.buckets)
     const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
     const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)

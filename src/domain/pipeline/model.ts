@@ -125,7 +125,9 @@ export interface FeatureInput {
 }
 
 
-interface WordFeatures {
+export interface WordFeatures {
+  /** `buckets - 1` of `slots`. */
+  readonly mask: number
   /** The word without diacritics. */
   readonly plain: string
   /** Unigram and accented unigram slots of the word alone. */
@@ -143,7 +145,7 @@ const wordFeatures = (word: string, mask: number): WordFeatures => {
   const hash = hashString(SEED_UNI, plain)
   const slots: Array<number> = [hash & mask]
   if (plain !== word) slots.push(hashString(SEED_ACCENTED, word) & mask)
-  return { plain, slots, hash }
+  return { mask, plain, slots, hash }
 }
 
 /** Hashed feature slots (with repeats: a repeated word counts twice) in `buckets` (a power of two). */
@@ -167,6 +169,41 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   for (const cue of input.cues) out.push(hashString(SEED_CUE, cue) & mask)
   if (input.question) out.push(QUESTION & mask)
   if (input.phone) out.push(PHONE & mask)
+  return out
+}
+
+/** A word and a place to keep its features (normalize.ts `WordInfo`). */
+export interface WordFeatureHolder {
+  readonly word: string
+  features: WordFeatures | undefined
+}
+
+/**
+ * `featureSlots({ words, cues, question, phone }, buckets)` for words whose features are kept on
+ * the words themselves (the pipeline's interned tokens): the same slots in the same order.
+ */
+export const featureSlotsOf = (
+  words: ReadonlyArray<WordFeatureHolder>,
+  cues: ReadonlyArray<string>,
+  question: boolean,
+  phone: boolean,
+  buckets: number
+): Array<number> => {
+  const mask = buckets - 1
+  const out: Array<number> = []
+  let prev = -1
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as WordFeatureHolder
+    let f = w.features
+    if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
+    const slots = f.slots
+    for (let k = 0; k < slots.length; k++) out.push(slots[k] as number)
+    if (prev !== -1) out.push(mix(mix(SEED_BI, prev), f.hash) & mask)
+    prev = f.hash
+  }
+  for (const cue of cues) out.push(hashString(SEED_CUE, cue) & mask)
+  if (question) out.push(QUESTION & mask)
+  if (phone) out.push(PHONE & mask)
   return out
 }
 

@@ -14,7 +14,8 @@
  * pictographs) are looked up in a table filled lazily from the very regexes they replace, so
  * every decision is the one the regex would make.
  */
-import type { CompiledLexicon } from "./compile.ts"
+import type { CompiledLexicon, PhraseNode } from "./compile.ts"
+import type { WordFeatures } from "./model.ts"
 
 export interface NormalizedText {
   readonly cleanText: string
@@ -134,8 +135,58 @@ const wordEnd = (s: string, i: number): number => {
   return j
 }
 
+/**
+ * What the pipeline looks up about one spelling of a word, found once per spelling and lexicon
+ * instead of once per occurrence and step: its teencode expansion, the phrase trie's node for it
+ * as a phrase's first token, and (filled by the classifier on first use) its hashed features.
+ */
+export interface WordInfo {
+  readonly word: string
+  /** `lexicon.teencode.get(word)`. */
+  readonly expansion: string | undefined
+  /** The tokens of `expansion` when it is plain space-separated words (`simpleExpansion`), else null. */
+  readonly parts: ReadonlyArray<WordInfo> | null
+  /** `lexicon.phraseTrie.get(word)`. */
+  readonly head: PhraseNode | undefined
+  /** The classifier's features of `word` (model.ts `featureSlotsOf`), filled on first use. */
+  features: WordFeatures | undefined
+}
+
+/** The `WordInfo` of each token of a text, for the lexicon they were looked up in. */
+export interface TokenInfos {
+  readonly lexicon: CompiledLexicon
+  readonly list: ReadonlyArray<WordInfo>
+}
+
+/** Spellings seen repeat from post to post; bounded all the same (cleared when full). */
+const MAX_VOCABULARY = 50_000
+const vocabularies = new WeakMap<CompiledLexicon, Map<string, WordInfo>>()
+
+const vocabularyOf = (lex: CompiledLexicon): Map<string, WordInfo> => {
+  let vocab = vocabularies.get(lex)
+  if (vocab === undefined) vocabularies.set(lex, (vocab = new Map()))
+  return vocab
+}
+
+const wordInfo = (vocab: Map<string, WordInfo>, lex: CompiledLexicon, word: string): WordInfo => {
+  let info = vocab.get(word)
+  if (info === undefined) {
+    const expansion = lex.teencode.get(word)
+    let parts: Array<WordInfo> | null = null
+    if (expansion !== undefined) {
+      const words = simpleExpansion(expansion)
+      if (words !== null) parts = words.map((p) => wordInfo(vocab, lex, p))
+    }
+    if (vocab.size >= MAX_VOCABULARY) vocab.clear()
+    info = { word, expansion, parts, head: lex.phraseTrie.get(word), features: undefined }
+    vocab.set(word, info)
+  }
+  return info
+}
+
 class TokenSink {
   readonly words: Array<string> = []
+  readonly infos: Array<WordInfo> = []
   readonly clause: Array<number> = []
   readonly sentence: Array<number> = []
   readonly asked: Array<number> = []
@@ -143,7 +194,8 @@ class TokenSink {
   s = 0
   clauseBreak = false
   sentenceBreak = false
-  word(w: string): void {
+  word(w: string, info?: WordInfo): void {
+    if (info !== undefined) this.infos.push(info)
     if (this.words.length > 0) {
       if (this.clauseBreak) this.c++
       if (this.sentenceBreak) this.s++
@@ -209,12 +261,13 @@ const simpleExpansion = (value: string): ReadonlyArray<string> | null => {
 interface Cleaned {
   readonly cleanText: string
   readonly tokens: Tokens
+  readonly infos: ReadonlyArray<WordInfo> | undefined
 }
 
 /** The reference path: regex teencode expansion and whitespace collapse, then tokenisation. */
 const cleanSlow = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
   const cleanText = t.replace(WORD, (w) => teencode.get(w) ?? w).replace(SPACES, " ").trim()
-  return { cleanText, tokens: tokenize(cleanText) }
+  return { cleanText, tokens: tokenize(cleanText), infos: undefined }
 }
 
 /**
@@ -222,7 +275,9 @@ const cleanSlow = (t: string, teencode: ReadonlyMap<string, string>): Cleaned =>
  * expansion that is not plain words, or one right after an apostrophe (where it could merge
  * with the word before), sends the text down the reference path.
  */
-const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
+const clean = (t: string, lex: CompiledLexicon): Cleaned => {
+  const teencode = lex.teencode
+  const vocab = vocabularyOf(lex)
   const sink = new TokenSink()
   const n = t.length
   let out = ""
@@ -235,13 +290,14 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
     if ((k & WORD_CHAR) !== 0) {
       const j = wordEnd(t, i)
       const w = t.slice(i, j)
-      const expansion = teencode.get(w)
+      const info = wordInfo(vocab, lex, w)
+      const expansion = info.expansion
       if (expansion === undefined) {
-        sink.word(w)
+        sink.word(w, info)
       } else {
-        const parts = simpleExpansion(expansion)
+        const parts = info.parts
         if (parts === null || (i > 0 && t.charCodeAt(i - 1) === 39)) return cleanSlow(t, teencode)
-        for (const p of parts) sink.word(p)
+        for (const p of parts) sink.word(p.word, p)
         out += seg < i ? t.slice(seg, i) + expansion : expansion
         seg = j
       }
@@ -266,7 +322,7 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
     i += cp >= 0x10000 ? 2 : 1
   }
   if (seg < n) out = seg === 0 && out === "" ? t : out + t.slice(seg, n)
-  return { cleanText: out, tokens: sink.tokens() }
+  return { cleanText: out, tokens: sink.tokens(), infos: sink.infos }
 }
 
 /** Cheap pre-check: only text with a character above U+00FF goes through the emoji pass. */
@@ -276,6 +332,8 @@ export interface NormalizedTokens {
   readonly normalized: NormalizedText
   /** `tokenize(normalized.cleanText)`, found in the same pass. */
   readonly tokens: Tokens
+  /** What is known of each of `tokens.words` (absent when a rare text took the reference path). */
+  readonly infos?: TokenInfos
 }
 
 export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): NormalizedTokens => {
@@ -303,8 +361,9 @@ export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): Norm
       return ""
     })
   }
-  const { cleanText, tokens } = clean(t, lex.teencode)
-  return { normalized: { cleanText, cues, hasPhone, hashtagCount }, tokens }
+  const { cleanText, tokens, infos } = clean(t, lex)
+  const normalized = { cleanText, cues, hasPhone, hashtagCount }
+  return infos === undefined ? { normalized, tokens } : { normalized, tokens, infos: { lexicon: lex, list: infos } }
 }
 
 /** Replaces each pictograph, joiner and modifier by a space, recording the known ones. */

@@ -5,7 +5,7 @@
  * "kmart" and "k" never inside "kem".
  */
 import type { CompiledLexicon, PhraseEntry, PhraseNode } from "./compile.ts"
-import { tokenize, type Tokens } from "./normalize.ts"
+import { type TokenInfos, tokenize, type Tokens, type WordInfo } from "./normalize.ts"
 
 export interface PhraseMatch {
   readonly key: string
@@ -45,18 +45,22 @@ const addPart = (partPositions: Map<string, Array<number>>, key: string, at: num
   else list.push(at)
 }
 
-/** `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found. */
-export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText)): ScannedText => {
+/**
+ * `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found, and
+ * with them what it looked up about each word (`infos`, used when they are of `lex`).
+ */
+export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText), infos?: TokenInfos): ScannedText => {
   const { words, clause } = tokens
   const matches: Array<PhraseMatch> = []
   const partPositions = new Map<string, Array<number>>()
   const n = words.length
   const trie = lex.phraseTrie
+  const known = infos !== undefined && infos.lexicon === lex && infos.list.length === n ? infos.list : undefined
   for (let i = 0; i < n; i++) {
     const first = words[i] ?? ""
     const c0 = first.charCodeAt(0)
     if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart(partPositions, "<number>", i)
-    const head = trie.get(first)
+    const head = known !== undefined ? (known[i] as WordInfo).head : trie.get(first)
     if (head === undefined) continue
     let node: PhraseNode = head
     // Phrases starting here, shortest first, walking the trie within the clause; they are

@@ -12,6 +12,7 @@ import {
 import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
 import type { AnalyticsRecord, ItemRecord } from "../../../src/domain/records.ts"
 import { aspectWindows } from "../../../src/domain/pipeline/aspectPolarity.ts"
+import { featureSlotsOf } from "../../../src/domain/pipeline/model.ts"
 import { normalizeAndTokenize, scanText } from "../../../src/domain/pipeline/index.ts"
 import { context, makeItem, NOW } from "./fixtures.ts"
 
@@ -89,6 +90,29 @@ describe("learned classifier (contract §3.4)", () => {
       if (a.label === "NEGATIVE") expect(a.score).toBeLessThan(-0.25)
       expect(a.confidence).toBeGreaterThan(0)
       expect(a.confidence).toBeLessThanOrEqual(1)
+    }
+  })
+})
+
+describe("the pipeline's feature path (interned tokens)", () => {
+  it("gives the slots training computes (featureSlots), in the same order, for any bucket count", () => {
+    const lex = compileLexicon(builtinLexicons)
+    const texts = [
+      "Xe đẹp quá :) 😍 ko tệ, xem https://example.com/x #vinfast gọi 0912.345.678? Pin yếu nhưng giá rẻ!",
+      "giao hang cham, shop ko tra loi tin nhan, mn dung mua nha",
+      "Sạc chậm quá, trạm sạc còn ít. Đừng mua, lỗi vặt nhiều lắm",
+      "great phone but the battery drains fast, don't buy",
+      "dc nha, sp ok lắm, giá hợp lý, mn ủng hộ shop nhé"
+    ]
+    for (const buckets of [1 << 16, 1 << 12, 1 << 16]) {
+      for (const text of texts) {
+        const { normalized, tokens, infos } = normalizeAndTokenize(text, lex)
+        expect(infos?.list.map((i) => i.word)).toEqual(tokens.words)
+        for (const question of [false, true]) {
+          expect(featureSlotsOf(infos?.list ?? [], normalized.cues, question, normalized.hasPhone, buckets))
+            .toEqual(featureSlots({ words: tokens.words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets))
+        }
+      }
     }
   })
 })
