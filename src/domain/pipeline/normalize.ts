@@ -148,6 +148,8 @@ export interface WordInfo {
   readonly parts: ReadonlyArray<WordInfo> | null
   /** `lexicon.phraseTrie.get(word)`. */
   readonly head: PhraseNode | undefined
+  /** The word is the second or a later token of some phrase (else no phrase continues with it). */
+  readonly continues: boolean
   /** The classifier's features of `word` (model.ts `featureSlotsOf`), filled on first use. */
   features: WordFeatures | undefined
 }
@@ -160,16 +162,34 @@ export interface TokenInfos {
 
 /** Spellings seen repeat from post to post; bounded all the same (cleared when full). */
 const MAX_VOCABULARY = 50_000
-const vocabularies = new WeakMap<CompiledLexicon, Map<string, WordInfo>>()
 
-const vocabularyOf = (lex: CompiledLexicon): Map<string, WordInfo> => {
+interface Vocabulary {
+  readonly words: Map<string, WordInfo>
+  /** Every token that follows another in a phrase of the trie. */
+  readonly continuations: ReadonlySet<string>
+}
+
+const vocabularies = new WeakMap<CompiledLexicon, Vocabulary>()
+
+const vocabularyOf = (lex: CompiledLexicon): Vocabulary => {
   let vocab = vocabularies.get(lex)
-  if (vocab === undefined) vocabularies.set(lex, (vocab = new Map()))
+  if (vocab === undefined) {
+    const continuations = new Set<string>()
+    const walk = (level: ReadonlyMap<string, PhraseNode> | undefined): void => {
+      if (level === undefined) return
+      for (const [token, node] of level) {
+        continuations.add(token)
+        walk(node.next)
+      }
+    }
+    for (const node of lex.phraseTrie.values()) walk(node.next)
+    vocabularies.set(lex, (vocab = { words: new Map(), continuations }))
+  }
   return vocab
 }
 
-const wordInfo = (vocab: Map<string, WordInfo>, lex: CompiledLexicon, word: string): WordInfo => {
-  let info = vocab.get(word)
+const wordInfo = (vocab: Vocabulary, lex: CompiledLexicon, word: string): WordInfo => {
+  let info = vocab.words.get(word)
   if (info === undefined) {
     const expansion = lex.teencode.get(word)
     let parts: Array<WordInfo> | null = null
@@ -177,9 +197,9 @@ const wordInfo = (vocab: Map<string, WordInfo>, lex: CompiledLexicon, word: stri
       const words = simpleExpansion(expansion)
       if (words !== null) parts = words.map((p) => wordInfo(vocab, lex, p))
     }
-    if (vocab.size >= MAX_VOCABULARY) vocab.clear()
-    info = { word, expansion, parts, head: lex.phraseTrie.get(word), features: undefined }
-    vocab.set(word, info)
+    if (vocab.words.size >= MAX_VOCABULARY) vocab.words.clear()
+    info = { word, expansion, parts, head: lex.phraseTrie.get(word), continues: vocab.continuations.has(word), features: undefined }
+    vocab.words.set(word, info)
   }
   return info
 }

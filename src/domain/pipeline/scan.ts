@@ -75,6 +75,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       }
       const next: ReadonlyMap<string, PhraseNode> | undefined = node.next
       if (next === undefined || i + len >= n || clause[i + len] !== c) break
+      if (known !== undefined && !(known[i + len] as WordInfo).continues) break
       const child: PhraseNode | undefined = next.get(words[i + len] ?? "")
       if (child === undefined) break
       node = child
