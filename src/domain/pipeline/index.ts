@@ -9,7 +9,7 @@ import type { AnalyticsRecord, ItemRecord } from "../records.ts"
 import { extractKeywords } from "./aspects.ts"
 import { compileLexicon } from "./compile.ts"
 import { analyticsErrorRecord, crawlErrorRecord, platformOf } from "./errors.ts"
-import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactSettings } from "./impact.ts"
+import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactResult, type ImpactSettings } from "./impact.ts"
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
@@ -258,6 +258,80 @@ const chooseIntent = (mode: ClassifierMode, rules: IntentResult, model: Predicti
   return model.margin >= threshold ? modelIntent(model) : rules
 }
 
+/** What the record of a post says about the post itself (not its analysis). */
+interface PostFacts {
+  readonly item: Item
+  readonly ctx: BatchContext
+  readonly now: string
+  readonly platform: string
+  readonly followers: number
+  readonly modelVersion: string
+  readonly merged: string
+  readonly truncated: boolean
+}
+
+/** One analytics record, built as one object literal (columns in their fixed order). */
+const analyticsRecord = (
+  post: PostFacts,
+  intent: IntentResult,
+  sentiment: Pick<SentimentResult, "label" | "score" | "confidence" | "probabilities">,
+  impact: Pick<ImpactResult, "impact_score" | "risk_level" | "is_viral" | "is_kol" | "impact_breakdown">,
+  aspects: SentimentResult["aspects"],
+  keywords: AnalyticsRecord["keywords"],
+  skipped: boolean
+): AnalyticsRecord => {
+  const { item, ctx } = post
+  const meta = item.meta
+  const author = item.author
+  return {
+    record: "analytics",
+    id: meta.id,
+    project_id: ctx.project_id,
+    platform: post.platform,
+    published_at: meta.published_at,
+    analyzed_at: post.now,
+    crawled_at: meta.crawled_at ?? ctx.event_time,
+    primary_intent: intent.intent,
+    intent_confidence: intent.confidence,
+    view_count: item.interaction.views,
+    like_count: item.interaction.likes,
+    comment_count: item.interaction.comments_count,
+    share_count: item.interaction.shares,
+    save_count: item.interaction.saves,
+    follower_count: post.followers,
+    processing_time_ms: 0,
+    model_version: post.modelVersion,
+    job_id: meta.job_id ?? ctx.job_id,
+    batch_index: ctx.batch_index,
+    task_type: meta.task_type ?? ctx.task_type,
+    keyword_source: meta.keyword_source ?? ctx.keyword_source,
+    pipeline_version: meta.pipeline_version ?? ctx.pipeline_version,
+    fetch_status: meta.fetch_status,
+    brand_name: ctx.brand_name,
+    keyword: ctx.keyword,
+    content_text: post.merged,
+    analyzed_text_truncated: post.truncated,
+    permalink: meta.permalink,
+    author_id: author?.id ?? null,
+    author_name: author?.name ?? null,
+    author_username: author?.username ?? null,
+    author_is_verified: author?.is_verified ?? false,
+    hashtags: item.content.hashtags,
+    overall_sentiment: sentiment.label,
+    overall_sentiment_score: sentiment.score,
+    overall_confidence: sentiment.confidence,
+    sentiment_probabilities: sentiment.probabilities,
+    impact_score: impact.impact_score,
+    risk_level: impact.risk_level,
+    is_viral: impact.is_viral,
+    is_kol: impact.is_kol,
+    aspects_breakdown: aspects,
+    keywords,
+    impact_breakdown: impact.impact_breakdown,
+    is_skipped: skipped
+  }
+}
+
 export interface PipelineSettings {
   /** `PREPROCESSOR_MIN_TEXT_LENGTH`: shorter clean text is skipped as too short. */
   readonly minTextLength: number
@@ -362,41 +436,7 @@ export const makePipeline = (
     const platform = platformOf(item, ctx)
     const author = item.author
     const followers = author?.followers ?? 0
-    const base = {
-      record: "analytics" as const,
-      id: item.meta.id,
-      project_id: ctx.project_id,
-      platform,
-      published_at: item.meta.published_at,
-      analyzed_at: now,
-      crawled_at: item.meta.crawled_at ?? ctx.event_time,
-      primary_intent: intent.intent,
-      intent_confidence: intent.confidence,
-      view_count: item.interaction.views,
-      like_count: item.interaction.likes,
-      comment_count: item.interaction.comments_count,
-      share_count: item.interaction.shares,
-      save_count: item.interaction.saves,
-      follower_count: followers,
-      processing_time_ms: 0,
-      model_version: modelVersion,
-      job_id: item.meta.job_id ?? ctx.job_id,
-      batch_index: ctx.batch_index,
-      task_type: item.meta.task_type ?? ctx.task_type,
-      keyword_source: item.meta.keyword_source ?? ctx.keyword_source,
-      pipeline_version: item.meta.pipeline_version ?? ctx.pipeline_version,
-      fetch_status: item.meta.fetch_status,
-      brand_name: ctx.brand_name,
-      keyword: ctx.keyword,
-      content_text: merged,
-      analyzed_text_truncated: analyzed.truncated,
-      permalink: item.meta.permalink,
-      author_id: author?.id ?? null,
-      author_name: author?.name ?? null,
-      author_username: author?.username ?? null,
-      author_is_verified: author?.is_verified ?? false,
-      hashtags: item.content.hashtags
-    }
+    const post: PostFacts = { item, ctx, now, platform, followers, modelVersion, merged, truncated: analyzed.truncated }
     const kolThreshold = settings.impact.kolFollowerThreshold
 
     const keywords = extractKeywords(scanned, item.content.hashtags)
@@ -410,21 +450,15 @@ export const makePipeline = (
       has_spam_keyword: stats.has_spam_keyword && skipOnSpamKeyword
     }
     if (shouldSkip(gateStats, intent.intent)) {
-      return {
-        ...base,
-        overall_sentiment: "NEUTRAL",
-        overall_sentiment_score: 0,
-        overall_confidence: 0,
-        sentiment_probabilities: { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 },
-        impact_score: 0,
-        risk_level: "LOW",
-        is_viral: false,
-        is_kol: followers >= kolThreshold,
-        aspects_breakdown: {},
-        keywords: [],
-        impact_breakdown: emptyImpactBreakdown,
-        is_skipped: true
-      }
+      return analyticsRecord(
+        post,
+        intent,
+        { label: "NEUTRAL", score: 0, confidence: 0, probabilities: { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 } },
+        { impact_score: 0, risk_level: "LOW", is_viral: false, is_kol: followers >= kolThreshold, impact_breakdown: emptyImpactBreakdown },
+        {},
+        [],
+        true
+      )
     }
 
     const rulesSentiment = shortSentiment ?? analyzer.analyze(normalized.cleanText, keywords, cues)
@@ -454,24 +488,7 @@ export const makePipeline = (
       },
       settings.impact
     )
-    const refined = refineIntent(intent, scanned, sentiment.label)
-    return {
-      ...base,
-      primary_intent: refined.intent,
-      intent_confidence: refined.confidence,
-      overall_sentiment: sentiment.label,
-      overall_sentiment_score: sentiment.score,
-      overall_confidence: sentiment.confidence,
-      sentiment_probabilities: sentiment.probabilities,
-      impact_score: impact.impact_score,
-      risk_level: impact.risk_level,
-      is_viral: impact.is_viral,
-      is_kol: impact.is_kol,
-      aspects_breakdown: aspects,
-      keywords,
-      impact_breakdown: impact.impact_breakdown,
-      is_skipped: false
-    }
+    return analyticsRecord(post, refineIntent(intent, scanned, sentiment.label), sentiment, impact, aspects, keywords, false)
   }
 
   return {
