@@ -14,7 +14,7 @@ import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./int
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
 import { aspectWindows, onlyBeforeContrast, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, featureSlotsOf, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, scoreWords, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -425,12 +425,11 @@ export const makePipeline = (
       minTextLength: settings.minTextLength
     })
     const asks = mode !== "rules" || aspectsInherit ? isQuestion(scanned) : false
-    const slots = mode === "rules"
+    const scores = mode === "rules"
       ? undefined
       : infos === undefined
-      ? classifierSlots(normalized, tokens.words, asks, classifier.buckets)
-      : featureSlotsOf(infos.list, normalized.cues, asks, normalized.hasPhone, classifier.buckets)
-    const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
+      ? scoreSlots(classifier, classifierSlots(normalized, tokens.words, asks, classifier.buckets))
+      : scoreWords(classifier, infos.list, normalized.cues, asks, normalized.hasPhone)
     const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
     const platform = platformOf(item, ctx)

@@ -179,35 +179,6 @@ export interface WordFeatureHolder {
 }
 
 /**
- * `featureSlots({ words, cues, question, phone }, buckets)` for words whose features are kept on
- * the words themselves (the pipeline's interned tokens): the same slots in the same order.
- */
-export const featureSlotsOf = (
-  words: ReadonlyArray<WordFeatureHolder>,
-  cues: ReadonlyArray<string>,
-  question: boolean,
-  phone: boolean,
-  buckets: number
-): Array<number> => {
-  const mask = buckets - 1
-  const out: Array<number> = []
-  let prev = -1
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] as WordFeatureHolder
-    let f = w.features
-    if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
-    const slots = f.slots
-    for (let k = 0; k < slots.length; k++) out.push(slots[k] as number)
-    if (prev !== -1) out.push(mix(mix(SEED_BI, prev), f.hash) & mask)
-    prev = f.hash
-  }
-  for (const cue of cues) out.push(hashString(SEED_CUE, cue) & mask)
-  if (question) out.push(QUESTION & mask)
-  if (phone) out.push(PHONE & mask)
-  return out
-}
-
-/**
  * What the aspect polarity head reads for one aspect of one post: the words of the clause of
  * its first mention (up to the nearest contrast word on either side: in "đẹp nhưng pin yếu"
  * the mention "pin" reads "pin yếu") and a few symbolic context features (the aspect's name,
@@ -313,11 +284,50 @@ export const withRulesSentiment = (classifier: Classifier, scores: Float64Array,
 }
 
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
-export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
+export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array =>
+  scoreFirstSlots(classifier, slots, slots.length)
+
+/** Reused by `scoreWords` for the slots of one post (no array per post); grown when a post needs more. */
+let slotScratch = new Int32Array(4096)
+
+/**
+ * `scoreSlots(classifier, featureSlotsOf(words, cues, question, phone, classifier.buckets))`: the
+ * same slots in the same order, written to a reused buffer instead of a new array.
+ */
+export const scoreWords = (
+  classifier: Classifier,
+  words: ReadonlyArray<WordFeatureHolder>,
+  cues: ReadonlyArray<string>,
+  question: boolean,
+  phone: boolean
+): Float64Array => {
+  const mask = classifier.buckets - 1
+  // At most three slots a word (unigram, accented unigram, bigram), one a cue, two flags.
+  const most = words.length * 3 + cues.length + 2
+  if (slotScratch.length < most) slotScratch = new Int32Array(most * 2)
+  const out = slotScratch
+  let n = 0
+  let prev = -1
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as WordFeatureHolder
+    let f = w.features
+    if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
+    const slots = f.slots
+    for (let k = 0; k < slots.length; k++) out[n++] = slots[k] as number
+    if (prev !== -1) out[n++] = mix(mix(SEED_BI, prev), f.hash) & mask
+    prev = f.hash
+  }
+  for (const cue of cues) out[n++] = hashString(SEED_CUE, cue) & mask
+  if (question) out[n++] = QUESTION & mask
+  if (phone) out[n++] = PHONE & mask
+  return scoreFirstSlots(classifier, out, n)
+}
+
+/** `scoreSlots` of the first `n` of `slots`. */
+const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: number): Float64Array => {
   const width = classifier.width
   const sums = new Float64Array(width)
   const { index, table } = classifier
-  const n = slots.length
   if (width === 14) {
     // The width of the shipped heads (3 sentiment + 7 intent + 4 aspect classes): the sums live
     // in registers instead of being stored back to `sums` for every feature. Each class adds

@@ -150,7 +150,7 @@ export interface WordInfo {
   readonly head: PhraseNode | undefined
   /** The word is the second or a later token of some phrase (else no phrase continues with it). */
   readonly continues: boolean
-  /** The classifier's features of `word` (model.ts `featureSlotsOf`), filled on first use. */
+  /** The classifier's features of `word` (model.ts `scoreWords`), filled on first use. */
   features: WordFeatures | undefined
 }
 

@@ -12,7 +12,7 @@ import {
 import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
 import type { AnalyticsRecord, ItemRecord } from "../../../src/domain/records.ts"
 import { aspectWindows } from "../../../src/domain/pipeline/aspectPolarity.ts"
-import { featureSlotsOf } from "../../../src/domain/pipeline/model.ts"
+import { scoreSlots, scoreWords } from "../../../src/domain/pipeline/model.ts"
 import { normalizeAndTokenize, scanText } from "../../../src/domain/pipeline/index.ts"
 import { context, makeItem, NOW } from "./fixtures.ts"
 
@@ -95,7 +95,7 @@ describe("learned classifier (contract §3.4)", () => {
 })
 
 describe("the pipeline's feature path (interned tokens)", () => {
-  it("gives the slots training computes (featureSlots), in the same order, for any bucket count", () => {
+  it("scores what training's features (featureSlots) score, bit for bit, for any bucket count", () => {
     const lex = compileLexicon(builtinLexicons)
     const texts = [
       "Xe đẹp quá :) 😍 ko tệ, xem https://example.com/x #vinfast gọi 0912.345.678? Pin yếu nhưng giá rẻ!",
@@ -104,13 +104,17 @@ describe("the pipeline's feature path (interned tokens)", () => {
       "great phone but the battery drains fast, don't buy",
       "dc nha, sp ok lắm, giá hợp lý, mn ủng hộ shop nhé"
     ]
-    for (const buckets of [1 << 16, 1 << 12, 1 << 16]) {
+    const model = builtinClassifier()
+    // The same weights under other bucket counts: only the slots change.
+    for (const classifier of [model, { ...model, buckets: 1 << 12, index: model.index.subarray(0, 1 << 12) }, model]) {
       for (const text of texts) {
         const { normalized, tokens, infos } = normalizeAndTokenize(text, lex)
         expect(infos?.list.map((i) => i.word)).toEqual(tokens.words)
         for (const question of [false, true]) {
-          expect(featureSlotsOf(infos?.list ?? [], normalized.cues, question, normalized.hasPhone, buckets))
-            .toEqual(featureSlots({ words: tokens.words, cues: normalized.cues, question, phone: normalized.hasPhone }, buckets))
+          const fast = scoreWords(classifier, infos?.list ?? [], normalized.cues, question, normalized.hasPhone)
+          const slots = featureSlots({ words: tokens.words, cues: normalized.cues, question, phone: normalized.hasPhone }, classifier.buckets)
+          const reference = scoreSlots(classifier, slots)
+          expect(Array.from(fast).map((x) => x.toString())).toEqual(Array.from(reference).map((x) => x.toString()))
         }
       }
     }
