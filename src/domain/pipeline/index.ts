@@ -152,7 +152,7 @@ const headAspects = (
       out[aspect] = a
       continue
     }
-    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets))
+    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets, windows.get(aspect)?.nearInfos))
     const weight = onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight
     if (weight !== 0) {
       const o = SENTIMENT_ORDER.indexOf(overall)

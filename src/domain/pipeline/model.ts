@@ -215,13 +215,24 @@ const contextSlotCaches = new Map<number, Map<string, number>>()
  * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed) and
  * context features.
  */
-export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
+export const polaritySlots = (input: PolarityInput, buckets: number, nearFeatures?: ReadonlyArray<WordFeatureHolder>): Array<number> => {
   const mask = buckets - 1
   const words = wordCache(buckets)
   const out: Array<number> = []
   let prev = -1
-  for (const word of input.near) {
-    const h = plainHash(words, word, mask)
+  // `nearFeatures` (the pipeline's interned tokens of `input.near`) keep each word's hash on the word.
+  const holders = nearFeatures !== undefined && nearFeatures.length === input.near.length ? nearFeatures : undefined
+  for (let i = 0; i < input.near.length; i++) {
+    const word = input.near[i] as string
+    let h: number
+    if (holders === undefined) {
+      h = plainHash(words, word, mask)
+    } else {
+      const w = holders[i] as WordFeatureHolder
+      let f = w.features
+      if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
+      h = f.hash
+    }
     out.push(mix(SEED_NEAR, h) & mask)
     if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
     prev = h

@@ -28,6 +28,8 @@ export interface ScannedText {
    * post (`aspectMatches`, intent.ts `isQuestion`). Absent on a hand-made scan: then recomputed.
    */
   readonly memo?: ScanMemo
+  /** What normalisation looked up about each of `tokens.words` (normalize.ts `WordInfo`), when the pipeline passed it. */
+  readonly infos?: ReadonlyArray<WordInfo> | undefined
 }
 
 /** See `ScannedText.memo`: pure functions of the scan, filled lazily. */
@@ -86,7 +88,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       matches[b] = m
     }
   }
-  return { lexicon: lex, cleanText, tokens, matches, partPositions, memo: {} }
+  return { lexicon: lex, cleanText, tokens, matches, partPositions, memo: {}, infos: known }
 }
 
 /**
