@@ -144,8 +144,11 @@ export interface WordInfo {
   readonly word: string
   /** `lexicon.teencode.get(word)`. */
   readonly expansion: string | undefined
-  /** The tokens of `expansion` when it is plain space-separated words (`simpleExpansion`), else null. */
-  readonly parts: ReadonlyArray<WordInfo> | null
+  /**
+   * The tokens of `expansion` when it is plain space-separated words (`simpleExpansion`), else
+   * null; filled on first use (undefined until then), so that no lookup recurses.
+   */
+  parts: ReadonlyArray<WordInfo> | null | undefined
   /** `lexicon.phraseTrie.get(word)`. */
   readonly head: PhraseNode | undefined
   /** The word is the second or a later token of some phrase (else no phrase continues with it). */
@@ -163,8 +166,66 @@ export interface TokenInfos {
 /** Spellings seen repeat from post to post; bounded all the same (cleared when full). */
 const MAX_VOCABULARY = 50_000
 
+/** FNV-1a over the UTF-16 units of `t[i, j)`. */
+const spanHash = (t: string, i: number, j: number): number => {
+  let h = 0x811c9dc5 | 0
+  for (let k = i; k < j; k++) h = Math.imul(h ^ t.charCodeAt(k), 0x01000193)
+  return h
+}
+
+/**
+ * Spelling → `WordInfo`, open addressing, probed with a span of the text itself: a known word
+ * is found without cutting a substring out of the text (most tokens are known words).
+ * Bounded: cleared when it holds `MAX_VOCABULARY` words.
+ */
+class WordTable {
+  private hashes = new Int32Array(1024)
+  private infos: Array<WordInfo | undefined> = new Array(1024).fill(undefined)
+  private size = 0
+
+  /** The entry of `t[i, j)`, whose `spanHash` is `h`. */
+  find(t: string, i: number, j: number, h: number): WordInfo | undefined {
+    const mask = this.hashes.length - 1
+    const len = j - i
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const info = this.infos[k]
+      if (info === undefined) return undefined
+      if (this.hashes[k] === h && info.word.length === len && t.startsWith(info.word, i)) return info
+    }
+  }
+
+  add(info: WordInfo, h: number): void {
+    if (this.size >= MAX_VOCABULARY) {
+      this.hashes = new Int32Array(1024)
+      this.infos = new Array(1024).fill(undefined)
+      this.size = 0
+    }
+    if ((this.size + 1) * 2 > this.hashes.length) this.grow()
+    this.put(info, h)
+    this.size++
+  }
+
+  private put(info: WordInfo, h: number): void {
+    const mask = this.hashes.length - 1
+    let k = h & mask
+    while (this.infos[k] !== undefined) k = (k + 1) & mask
+    this.hashes[k] = h
+    this.infos[k] = info
+  }
+
+  private grow(): void {
+    const { hashes, infos } = this
+    this.hashes = new Int32Array(hashes.length * 2)
+    this.infos = new Array(hashes.length * 2).fill(undefined)
+    for (let k = 0; k < infos.length; k++) {
+      const info = infos[k]
+      if (info !== undefined) this.put(info, hashes[k] as number)
+    }
+  }
+}
+
 interface Vocabulary {
-  readonly words: Map<string, WordInfo>
+  readonly words: WordTable
   /** Every token that follows another in a phrase of the trie. */
   readonly continuations: ReadonlySet<string>
 }
@@ -183,23 +244,19 @@ const vocabularyOf = (lex: CompiledLexicon): Vocabulary => {
       }
     }
     for (const node of lex.phraseTrie.values()) walk(node.next)
-    vocabularies.set(lex, (vocab = { words: new Map(), continuations }))
+    vocabularies.set(lex, (vocab = { words: new WordTable(), continuations }))
   }
   return vocab
 }
 
-const wordInfo = (vocab: Vocabulary, lex: CompiledLexicon, word: string): WordInfo => {
-  let info = vocab.words.get(word)
+/** The `WordInfo` of the word `t[i, j)`. */
+const wordInfo = (vocab: Vocabulary, lex: CompiledLexicon, t: string, i: number, j: number): WordInfo => {
+  const h = spanHash(t, i, j)
+  let info = vocab.words.find(t, i, j, h)
   if (info === undefined) {
-    const expansion = lex.teencode.get(word)
-    let parts: Array<WordInfo> | null = null
-    if (expansion !== undefined) {
-      const words = simpleExpansion(expansion)
-      if (words !== null) parts = words.map((p) => wordInfo(vocab, lex, p))
-    }
-    if (vocab.words.size >= MAX_VOCABULARY) vocab.words.clear()
-    info = { word, expansion, parts, head: lex.phraseTrie.get(word), continues: vocab.continuations.has(word), features: undefined }
-    vocab.words.set(word, info)
+    const word = i === 0 && j === t.length ? t : t.slice(i, j)
+    info = { word, expansion: lex.teencode.get(word), parts: undefined, head: lex.phraseTrie.get(word), continues: vocab.continuations.has(word), features: undefined }
+    vocab.words.add(info, h)
   }
   return info
 }
@@ -309,13 +366,16 @@ const clean = (t: string, lex: CompiledLexicon): Cleaned => {
     const k = classOf(cp)
     if ((k & WORD_CHAR) !== 0) {
       const j = wordEnd(t, i)
-      const w = t.slice(i, j)
-      const info = wordInfo(vocab, lex, w)
+      const info = wordInfo(vocab, lex, t, i, j)
       const expansion = info.expansion
       if (expansion === undefined) {
-        sink.word(w, info)
+        sink.word(info.word, info)
       } else {
-        const parts = info.parts
+        let parts = info.parts
+        if (parts === undefined) {
+          const words = simpleExpansion(expansion)
+          parts = info.parts = words === null ? null : words.map((p) => wordInfo(vocab, lex, p, 0, p.length))
+        }
         if (parts === null || (i > 0 && t.charCodeAt(i - 1) === 39)) return cleanSlow(t, teencode)
         for (const p of parts) sink.word(p.word, p)
         out += seg < i ? t.slice(seg, i) + expansion : expansion
