@@ -333,7 +333,7 @@ const aspectBreakdown = (
 ): Partial<Record<Aspect, AspectSentiment>> => {
   // A post has a handful of keywords: a Set only for many.
   let wanted: Set<string> | undefined
-  if (keywords.length > 8) {
+  if (keywords.length > 16) {
     wanted = new Set<string>()
     for (const k of keywords) wanted.add(k.keyword)
   }
