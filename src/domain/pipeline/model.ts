@@ -283,7 +283,7 @@ export const rulesSentimentSlots = (score: number, positive: number, negative: n
 }
 
 /** `scores` with the sentiment weights of `slots` added, unscaled (see `rulesSentimentSlots`). */
-export const withRulesSentiment = (classifier: Classifier, scores: Float64Array, slots: ReadonlyArray<number>): Float64Array => {
+export const withRulesSentiment = (classifier: Classifier, scores: ReadonlyArray<number>, slots: ReadonlyArray<number>): Array<number> => {
   const out = scores.slice()
   const { offset, classes } = classifier.sentiment
   for (const s of slots) {
@@ -295,7 +295,7 @@ export const withRulesSentiment = (classifier: Classifier, scores: Float64Array,
 }
 
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
-export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array =>
+export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Array<number> =>
   scoreFirstSlots(classifier, slots, slots.length)
 
 /** Reused by `scoreWords` for the slots of one post (no array per post); grown when a post needs more. */
@@ -311,7 +311,7 @@ export const scoreWords = (
   cues: ReadonlyArray<string>,
   question: boolean,
   phone: boolean
-): Float64Array => {
+): Array<number> => {
   const mask = classifier.buckets - 1
   // At most three slots a word (unigram, accented unigram, bigram), one a cue, two flags.
   const most = words.length * 3 + cues.length + 2
@@ -335,13 +335,13 @@ export const scoreWords = (
 }
 
 /** `scoreSlots` of the first `n` of `slots`. */
-const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: number): Float64Array => {
+const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: number): Array<number> => {
   const width = classifier.width
-  const sums = new Float64Array(width)
+  let sums: Array<number>
   const { index, table } = classifier
   if (width === 14) {
     // The width of the shipped heads (3 sentiment + 7 intent + 4 aspect classes): the sums live
-    // in registers instead of being stored back to `sums` for every feature. Each class adds
+    // in registers instead of being stored back to an array for every feature. Each class adds
     // the same values in the same order as the general loop below, so the results are identical.
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
     for (let i = 0; i < n; i++) {
@@ -363,9 +363,9 @@ const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: nu
       s12 += table[b + 12] as number
       s13 += table[b + 13] as number
     }
-    sums[0] = s0; sums[1] = s1; sums[2] = s2; sums[3] = s3; sums[4] = s4; sums[5] = s5; sums[6] = s6
-    sums[7] = s7; sums[8] = s8; sums[9] = s9; sums[10] = s10; sums[11] = s11; sums[12] = s12; sums[13] = s13
+    sums = [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13]
   } else {
+    sums = new Array<number>(width).fill(0)
     for (let i = 0; i < n; i++) {
       const row = index[slots[i] as number] as number
       if (row < 0) continue
@@ -380,7 +380,7 @@ const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: nu
   return sums
 }
 
-const addBias = (sums: Float64Array, head: ClassifierHead, scale: number): void => {
+const addBias = (sums: Array<number>, head: ClassifierHead, scale: number): void => {
   const { bias, offset } = head
   for (let c = 0; c < bias.length; c++) sums[offset + c] = (bias[c] as number) + (sums[offset + c] as number) * scale
 }
@@ -393,7 +393,7 @@ export interface Prediction {
 }
 
 /** The class of `head` with the highest score (the first one on a tie) and its margin. */
-export const predict = (head: ClassifierHead, all: Float64Array): Prediction => {
+export const predict = (head: ClassifierHead, all: ReadonlyArray<number>): Prediction => {
   const k = head.classes.length
   const scores: Array<number> = []
   for (let c = 0; c < k; c++) scores.push(all[head.offset + c] as number)
@@ -405,7 +405,7 @@ export const predict = (head: ClassifierHead, all: Float64Array): Prediction => 
 }
 
 /** The aspects whose yes/no score is at least `threshold`. */
-export const detectedAspects = (classifier: Classifier, all: Float64Array, threshold: number): Array<string> => {
+export const detectedAspects = (classifier: Classifier, all: ReadonlyArray<number>, threshold: number): Array<string> => {
   const head = classifier.aspects
   return head.classes.filter((_, c) => (all[head.offset + c] as number) >= threshold)
 }
