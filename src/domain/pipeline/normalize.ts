@@ -151,8 +151,10 @@ export interface WordInfo {
   parts: ReadonlyArray<WordInfo> | null | undefined
   /** `lexicon.phraseTrie.get(word)`. */
   readonly head: PhraseNode | undefined
-  /** The word is the second or a later token of some phrase (else no phrase continues with it). */
-  readonly continues: boolean
+  /** `head`'s number in the vocabulary's `TrieEdges` (-1 without a head). */
+  readonly headId: number
+  /** The word's number as the second or a later token of some phrase (`TrieEdges`); -1: no phrase continues with it. */
+  readonly tokenId: number
   /** The classifier's features of `word` (model.ts `scoreWords`), filled on first use. */
   features: WordFeatures | undefined
 }
@@ -161,7 +163,68 @@ export interface WordInfo {
 export interface TokenInfos {
   readonly lexicon: CompiledLexicon
   readonly list: ReadonlyArray<WordInfo>
+  /** The lexicon's phrase trie by numbers (`WordInfo.headId`, `tokenId`). */
+  readonly trie: TrieEdges
 }
+
+/**
+ * The phrase trie with numbered nodes and continuation tokens, its edges in one open-addressing
+ * table: a step of the scan's walk is a few integer reads instead of a Map lookup by string.
+ */
+export class TrieEdges {
+  /** Node number → node. */
+  readonly nodes: Array<PhraseNode> = []
+  /** First token → its node's number. */
+  readonly rootIds = new Map<string, number>()
+  /** Continuation token → its number. */
+  readonly tokenIds = new Map<string, number>()
+  private readonly parents: Int32Array
+  private readonly tokens: Int32Array
+  private readonly children: Int32Array
+  private readonly mask: number
+
+  constructor(trie: ReadonlyMap<string, PhraseNode>) {
+    const edges: Array<[number, number, number]> = []
+    const visit = (node: PhraseNode): number => {
+      const id = this.nodes.length
+      this.nodes.push(node)
+      if (node.next !== undefined) {
+        for (const [token, child] of node.next) {
+          let t = this.tokenIds.get(token)
+          if (t === undefined) this.tokenIds.set(token, (t = this.tokenIds.size))
+          edges.push([id, t, visit(child)])
+        }
+      }
+      return id
+    }
+    for (const [token, node] of trie) this.rootIds.set(token, visit(node))
+    let size = 16
+    while (size < edges.length * 2) size *= 2
+    this.mask = size - 1
+    this.parents = new Int32Array(size)
+    this.tokens = new Int32Array(size)
+    this.children = new Int32Array(size).fill(-1)
+    for (const [parent, token, child] of edges) {
+      let k = edgeHash(parent, token) & this.mask
+      while ((this.children[k] as number) >= 0) k = (k + 1) & this.mask
+      this.parents[k] = parent
+      this.tokens[k] = token
+      this.children[k] = child
+    }
+  }
+
+  /** The number of `parent`'s child by the continuation token `token`, or -1. */
+  child(parent: number, token: number): number {
+    const mask = this.mask
+    for (let k = edgeHash(parent, token) & mask; ; k = (k + 1) & mask) {
+      const c = this.children[k] as number
+      if (c < 0) return -1
+      if (this.parents[k] === parent && this.tokens[k] === token) return c
+    }
+  }
+}
+
+const edgeHash = (parent: number, token: number): number => (Math.imul(parent, 0x9e3779b1) ^ Math.imul(token + 1, 0x85ebca6b)) >>> 7
 
 /** Spellings seen repeat from post to post; bounded all the same (cleared when full). */
 const MAX_VOCABULARY = 50_000
@@ -226,26 +289,14 @@ class WordTable {
 
 interface Vocabulary {
   readonly words: WordTable
-  /** Every token that follows another in a phrase of the trie. */
-  readonly continuations: ReadonlySet<string>
+  readonly trie: TrieEdges
 }
 
 const vocabularies = new WeakMap<CompiledLexicon, Vocabulary>()
 
 const vocabularyOf = (lex: CompiledLexicon): Vocabulary => {
   let vocab = vocabularies.get(lex)
-  if (vocab === undefined) {
-    const continuations = new Set<string>()
-    const walk = (level: ReadonlyMap<string, PhraseNode> | undefined): void => {
-      if (level === undefined) return
-      for (const [token, node] of level) {
-        continuations.add(token)
-        walk(node.next)
-      }
-    }
-    for (const node of lex.phraseTrie.values()) walk(node.next)
-    vocabularies.set(lex, (vocab = { words: new WordTable(), continuations }))
-  }
+  if (vocab === undefined) vocabularies.set(lex, (vocab = { words: new WordTable(), trie: new TrieEdges(lex.phraseTrie) }))
   return vocab
 }
 
@@ -255,7 +306,16 @@ const wordInfo = (vocab: Vocabulary, lex: CompiledLexicon, t: string, i: number,
   let info = vocab.words.find(t, i, j, h)
   if (info === undefined) {
     const word = i === 0 && j === t.length ? t : t.slice(i, j)
-    info = { word, expansion: lex.teencode.get(word), parts: undefined, head: lex.phraseTrie.get(word), continues: vocab.continuations.has(word), features: undefined }
+    const headId = vocab.trie.rootIds.get(word) ?? -1
+    info = {
+      word,
+      expansion: lex.teencode.get(word),
+      parts: undefined,
+      head: headId < 0 ? undefined : vocab.trie.nodes[headId],
+      headId,
+      tokenId: vocab.trie.tokenIds.get(word) ?? -1,
+      features: undefined
+    }
     vocab.words.add(info, h)
   }
   return info
@@ -443,7 +503,7 @@ export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): Norm
   }
   const { cleanText, tokens, infos } = clean(t, lex)
   const normalized = { cleanText, cues, hasPhone, hashtagCount }
-  return infos === undefined ? { normalized, tokens } : { normalized, tokens, infos: { lexicon: lex, list: infos } }
+  return infos === undefined ? { normalized, tokens } : { normalized, tokens, infos: { lexicon: lex, list: infos, trie: vocabularyOf(lex).trie } }
 }
 
 /** Replaces each pictograph, joiner and modifier by a space, recording the known ones. */

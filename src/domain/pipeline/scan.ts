@@ -58,6 +58,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
   const n = words.length
   const trie = lex.phraseTrie
   const known = infos !== undefined && infos.lexicon === lex && infos.list.length === n ? infos.list : undefined
+  const edges = known !== undefined ? infos?.trie : undefined
   for (let i = 0; i < n; i++) {
     const first = words[i] ?? ""
     const c0 = first.charCodeAt(0)
@@ -65,6 +66,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
     const head = known !== undefined ? (known[i] as WordInfo).head : trie.get(first)
     if (head === undefined) continue
     let node: PhraseNode = head
+    let id = known !== undefined ? (known[i] as WordInfo).headId : -1
     // Phrases starting here, shortest first, walking the trie within the clause; they are
     // then reversed into `matches` (longest first).
     const from = matches.length
@@ -77,7 +79,15 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       }
       const next: ReadonlyMap<string, PhraseNode> | undefined = node.next
       if (next === undefined || i + len >= n || clause[i + len] !== c) break
-      if (known !== undefined && !(known[i + len] as WordInfo).continues) break
+      if (edges !== undefined) {
+        // The same step by numbers (normalize.ts `TrieEdges`).
+        const token = ((known as ReadonlyArray<WordInfo>)[i + len] as WordInfo).tokenId
+        if (token < 0) break
+        id = edges.child(id, token)
+        if (id < 0) break
+        node = edges.nodes[id] as PhraseNode
+        continue
+      }
       const child: PhraseNode | undefined = next.get(words[i + len] ?? "")
       if (child === undefined) break
       node = child
