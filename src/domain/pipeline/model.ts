@@ -302,8 +302,9 @@ export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>)
 let slotScratch = new Int32Array(4096)
 
 /**
- * `scoreSlots(classifier, featureSlotsOf(words, cues, question, phone, classifier.buckets))`: the
- * same slots in the same order, written to a reused buffer instead of a new array.
+ * `scoreSlots(classifier, featureSlots({ words, cues, question, phone }, classifier.buckets))` for
+ * words that keep their own features (normalize.ts `WordInfo`): the same slots in the same order,
+ * written to a reused buffer instead of a new array.
  */
 export const scoreWords = (
   classifier: Classifier,
