@@ -6,6 +6,7 @@
  */
 import type { AspectSentiment, SentimentLabel } from "../records.ts"
 import type { PolarityInput } from "./model.ts"
+import type { WordInfo } from "./normalize.ts"
 import { aspectMatches, type ScannedText } from "./scan.ts"
 
 /** The aspects the head labels (GENERAL, from hashtags, keeps the rules' reading). */
@@ -14,6 +15,8 @@ export const POLARITY_ASPECTS: ReadonlyArray<string> = ["DESIGN", "PERFORMANCE",
 interface Window {
   /** Words of the first mention's clause, bounded by contrast words and NEAR_RADIUS. */
   readonly near: Array<string>
+  /** The `WordInfo` of each of `near`, when the scan has them (the classifier keeps word features there). */
+  readonly nearInfos: Array<WordInfo> | undefined
   /** That mention has a contrast word after it in its sentence ("đẹp nhưng …"): the conclusion lies elsewhere. */
   readonly beforeContrast: boolean
   /** That mention follows a contrast word in its sentence ("… nhưng pin yếu"). */
@@ -31,6 +34,7 @@ const NEAR_RADIUS = 5
 /** Per aspect (of POLARITY_ASPECTS) with at least one mention: the window of its first mention. */
 export const aspectWindows = (scanned: ScannedText): ReadonlyMap<string, Window> => {
   const { words, clause, sentence } = scanned.tokens
+  const infos = scanned.infos
   const n = words.length
   const out = new Map<string, Window>()
   let contrasts: Array<number> | undefined
@@ -51,9 +55,14 @@ export const aspectWindows = (scanned: ScannedText): ReadonlyMap<string, Window>
     while (from - 1 > sideFrom && from > at - NEAR_RADIUS && clause[from - 1] === c) from--
     const to = Math.min(sideTo, at + m.length + NEAR_RADIUS)
     const near: Array<string> = []
-    for (let t = from; t < to && clause[t] === c; t++) near.push(words[t] as string)
+    const nearInfos: Array<WordInfo> | undefined = infos === undefined ? undefined : []
+    for (let t = from; t < to && clause[t] === c; t++) {
+      near.push(words[t] as string)
+      if (nearInfos !== undefined) nearInfos.push(infos?.[t] as WordInfo)
+    }
     out.set(aspect, {
       near,
+      nearInfos,
       beforeContrast: sideTo < n && sentence[sideTo] === sentence[at],
       afterContrast: sideFrom >= 0 && sentence[sideFrom] === sentence[at]
     })

@@ -44,7 +44,24 @@ export const extractKeywords = (scanned: ScannedText, hashtags: ReadonlyArray<st
         : { keyword: key, aspect: known.aspect, score: known.score, source: "hashtag" }
     )
   }
-  return [...byKeyword.values()]
-    .sort((a, b) => b.score - a.score || (a.keyword < b.keyword ? -1 : a.keyword > b.keyword ? 1 : 0))
-    .slice(0, MAX_KEYWORDS)
+  // Highest score first, then by keyword: keywords are distinct, so the order is total and any
+  // sort gives the same list. Insertion sort: a post has a handful of keywords.
+  const out: Array<KeywordHit> = []
+  for (const hit of byKeyword.values()) {
+    let k = out.length
+    out.push(hit)
+    while (k > 0 && before(hit, out[k - 1] as KeywordHit)) {
+      out[k] = out[k - 1] as KeywordHit
+      k--
+    }
+    out[k] = hit
+  }
+  if (out.length > MAX_KEYWORDS) out.length = MAX_KEYWORDS
+  return out
+}
+
+/** `a` sorts before `b` under `(a, b) => b.score - a.score || (a.keyword < b.keyword ? -1 : …)`. */
+const before = (a: KeywordHit, b: KeywordHit): boolean => {
+  const d = b.score - a.score
+  return d !== 0 && d === d ? d < 0 : a.keyword < b.keyword
 }

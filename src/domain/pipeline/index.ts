@@ -9,12 +9,12 @@ import type { AnalyticsRecord, ItemRecord } from "../records.ts"
 import { extractKeywords } from "./aspects.ts"
 import { compileLexicon } from "./compile.ts"
 import { analyticsErrorRecord, crawlErrorRecord, platformOf } from "./errors.ts"
-import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactSettings } from "./impact.ts"
+import { computeImpact, defaultImpactSettings, emptyImpactBreakdown, type ImpactResult, type ImpactSettings } from "./impact.ts"
 import { detectIntent, type IntentResult, isQuestion, refineIntent } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
 import { analyzedPart, mergeText } from "./merge.ts"
 import { aspectWindows, onlyBeforeContrast, POLARITY_ASPECTS, polarityInput } from "./aspectPolarity.ts"
-import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, withRulesSentiment } from "./model.ts"
+import { builtinClassifier, type Classifier, detectedAspects, featureSlots, polaritySlots, predict, type Prediction, probabilities, type PolarityInput, rulesSentimentSlots, scorePolarity, scoreSlots, scoreWords, withRulesSentiment } from "./model.ts"
 import { type NormalizedText, normalizeAndTokenize } from "./normalize.ts"
 import { scanText } from "./scan.ts"
 import { makeLexiconSentimentAnalyzer, type SentimentAnalyzer, type SentimentResult } from "./sentiment.ts"
@@ -134,9 +134,11 @@ export const trainingInputsOfText = (
 const headAspects = (
   classifier: Classifier,
   aspects: SentimentResult["aspects"],
-  inputOf: (aspect: string) => PolarityInput | undefined,
+  windows: ReturnType<typeof aspectWindows>,
+  asks: boolean,
+  rules: SentimentResult,
   overall: SentimentResult["label"],
-  overallWeightOf: (aspect: string) => number
+  combine: CombineSettings
 ): SentimentResult["aspects"] => {
   const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
   for (const [aspect, a] of Object.entries(aspects)) {
@@ -145,13 +147,13 @@ const headAspects = (
       out[aspect] = a
       continue
     }
-    const input = inputOf(aspect)
+    const input = polarityInput(aspect, windows, asks, rules.aspects[aspect as keyof SentimentResult["aspects"]], rules.label)
     if (input === undefined) {
       out[aspect] = a
       continue
     }
-    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets))
-    const weight = overallWeightOf(aspect)
+    const logits = scorePolarity(classifier.polarity, polaritySlots(input, classifier.buckets, windows.get(aspect)?.nearInfos))
+    const weight = onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight
     if (weight !== 0) {
       const o = SENTIMENT_ORDER.indexOf(overall)
       logits[o] = (logits[o] as number) + weight
@@ -218,15 +220,16 @@ const inheritOverall = (aspects: SentimentResult["aspects"], overall: SentimentR
  * the rules found are kept when they are in `kept` (the classifier does not rule them out).
  */
 const addModelAspects = (
-  overall: SentimentResult,
+  aspects: SentimentResult["aspects"],
+  overall: Pick<SentimentResult, "label" | "score">,
   found: ReadonlyArray<string>,
   asks: boolean,
   kept: ReadonlyArray<string>
 ): SentimentResult["aspects"] => {
-  const present = Object.keys(overall.aspects)
-  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return overall.aspects
+  const present = Object.keys(aspects)
+  if (found.every((a) => present.includes(a)) && present.every((a) => kept.includes(a))) return aspects
   const out: Record<string, NonNullable<SentimentResult["aspects"][keyof SentimentResult["aspects"]]>> = {}
-  for (const [aspect, a] of Object.entries(overall.aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
+  for (const [aspect, a] of Object.entries(aspects)) if (a !== undefined && kept.includes(aspect)) out[aspect] = a
   for (const aspect of found) {
     if (aspect in out) continue
     out[aspect] = asks
@@ -253,6 +256,80 @@ const chooseIntent = (mode: ClassifierMode, rules: IntentResult, model: Predicti
   if (model.label === rules.intent) return rules
   const threshold = rules.intent === "DISCUSSION" ? c.intentModelMargin : c.intentOverrideMargin
   return model.margin >= threshold ? modelIntent(model) : rules
+}
+
+/** What the record of a post says about the post itself (not its analysis). */
+interface PostFacts {
+  readonly item: Item
+  readonly ctx: BatchContext
+  readonly now: string
+  readonly platform: string
+  readonly followers: number
+  readonly modelVersion: string
+  readonly merged: string
+  readonly truncated: boolean
+}
+
+/** One analytics record, built as one object literal (columns in their fixed order). */
+const analyticsRecord = (
+  post: PostFacts,
+  intent: IntentResult,
+  sentiment: Pick<SentimentResult, "label" | "score" | "confidence" | "probabilities">,
+  impact: Pick<ImpactResult, "impact_score" | "risk_level" | "is_viral" | "is_kol" | "impact_breakdown">,
+  aspects: SentimentResult["aspects"],
+  keywords: AnalyticsRecord["keywords"],
+  skipped: boolean
+): AnalyticsRecord => {
+  const { item, ctx } = post
+  const meta = item.meta
+  const author = item.author
+  return {
+    record: "analytics",
+    id: meta.id,
+    project_id: ctx.project_id,
+    platform: post.platform,
+    published_at: meta.published_at,
+    analyzed_at: post.now,
+    crawled_at: meta.crawled_at ?? ctx.event_time,
+    primary_intent: intent.intent,
+    intent_confidence: intent.confidence,
+    view_count: item.interaction.views,
+    like_count: item.interaction.likes,
+    comment_count: item.interaction.comments_count,
+    share_count: item.interaction.shares,
+    save_count: item.interaction.saves,
+    follower_count: post.followers,
+    processing_time_ms: 0,
+    model_version: post.modelVersion,
+    job_id: meta.job_id ?? ctx.job_id,
+    batch_index: ctx.batch_index,
+    task_type: meta.task_type ?? ctx.task_type,
+    keyword_source: meta.keyword_source ?? ctx.keyword_source,
+    pipeline_version: meta.pipeline_version ?? ctx.pipeline_version,
+    fetch_status: meta.fetch_status,
+    brand_name: ctx.brand_name,
+    keyword: ctx.keyword,
+    content_text: post.merged,
+    analyzed_text_truncated: post.truncated,
+    permalink: meta.permalink,
+    author_id: author?.id ?? null,
+    author_name: author?.name ?? null,
+    author_username: author?.username ?? null,
+    author_is_verified: author?.is_verified ?? false,
+    hashtags: item.content.hashtags,
+    overall_sentiment: sentiment.label,
+    overall_sentiment_score: sentiment.score,
+    overall_confidence: sentiment.confidence,
+    sentiment_probabilities: sentiment.probabilities,
+    impact_score: impact.impact_score,
+    risk_level: impact.risk_level,
+    is_viral: impact.is_viral,
+    is_kol: impact.is_kol,
+    aspects_breakdown: aspects,
+    keywords,
+    impact_breakdown: impact.impact_breakdown,
+    is_skipped: skipped
+  }
 }
 
 export interface PipelineSettings {
@@ -337,8 +414,8 @@ export const makePipeline = (
   const analyzePost = (item: Item, ctx: BatchContext, now: string): AnalyticsRecord => {
     const merged = mergeText(item, settings.maxComments)
     const analyzed = analyzedPart(merged, settings.maxAnalyzedChars)
-    const { normalized, tokens } = normalizeAndTokenize(analyzed.text, lex)
-    const scanned = scanText(normalized.cleanText, lex, tokens)
+    const { normalized, tokens, infos } = normalizeAndTokenize(analyzed.text, lex)
+    const scanned = scanText(normalized.cleanText, lex, tokens, infos)
     const stats = computeStats({
       scanned,
       hasPhone: normalized.hasPhone,
@@ -348,99 +425,53 @@ export const makePipeline = (
       minTextLength: settings.minTextLength
     })
     const asks = mode !== "rules" || aspectsInherit ? isQuestion(scanned) : false
-    const slots = mode === "rules" ? undefined : classifierSlots(normalized, tokens.words, asks, classifier.buckets)
-    const scores = slots === undefined ? undefined : scoreSlots(classifier, slots)
+    const scores = mode === "rules"
+      ? undefined
+      : infos === undefined
+      ? scoreSlots(classifier, classifierSlots(normalized, tokens.words, asks, classifier.buckets))
+      : scoreWords(classifier, infos.list, normalized.cues, asks, normalized.hasPhone)
     const intentModel = scores === undefined ? undefined : predict(classifier.intent, scores)
     const intent = chooseIntent(mode, detectIntent(scanned, normalized.hasPhone), intentModel, combine)
     const platform = platformOf(item, ctx)
     const author = item.author
     const followers = author?.followers ?? 0
-    const base = {
-      record: "analytics" as const,
-      id: item.meta.id,
-      project_id: ctx.project_id,
-      platform,
-      published_at: item.meta.published_at,
-      analyzed_at: now,
-      crawled_at: item.meta.crawled_at ?? ctx.event_time,
-      primary_intent: intent.intent,
-      intent_confidence: intent.confidence,
-      view_count: item.interaction.views,
-      like_count: item.interaction.likes,
-      comment_count: item.interaction.comments_count,
-      share_count: item.interaction.shares,
-      save_count: item.interaction.saves,
-      follower_count: followers,
-      processing_time_ms: 0,
-      model_version: modelVersion,
-      job_id: item.meta.job_id ?? ctx.job_id,
-      batch_index: ctx.batch_index,
-      task_type: item.meta.task_type ?? ctx.task_type,
-      keyword_source: item.meta.keyword_source ?? ctx.keyword_source,
-      pipeline_version: item.meta.pipeline_version ?? ctx.pipeline_version,
-      fetch_status: item.meta.fetch_status,
-      brand_name: ctx.brand_name,
-      keyword: ctx.keyword,
-      content_text: merged,
-      analyzed_text_truncated: analyzed.truncated,
-      permalink: item.meta.permalink,
-      author_id: author?.id ?? null,
-      author_name: author?.name ?? null,
-      author_username: author?.username ?? null,
-      author_is_verified: author?.is_verified ?? false,
-      hashtags: item.content.hashtags
-    }
+    const post: PostFacts = { item, ctx, now, platform, followers, modelVersion, merged, truncated: analyzed.truncated }
     const kolThreshold = settings.impact.kolFollowerThreshold
 
     const keywords = extractKeywords(scanned, item.content.hashtags)
-    const rulesSentimentOf = () => analyzer.analyze(normalized.cleanText, keywords, { emoji: normalized.cues, scanned })
+    const cues = { emoji: normalized.cues, scanned }
     const advert = intent.intent === "SPAM" || intent.intent === "SEEDING" || (skipOnSpamKeyword && stats.has_spam_keyword)
     // A too-short post is read by the rules first: with a plain opinion it is analysed (§3.4).
-    const shortSentiment = !advert && stats.is_too_short && !skipShortWithOpinion ? rulesSentimentOf() : undefined
+    const shortSentiment = !advert && stats.is_too_short && !skipShortWithOpinion ? analyzer.analyze(normalized.cleanText, keywords, cues) : undefined
     const gateStats = {
       ...stats,
       is_too_short: stats.is_too_short && (skipShortWithOpinion || shortSentiment === undefined || shortSentiment.label === "NEUTRAL"),
       has_spam_keyword: stats.has_spam_keyword && skipOnSpamKeyword
     }
     if (shouldSkip(gateStats, intent.intent)) {
-      return {
-        ...base,
-        overall_sentiment: "NEUTRAL",
-        overall_sentiment_score: 0,
-        overall_confidence: 0,
-        sentiment_probabilities: { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 },
-        impact_score: 0,
-        risk_level: "LOW",
-        is_viral: false,
-        is_kol: followers >= kolThreshold,
-        aspects_breakdown: {},
-        keywords: [],
-        impact_breakdown: emptyImpactBreakdown,
-        is_skipped: true
-      }
+      return analyticsRecord(
+        post,
+        intent,
+        { label: "NEUTRAL", score: 0, confidence: 0, probabilities: { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 } },
+        { impact_score: 0, risk_level: "LOW", is_viral: false, is_kol: followers >= kolThreshold, impact_breakdown: emptyImpactBreakdown },
+        {},
+        [],
+        true
+      )
     }
 
-    const rulesSentiment = shortSentiment ?? rulesSentimentOf()
+    const rulesSentiment = shortSentiment ?? analyzer.analyze(normalized.cleanText, keywords, cues)
     const sentimentModel = scores === undefined
       ? undefined
       : predict(classifier.sentiment, withRulesSentiment(classifier, scores, rulesSlotsOf(rulesSentiment, classifier.buckets)))
-    const chosen = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
-    const inherited = aspectsInherit && chosen.label !== "NEUTRAL" && !asks
-      ? { ...chosen, aspects: inheritOverall(chosen.aspects, chosen) }
-      : chosen
-    const detected = scores === undefined
-      ? inherited
-      : {
-        ...inherited,
-        aspects: addModelAspects(inherited, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+    const sentiment = chooseSentiment(mode, rulesSentiment, sentimentModel, combine)
+    // The aspects go through up to three steps; the label, score and probabilities stay the chosen ones.
+    let aspects = aspectsInherit && sentiment.label !== "NEUTRAL" && !asks ? inheritOverall(sentiment.aspects, sentiment) : sentiment.aspects
+    if (scores !== undefined) {
+      aspects = addModelAspects(aspects, sentiment, detectedAspects(classifier, scores, combine.aspectModelScore), asks, detectedAspects(classifier, scores, combine.aspectDropScore))
+      if (combine.aspectPolarityHead && Object.keys(aspects).length > 0) {
+        aspects = headAspects(classifier, aspects, aspectWindows(scanned), asks, rulesSentiment, sentiment.label, combine)
       }
-    let sentiment = detected
-    if (scores !== undefined && combine.aspectPolarityHead && Object.keys(detected.aspects).length > 0) {
-      const windows = aspectWindows(scanned)
-      const inputOf = (aspect: string): PolarityInput | undefined =>
-        polarityInput(aspect, windows, asks, rulesSentiment.aspects[aspect as keyof SentimentResult["aspects"]], rulesSentiment.label)
-      sentiment = { ...detected, aspects: headAspects(classifier, detected.aspects, inputOf, chosen.label, (aspect) =>
-        onlyBeforeContrast(aspect, windows) ? combine.aspectOverallWeightBeforeContrast : combine.aspectOverallWeight) }
     }
     const impact = computeImpact(
       {
@@ -456,24 +487,7 @@ export const makePipeline = (
       },
       settings.impact
     )
-    const refined = refineIntent(intent, scanned, sentiment.label)
-    return {
-      ...base,
-      primary_intent: refined.intent,
-      intent_confidence: refined.confidence,
-      overall_sentiment: sentiment.label,
-      overall_sentiment_score: sentiment.score,
-      overall_confidence: sentiment.confidence,
-      sentiment_probabilities: sentiment.probabilities,
-      impact_score: impact.impact_score,
-      risk_level: impact.risk_level,
-      is_viral: impact.is_viral,
-      is_kol: impact.is_kol,
-      aspects_breakdown: sentiment.aspects,
-      keywords,
-      impact_breakdown: impact.impact_breakdown,
-      is_skipped: false
-    }
+    return analyticsRecord(post, refineIntent(intent, scanned, sentiment.label), sentiment, impact, aspects, keywords, false)
   }
 
   return {

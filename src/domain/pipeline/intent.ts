@@ -64,6 +64,13 @@ const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string
 
 /** True when the text asks something: a question cue, a "?", or a clause-final particle. */
 export const isQuestion = (scanned: ScannedText): boolean => {
+  // The pipeline asks up to three times per post (classifier, intent cues, refineIntent).
+  const memo = scanned.memo
+  if (memo === undefined) return asksSomething(scanned)
+  return (memo.question ??= asksSomething(scanned))
+}
+
+const asksSomething = (scanned: ScannedText): boolean => {
   if (scanned.cleanText.includes("?")) return true
   const { words, clause } = scanned.tokens
   const n = words.length
@@ -118,9 +125,35 @@ export const questionClauses = (scanned: ScannedText): ReadonlySet<number> => {
   return asked
 }
 
+/**
+ * Which pattern ids matched, reused from post to post (a few hundred bytes that would otherwise
+ * be allocated and zeroed per post): `marked` lists the ids set to 1, and they are cleared
+ * again before `detectIntent` returns. Synchronous and not re-entrant, so one buffer suffices.
+ */
+let matchedScratch = new Uint8Array(0)
+const marked: Array<number> = []
+
+const mark = (matched: Uint8Array, id: number): void => {
+  if (matched[id] === 0) {
+    matched[id] = 1
+    marked.push(id)
+  }
+}
+
 export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentResult => {
   const lex = scanned.lexicon
-  const matched = new Uint8Array(lex.patternCount)
+  if (matchedScratch.length < lex.patternCount) matchedScratch = new Uint8Array(lex.patternCount)
+  const matched = matchedScratch
+  try {
+    return matchIntent(scanned, hasPhone, matched)
+  } finally {
+    for (const id of marked) matched[id] = 0
+    marked.length = 0
+  }
+}
+
+const matchIntent = (scanned: ScannedText, hasPhone: boolean, matched: Uint8Array): IntentResult => {
+  const lex = scanned.lexicon
   const clause = scanned.tokens.clause
   const complaint = lex.intentRules.find((r) => r.intent === "COMPLAINT")
   let negEnd = -1
@@ -137,18 +170,20 @@ export const detectIntent = (scanned: ScannedText, hasPhone: boolean): IntentRes
         m.start - negEnd <= lex.negationScope && clause[negEnd] === clause[m.start]
       for (const id of ids) {
         if (negated && complaint !== undefined && id >= complaint.firstPatternId && id < complaint.firstPatternId + complaint.patternCount) continue
-        matched[id] = 1
+        mark(matched, id)
       }
     }
     if (e.cuedIntentPatterns !== undefined) (cued ??= []).push(...e.cuedIntentPatterns)
   }
-  if (cued !== undefined && isQuestion(scanned)) for (const id of cued) matched[id] = 1
+  if (cued !== undefined && isQuestion(scanned)) for (const id of cued) mark(matched, id)
   let best: { intent: Intent; priority: number; order: number; count: number } | undefined
   for (const rule of lex.intentRules) {
-    if (hasPhone) for (const id of rule.phoneSignalIds) matched[id] = 1
-    for (const c of rule.compounds) if (compoundMatches(c, scanned.partPositions)) matched[c.id] = 1
+    if (hasPhone) for (const id of rule.phoneSignalIds) mark(matched, id)
+    for (const c of rule.compounds) if (compoundMatches(c, scanned.partPositions)) mark(matched, c.id)
+    // The distinct patterns of this rule that matched: the marked ids in its range.
     let count = 0
-    for (let id = rule.firstPatternId; id < rule.firstPatternId + rule.patternCount; id++) count += matched[id] ?? 0
+    const to = rule.firstPatternId + rule.patternCount
+    for (const id of marked) if (id >= rule.firstPatternId && id < to) count++
     if (count === 0) continue
     if (best === undefined || rule.priority > best.priority || (rule.priority === best.priority && rule.order < best.order)) {
       best = { intent: rule.intent, priority: rule.priority, order: rule.order, count }

@@ -28,19 +28,36 @@ const clean = (part: string | null | undefined): string => {
 }
 
 /** Most liked first; equal likes keep crawler order (sort is stable) so output is deterministic. */
-export const topComments = (comments: ReadonlyArray<ItemComment>, max: number): ReadonlyArray<ItemComment> =>
-  max <= 0 ? [] : [...comments].sort((a, b) => b.likes - a.likes).slice(0, max)
+export const topComments = (comments: ReadonlyArray<ItemComment>, max: number): ReadonlyArray<ItemComment> => {
+  if (max <= 0) return []
+  if (comments.length > 64) return [...comments].sort((a, b) => b.likes - a.likes).slice(0, max)
+  // A post's few comments: a stable insertion sort by the same comparator (a comment moves in
+  // front of another only when the comparator says so, like the stable sort above).
+  const out: Array<ItemComment> = []
+  for (const c of comments) {
+    let k = out.length
+    out.push(c)
+    while (k > 0 && (out[k - 1] as ItemComment).likes - c.likes < 0) {
+      out[k] = out[k - 1] as ItemComment
+      k--
+    }
+    out[k] = c
+  }
+  if (out.length > max) out.length = max
+  return out
+}
+
+const push = (parts: Array<string>, part: string | null | undefined): void => {
+  const p = clean(part)
+  if (p !== "") parts.push(p)
+}
 
 export const mergeText = (item: Item, maxComments: number): string => {
   const parts: Array<string> = []
-  const push = (part: string | null | undefined) => {
-    const p = clean(part)
-    if (p !== "") parts.push(p)
-  }
-  push(item.content.transcription)
-  push(item.content.text)
-  if (item.content.title !== null && item.content.title.trim() !== item.content.text.trim()) push(item.content.title)
-  for (const comment of topComments(item.comments, maxComments)) push(comment.text)
+  push(parts, item.content.transcription)
+  push(parts, item.content.text)
+  if (item.content.title !== null && item.content.title.trim() !== item.content.text.trim()) push(parts, item.content.title)
+  for (const comment of topComments(item.comments, maxComments)) push(parts, comment.text)
   return parts.join(". ")
 }
 

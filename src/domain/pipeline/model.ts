@@ -125,7 +125,9 @@ export interface FeatureInput {
 }
 
 
-interface WordFeatures {
+export interface WordFeatures {
+  /** `buckets - 1` of `slots`. */
+  readonly mask: number
   /** The word without diacritics. */
   readonly plain: string
   /** Unigram and accented unigram slots of the word alone. */
@@ -143,7 +145,7 @@ const wordFeatures = (word: string, mask: number): WordFeatures => {
   const hash = hashString(SEED_UNI, plain)
   const slots: Array<number> = [hash & mask]
   if (plain !== word) slots.push(hashString(SEED_ACCENTED, word) & mask)
-  return { plain, slots, hash }
+  return { mask, plain, slots, hash }
 }
 
 /** Hashed feature slots (with repeats: a repeated word counts twice) in `buckets` (a power of two). */
@@ -168,6 +170,12 @@ export const featureSlots = (input: FeatureInput, buckets: number): Array<number
   if (input.question) out.push(QUESTION & mask)
   if (input.phone) out.push(PHONE & mask)
   return out
+}
+
+/** A word and a place to keep its features (normalize.ts `WordInfo`). */
+export interface WordFeatureHolder {
+  readonly word: string
+  features: WordFeatures | undefined
 }
 
 /**
@@ -207,13 +215,24 @@ const contextSlotCaches = new Map<number, Map<string, number>>()
  * Hashed slots of the polarity head: near-word unigrams and bigrams (diacritics removed) and
  * context features.
  */
-export const polaritySlots = (input: PolarityInput, buckets: number): Array<number> => {
+export const polaritySlots = (input: PolarityInput, buckets: number, nearFeatures?: ReadonlyArray<WordFeatureHolder>): Array<number> => {
   const mask = buckets - 1
   const words = wordCache(buckets)
   const out: Array<number> = []
   let prev = -1
-  for (const word of input.near) {
-    const h = plainHash(words, word, mask)
+  // `nearFeatures` (the pipeline's interned tokens of `input.near`) keep each word's hash on the word.
+  const holders = nearFeatures !== undefined && nearFeatures.length === input.near.length ? nearFeatures : undefined
+  for (let i = 0; i < input.near.length; i++) {
+    const word = input.near[i] as string
+    let h: number
+    if (holders === undefined) {
+      h = plainHash(words, word, mask)
+    } else {
+      const w = holders[i] as WordFeatureHolder
+      let f = w.features
+      if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
+      h = f.hash
+    }
     out.push(mix(SEED_NEAR, h) & mask)
     if (prev !== -1) out.push(mix(mix(SEED_NEAR_BI, prev), h) & mask)
     prev = h
@@ -264,7 +283,7 @@ export const rulesSentimentSlots = (score: number, positive: number, negative: n
 }
 
 /** `scores` with the sentiment weights of `slots` added, unscaled (see `rulesSentimentSlots`). */
-export const withRulesSentiment = (classifier: Classifier, scores: Float64Array, slots: ReadonlyArray<number>): Float64Array => {
+export const withRulesSentiment = (classifier: Classifier, scores: ReadonlyArray<number>, slots: ReadonlyArray<number>): Array<number> => {
   const out = scores.slice()
   const { offset, classes } = classifier.sentiment
   for (const s of slots) {
@@ -276,21 +295,95 @@ export const withRulesSentiment = (classifier: Classifier, scores: Float64Array,
 }
 
 /** Raw scores (logits) of every class of every head (sentiment, intent, aspects) for the given slots. */
-export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Float64Array => {
+export const scoreSlots = (classifier: Classifier, slots: ReadonlyArray<number>): Array<number> =>
+  scoreFirstSlots(classifier, slots, slots.length)
+
+/** Reused by `scoreWords` for the slots of one post (no array per post); grown when a post needs more. */
+let slotScratch = new Int32Array(4096)
+
+/**
+ * `scoreSlots(classifier, featureSlots({ words, cues, question, phone }, classifier.buckets))` for
+ * words that keep their own features (normalize.ts `WordInfo`): the same slots in the same order,
+ * written to a reused buffer instead of a new array.
+ */
+export const scoreWords = (
+  classifier: Classifier,
+  words: ReadonlyArray<WordFeatureHolder>,
+  cues: ReadonlyArray<string>,
+  question: boolean,
+  phone: boolean
+): Array<number> => {
+  const mask = classifier.buckets - 1
+  // At most three slots a word (unigram, accented unigram, bigram), one a cue, two flags.
+  const most = words.length * 3 + cues.length + 2
+  if (slotScratch.length < most) slotScratch = new Int32Array(most * 2)
+  const out = slotScratch
+  let n = 0
+  let prev = -1
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as WordFeatureHolder
+    let f = w.features
+    if (f === undefined || f.mask !== mask) w.features = f = wordFeatures(w.word, mask)
+    const slots = f.slots
+    for (let k = 0; k < slots.length; k++) out[n++] = slots[k] as number
+    if (prev !== -1) out[n++] = mix(mix(SEED_BI, prev), f.hash) & mask
+    prev = f.hash
+  }
+  for (const cue of cues) out[n++] = hashString(SEED_CUE, cue) & mask
+  if (question) out[n++] = QUESTION & mask
+  if (phone) out[n++] = PHONE & mask
+  return scoreFirstSlots(classifier, out, n)
+}
+
+/** `scoreSlots` of the first `n` of `slots`. */
+const scoreFirstSlots = (classifier: Classifier, slots: ArrayLike<number>, n: number): Array<number> => {
   const width = classifier.width
-  const sums = new Float64Array(width)
+  let sums: Array<number>
   const { index, table } = classifier
-  for (const s of slots) {
-    const row = index[s] as number
-    if (row < 0) continue
-    const base = row * width
-    for (let c = 0; c < width; c++) sums[c] = (sums[c] as number) + (table[base + c] as number)
+  if (width === 14) {
+    // The width of the shipped heads (3 sentiment + 7 intent + 4 aspect classes): the sums live
+    // in registers instead of being stored back to an array for every feature. Each class adds
+    // the same values in the same order as the general loop below, so the results are identical.
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0, s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0
+    for (let i = 0; i < n; i++) {
+      const row = index[slots[i] as number] as number
+      if (row < 0) continue
+      const b = row * 14
+      s0 += table[b] as number
+      s1 += table[b + 1] as number
+      s2 += table[b + 2] as number
+      s3 += table[b + 3] as number
+      s4 += table[b + 4] as number
+      s5 += table[b + 5] as number
+      s6 += table[b + 6] as number
+      s7 += table[b + 7] as number
+      s8 += table[b + 8] as number
+      s9 += table[b + 9] as number
+      s10 += table[b + 10] as number
+      s11 += table[b + 11] as number
+      s12 += table[b + 12] as number
+      s13 += table[b + 13] as number
+    }
+    sums = [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13]
+  } else {
+    sums = new Array<number>(width).fill(0)
+    for (let i = 0; i < n; i++) {
+      const row = index[slots[i] as number] as number
+      if (row < 0) continue
+      const base = row * width
+      for (let c = 0; c < width; c++) sums[c] = (sums[c] as number) + (table[base + c] as number)
+    }
   }
-  const scale = slots.length === 0 ? 0 : 1 / Math.sqrt(slots.length)
-  for (const head of [classifier.sentiment, classifier.intent, classifier.aspects]) {
-    head.bias.forEach((b, c) => (sums[head.offset + c] = b + (sums[head.offset + c] as number) * scale))
-  }
+  const scale = n === 0 ? 0 : 1 / Math.sqrt(n)
+  addBias(sums, classifier.sentiment, scale)
+  addBias(sums, classifier.intent, scale)
+  addBias(sums, classifier.aspects, scale)
   return sums
+}
+
+const addBias = (sums: Array<number>, head: ClassifierHead, scale: number): void => {
+  const { bias, offset } = head
+  for (let c = 0; c < bias.length; c++) sums[offset + c] = (bias[c] as number) + (sums[offset + c] as number) * scale
 }
 
 export interface Prediction {
@@ -301,17 +394,19 @@ export interface Prediction {
 }
 
 /** The class of `head` with the highest score (the first one on a tie) and its margin. */
-export const predict = (head: ClassifierHead, all: Float64Array): Prediction => {
-  const scores = Array.from(all.subarray(head.offset, head.offset + head.classes.length))
+export const predict = (head: ClassifierHead, all: ReadonlyArray<number>): Prediction => {
+  const k = head.classes.length
+  const scores: Array<number> = []
+  for (let c = 0; c < k; c++) scores.push(all[head.offset + c] as number)
   let best = 0
-  for (let c = 1; c < scores.length; c++) if ((scores[c] as number) > (scores[best] as number)) best = c
+  for (let c = 1; c < k; c++) if ((scores[c] as number) > (scores[best] as number)) best = c
   let second = -Infinity
-  for (let c = 0; c < scores.length; c++) if (c !== best && (scores[c] as number) > second) second = scores[c] as number
+  for (let c = 0; c < k; c++) if (c !== best && (scores[c] as number) > second) second = scores[c] as number
   return { label: head.classes[best] as string, margin: (scores[best] as number) - second, scores }
 }
 
 /** The aspects whose yes/no score is at least `threshold`. */
-export const detectedAspects = (classifier: Classifier, all: Float64Array, threshold: number): Array<string> => {
+export const detectedAspects = (classifier: Classifier, all: ReadonlyArray<number>, threshold: number): Array<string> => {
   const head = classifier.aspects
   return head.classes.filter((_, c) => (all[head.offset + c] as number) >= threshold)
 }

@@ -14,7 +14,8 @@
  * pictographs) are looked up in a table filled lazily from the very regexes they replace, so
  * every decision is the one the regex would make.
  */
-import type { CompiledLexicon } from "./compile.ts"
+import type { CompiledLexicon, PhraseNode } from "./compile.ts"
+import type { WordFeatures } from "./model.ts"
 
 export interface NormalizedText {
   readonly cleanText: string
@@ -134,8 +135,195 @@ const wordEnd = (s: string, i: number): number => {
   return j
 }
 
+/**
+ * What the pipeline looks up about one spelling of a word, found once per spelling and lexicon
+ * instead of once per occurrence and step: its teencode expansion, the phrase trie's node for it
+ * as a phrase's first token, and (filled by the classifier on first use) its hashed features.
+ */
+export interface WordInfo {
+  readonly word: string
+  /** `lexicon.teencode.get(word)`. */
+  readonly expansion: string | undefined
+  /**
+   * The tokens of `expansion` when it is plain space-separated words (`simpleExpansion`), else
+   * null; filled on first use (undefined until then), so that no lookup recurses.
+   */
+  parts: ReadonlyArray<WordInfo> | null | undefined
+  /** `lexicon.phraseTrie.get(word)`. */
+  readonly head: PhraseNode | undefined
+  /** `head`'s number in the vocabulary's `TrieEdges` (-1 without a head). */
+  readonly headId: number
+  /** The word's number as the second or a later token of some phrase (`TrieEdges`); -1: no phrase continues with it. */
+  readonly tokenId: number
+  /** The classifier's features of `word` (model.ts `scoreWords`), filled on first use. */
+  features: WordFeatures | undefined
+}
+
+/** The `WordInfo` of each token of a text, for the lexicon they were looked up in. */
+export interface TokenInfos {
+  readonly lexicon: CompiledLexicon
+  readonly list: ReadonlyArray<WordInfo>
+  /** The lexicon's phrase trie by numbers (`WordInfo.headId`, `tokenId`). */
+  readonly trie: TrieEdges
+}
+
+/**
+ * The phrase trie with numbered nodes and continuation tokens, its edges in one open-addressing
+ * table: a step of the scan's walk is a few integer reads instead of a Map lookup by string.
+ */
+export class TrieEdges {
+  /** Node number → node. */
+  readonly nodes: Array<PhraseNode> = []
+  /** First token → its node's number. */
+  readonly rootIds = new Map<string, number>()
+  /** Continuation token → its number. */
+  readonly tokenIds = new Map<string, number>()
+  private readonly parents: Int32Array
+  private readonly tokens: Int32Array
+  private readonly children: Int32Array
+  private readonly mask: number
+
+  constructor(trie: ReadonlyMap<string, PhraseNode>) {
+    const edges: Array<[number, number, number]> = []
+    const visit = (node: PhraseNode): number => {
+      const id = this.nodes.length
+      this.nodes.push(node)
+      if (node.next !== undefined) {
+        for (const [token, child] of node.next) {
+          let t = this.tokenIds.get(token)
+          if (t === undefined) this.tokenIds.set(token, (t = this.tokenIds.size))
+          edges.push([id, t, visit(child)])
+        }
+      }
+      return id
+    }
+    for (const [token, node] of trie) this.rootIds.set(token, visit(node))
+    let size = 16
+    while (size < edges.length * 2) size *= 2
+    this.mask = size - 1
+    this.parents = new Int32Array(size)
+    this.tokens = new Int32Array(size)
+    this.children = new Int32Array(size).fill(-1)
+    for (const [parent, token, child] of edges) {
+      let k = edgeHash(parent, token) & this.mask
+      while ((this.children[k] as number) >= 0) k = (k + 1) & this.mask
+      this.parents[k] = parent
+      this.tokens[k] = token
+      this.children[k] = child
+    }
+  }
+
+  /** The number of `parent`'s child by the continuation token `token`, or -1. */
+  child(parent: number, token: number): number {
+    const mask = this.mask
+    for (let k = edgeHash(parent, token) & mask; ; k = (k + 1) & mask) {
+      const c = this.children[k] as number
+      if (c < 0) return -1
+      if (this.parents[k] === parent && this.tokens[k] === token) return c
+    }
+  }
+}
+
+const edgeHash = (parent: number, token: number): number => (Math.imul(parent, 0x9e3779b1) ^ Math.imul(token + 1, 0x85ebca6b)) >>> 7
+
+/** Spellings seen repeat from post to post; bounded all the same (cleared when full). */
+const MAX_VOCABULARY = 50_000
+
+/** FNV-1a over the UTF-16 units of `t[i, j)`. */
+const spanHash = (t: string, i: number, j: number): number => {
+  let h = 0x811c9dc5 | 0
+  for (let k = i; k < j; k++) h = Math.imul(h ^ t.charCodeAt(k), 0x01000193)
+  return h
+}
+
+/**
+ * Spelling → `WordInfo`, open addressing, probed with a span of the text itself: a known word
+ * is found without cutting a substring out of the text (most tokens are known words).
+ * Bounded: cleared when it holds `MAX_VOCABULARY` words.
+ */
+class WordTable {
+  private hashes = new Int32Array(1024)
+  private infos: Array<WordInfo | undefined> = new Array(1024).fill(undefined)
+  private size = 0
+
+  /** The entry of `t[i, j)`, whose `spanHash` is `h`. */
+  find(t: string, i: number, j: number, h: number): WordInfo | undefined {
+    const mask = this.hashes.length - 1
+    const len = j - i
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const info = this.infos[k]
+      if (info === undefined) return undefined
+      if (this.hashes[k] === h && info.word.length === len && t.startsWith(info.word, i)) return info
+    }
+  }
+
+  add(info: WordInfo, h: number): void {
+    if (this.size >= MAX_VOCABULARY) {
+      this.hashes = new Int32Array(1024)
+      this.infos = new Array(1024).fill(undefined)
+      this.size = 0
+    }
+    if ((this.size + 1) * 2 > this.hashes.length) this.grow()
+    this.put(info, h)
+    this.size++
+  }
+
+  private put(info: WordInfo, h: number): void {
+    const mask = this.hashes.length - 1
+    let k = h & mask
+    while (this.infos[k] !== undefined) k = (k + 1) & mask
+    this.hashes[k] = h
+    this.infos[k] = info
+  }
+
+  private grow(): void {
+    const { hashes, infos } = this
+    this.hashes = new Int32Array(hashes.length * 2)
+    this.infos = new Array(hashes.length * 2).fill(undefined)
+    for (let k = 0; k < infos.length; k++) {
+      const info = infos[k]
+      if (info !== undefined) this.put(info, hashes[k] as number)
+    }
+  }
+}
+
+interface Vocabulary {
+  readonly words: WordTable
+  readonly trie: TrieEdges
+}
+
+const vocabularies = new WeakMap<CompiledLexicon, Vocabulary>()
+
+const vocabularyOf = (lex: CompiledLexicon): Vocabulary => {
+  let vocab = vocabularies.get(lex)
+  if (vocab === undefined) vocabularies.set(lex, (vocab = { words: new WordTable(), trie: new TrieEdges(lex.phraseTrie) }))
+  return vocab
+}
+
+/** The `WordInfo` of the word `t[i, j)`. */
+const wordInfo = (vocab: Vocabulary, lex: CompiledLexicon, t: string, i: number, j: number): WordInfo => {
+  const h = spanHash(t, i, j)
+  let info = vocab.words.find(t, i, j, h)
+  if (info === undefined) {
+    const word = i === 0 && j === t.length ? t : t.slice(i, j)
+    const headId = vocab.trie.rootIds.get(word) ?? -1
+    info = {
+      word,
+      expansion: lex.teencode.get(word),
+      parts: undefined,
+      head: headId < 0 ? undefined : vocab.trie.nodes[headId],
+      headId,
+      tokenId: vocab.trie.tokenIds.get(word) ?? -1,
+      features: undefined
+    }
+    vocab.words.add(info, h)
+  }
+  return info
+}
+
 class TokenSink {
   readonly words: Array<string> = []
+  readonly infos: Array<WordInfo> = []
   readonly clause: Array<number> = []
   readonly sentence: Array<number> = []
   readonly asked: Array<number> = []
@@ -143,7 +331,8 @@ class TokenSink {
   s = 0
   clauseBreak = false
   sentenceBreak = false
-  word(w: string): void {
+  word(w: string, info?: WordInfo): void {
+    if (info !== undefined) this.infos.push(info)
     if (this.words.length > 0) {
       if (this.clauseBreak) this.c++
       if (this.sentenceBreak) this.s++
@@ -209,12 +398,13 @@ const simpleExpansion = (value: string): ReadonlyArray<string> | null => {
 interface Cleaned {
   readonly cleanText: string
   readonly tokens: Tokens
+  readonly infos: ReadonlyArray<WordInfo> | undefined
 }
 
 /** The reference path: regex teencode expansion and whitespace collapse, then tokenisation. */
 const cleanSlow = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
   const cleanText = t.replace(WORD, (w) => teencode.get(w) ?? w).replace(SPACES, " ").trim()
-  return { cleanText, tokens: tokenize(cleanText) }
+  return { cleanText, tokens: tokenize(cleanText), infos: undefined }
 }
 
 /**
@@ -222,7 +412,9 @@ const cleanSlow = (t: string, teencode: ReadonlyMap<string, string>): Cleaned =>
  * expansion that is not plain words, or one right after an apostrophe (where it could merge
  * with the word before), sends the text down the reference path.
  */
-const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
+const clean = (t: string, lex: CompiledLexicon): Cleaned => {
+  const teencode = lex.teencode
+  const vocab = vocabularyOf(lex)
   const sink = new TokenSink()
   const n = t.length
   let out = ""
@@ -234,14 +426,18 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
     const k = classOf(cp)
     if ((k & WORD_CHAR) !== 0) {
       const j = wordEnd(t, i)
-      const w = t.slice(i, j)
-      const expansion = teencode.get(w)
+      const info = wordInfo(vocab, lex, t, i, j)
+      const expansion = info.expansion
       if (expansion === undefined) {
-        sink.word(w)
+        sink.word(info.word, info)
       } else {
-        const parts = simpleExpansion(expansion)
+        let parts = info.parts
+        if (parts === undefined) {
+          const words = simpleExpansion(expansion)
+          parts = info.parts = words === null ? null : words.map((p) => wordInfo(vocab, lex, p, 0, p.length))
+        }
         if (parts === null || (i > 0 && t.charCodeAt(i - 1) === 39)) return cleanSlow(t, teencode)
-        for (const p of parts) sink.word(p)
+        for (const p of parts) sink.word(p.word, p)
         out += seg < i ? t.slice(seg, i) + expansion : expansion
         seg = j
       }
@@ -266,7 +462,7 @@ const clean = (t: string, teencode: ReadonlyMap<string, string>): Cleaned => {
     i += cp >= 0x10000 ? 2 : 1
   }
   if (seg < n) out = seg === 0 && out === "" ? t : out + t.slice(seg, n)
-  return { cleanText: out, tokens: sink.tokens() }
+  return { cleanText: out, tokens: sink.tokens(), infos: sink.infos }
 }
 
 /** Cheap pre-check: only text with a character above U+00FF goes through the emoji pass. */
@@ -276,6 +472,8 @@ export interface NormalizedTokens {
   readonly normalized: NormalizedText
   /** `tokenize(normalized.cleanText)`, found in the same pass. */
   readonly tokens: Tokens
+  /** What is known of each of `tokens.words` (absent when a rare text took the reference path). */
+  readonly infos?: TokenInfos
 }
 
 export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): NormalizedTokens => {
@@ -303,8 +501,9 @@ export const normalizeAndTokenize = (merged: string, lex: CompiledLexicon): Norm
       return ""
     })
   }
-  const { cleanText, tokens } = clean(t, lex.teencode)
-  return { normalized: { cleanText, cues, hasPhone, hashtagCount }, tokens }
+  const { cleanText, tokens, infos } = clean(t, lex)
+  const normalized = { cleanText, cues, hasPhone, hashtagCount }
+  return infos === undefined ? { normalized, tokens } : { normalized, tokens, infos: { lexicon: lex, list: infos, trie: vocabularyOf(lex).trie } }
 }
 
 /** Replaces each pictograph, joiner and modifier by a space, recording the known ones. */

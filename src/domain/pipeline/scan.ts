@@ -5,7 +5,7 @@
  * "kmart" and "k" never inside "kem".
  */
 import type { CompiledLexicon, PhraseEntry, PhraseNode } from "./compile.ts"
-import { tokenize, type Tokens } from "./normalize.ts"
+import { type TokenInfos, tokenize, type Tokens, type WordInfo } from "./normalize.ts"
 
 export interface PhraseMatch {
   readonly key: string
@@ -23,29 +23,50 @@ export interface ScannedText {
   readonly matches: ReadonlyArray<PhraseMatch>
   /** Start positions of phrases that are parts of compound intent patterns, and `<number>`. */
   readonly partPositions: ReadonlyMap<string, ReadonlyArray<number>>
+  /**
+   * What several steps derive from the scan, kept on first use so that it is found once per
+   * post (`aspectMatches`, intent.ts `isQuestion`). Absent on a hand-made scan: then recomputed.
+   */
+  readonly memo?: ScanMemo
+  /** What normalisation looked up about each of `tokens.words` (normalize.ts `WordInfo`), when the pipeline passed it. */
+  readonly infos?: ReadonlyArray<WordInfo> | undefined
+}
+
+/** See `ScannedText.memo`: pure functions of the scan, filled lazily. */
+export interface ScanMemo {
+  aspects?: ReadonlyArray<PhraseMatch>
+  question?: boolean
 }
 
 const LONG_NUMBER = /^\d{6,}$/
 
-/** `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found. */
-export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText)): ScannedText => {
+/** Module-level rather than a closure per scan (cheaper on the hot path). */
+const addPart = (partPositions: Map<string, Array<number>>, key: string, at: number): void => {
+  const list = partPositions.get(key)
+  if (list === undefined) partPositions.set(key, [at])
+  else list.push(at)
+}
+
+/**
+ * `tokens` must be `tokenize(cleanText)`; the pipeline passes the ones normalisation found, and
+ * with them what it looked up about each word (`infos`, used when they are of `lex`).
+ */
+export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens = tokenize(cleanText), infos?: TokenInfos): ScannedText => {
   const { words, clause } = tokens
   const matches: Array<PhraseMatch> = []
   const partPositions = new Map<string, Array<number>>()
-  const addPart = (key: string, at: number) => {
-    const list = partPositions.get(key)
-    if (list === undefined) partPositions.set(key, [at])
-    else list.push(at)
-  }
   const n = words.length
   const trie = lex.phraseTrie
+  const known = infos !== undefined && infos.lexicon === lex && infos.list.length === n ? infos.list : undefined
+  const edges = known !== undefined ? infos?.trie : undefined
   for (let i = 0; i < n; i++) {
     const first = words[i] ?? ""
     const c0 = first.charCodeAt(0)
-    if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart("<number>", i)
-    const head = trie.get(first)
+    if (c0 >= 48 && c0 <= 57 && LONG_NUMBER.test(first)) addPart(partPositions, "<number>", i)
+    const head = known !== undefined ? (known[i] as WordInfo).head : trie.get(first)
     if (head === undefined) continue
     let node: PhraseNode = head
+    let id = known !== undefined ? (known[i] as WordInfo).headId : -1
     // Phrases starting here, shortest first, walking the trie within the clause; they are
     // then reversed into `matches` (longest first).
     const from = matches.length
@@ -54,10 +75,19 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       const entry = node.entry
       if (entry !== undefined) {
         matches.push({ key: node.key, start: i, length: len, entry })
-        if (entry.compoundPart === true) addPart(node.key, i)
+        if (entry.compoundPart === true) addPart(partPositions, node.key, i)
       }
       const next: ReadonlyMap<string, PhraseNode> | undefined = node.next
       if (next === undefined || i + len >= n || clause[i + len] !== c) break
+      if (edges !== undefined) {
+        // The same step by numbers (normalize.ts `TrieEdges`).
+        const token = ((known as ReadonlyArray<WordInfo>)[i + len] as WordInfo).tokenId
+        if (token < 0) break
+        id = edges.child(id, token)
+        if (id < 0) break
+        node = edges.nodes[id] as PhraseNode
+        continue
+      }
       const child: PhraseNode | undefined = next.get(words[i + len] ?? "")
       if (child === undefined) break
       node = child
@@ -68,7 +98,7 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
       matches[b] = m
     }
   }
-  return { lexicon: lex, cleanText, tokens, matches, partPositions }
+  return { lexicon: lex, cleanText, tokens, matches, partPositions, memo: {}, infos: known }
 }
 
 /**
@@ -78,12 +108,10 @@ export const scanText = (cleanText: string, lex: CompiledLexicon, tokens: Tokens
  */
 export const aspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   // Keywords, aspect sentiment and the aspect polarity head all read them: found once per scan.
-  let found = aspectMatchCache.get(scanned)
-  if (found === undefined) aspectMatchCache.set(scanned, (found = findAspectMatches(scanned)))
-  return found
+  const memo = scanned.memo
+  if (memo === undefined) return findAspectMatches(scanned)
+  return (memo.aspects ??= findAspectMatches(scanned))
 }
-
-const aspectMatchCache = new WeakMap<ScannedText, ReadonlyArray<PhraseMatch>>()
 
 const findAspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => {
   const out: Array<PhraseMatch> = []

@@ -91,18 +91,6 @@ const summarize = (contributions: ReadonlyArray<number>): Summary => {
 
 const scoreOf = (x: number): number => (x === 0 ? 0 : Math.max(-1, Math.min(1, x / Math.sqrt(x * x + ALPHA))))
 
-/** The first index in `[0, n)` where the monotone `pred` holds (`n` when none does). */
-const firstWhere = (n: number, pred: (i: number) => boolean): number => {
-  let lo = 0
-  let hi = n
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (pred(mid)) hi = mid
-    else lo = mid + 1
-  }
-  return lo
-}
-
 const probabilitiesOf = (s: Summary): SentimentProbabilities => {
   const mass = s.positive + s.negative
   if (mass === 0) return { POSITIVE: 0, NEGATIVE: 0, NEUTRAL: 1 }
@@ -261,13 +249,94 @@ const collectHits = (scanned: ScannedText, lex: CompiledLexicon): Hits => {
   return { hits, contrasts }
 }
 
+const hasKeyword = (keywords: ReadonlyArray<KeywordHit>, key: string): boolean => {
+  for (const k of keywords) if (k.keyword === key) return true
+  return false
+}
+
+// Binary searches for the first index where a monotone test holds (`n` when none does), one per
+// test `aspectBreakdown` makes, written out: a closure per search cost more than the search.
+const AT_ABOVE = 0
+const AT_AT_LEAST = 1
+const CLAUSE_ABOVE = 2
+const CLAUSE_AT_LEAST = 3
+const END_AT_LEAST = 4
+
+/** The first `k` with `hits[k].<field> > v` (or `>= v`), per `test`. */
+const firstHit = (hits: ReadonlyArray<Hit>, test: number, v: number): number => {
+  let lo = 0
+  let hi = hits.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const h = hits[mid] as Hit
+    const yes = test === AT_ABOVE ? h.at > v
+      : test === AT_AT_LEAST ? h.at >= v
+      : test === CLAUSE_ABOVE ? h.clause > v
+      : test === CLAUSE_AT_LEAST ? h.clause >= v
+      : h.end >= v
+    if (yes) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** The first `k` with `xs[k] > v`. */
+const firstAbove = (xs: ReadonlyArray<number>, v: number): number => {
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((xs[mid] as number) > v) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** The first `k` with `xs[k] >= v`. */
+const firstAtLeast = (xs: ReadonlyArray<number>, v: number): number => {
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((xs[mid] as number) >= v) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
+
+/** The sums over the run of hits [lo, hi], from `runs` when another mention read the same run. */
+const sumRun = (runs: Map<number, Sums>, hits: ReadonlyArray<Hit>, lo: number, hi: number): Sums => {
+  const key = lo * (hits.length + 1) + hi
+  let sums = runs.get(key)
+  if (sums === undefined) {
+    let x = 0
+    let positive = 0
+    let negative = 0
+    for (let k = lo; k <= hi; k++) {
+      const v = (hits[k] as Hit).value
+      x += v
+      if (v > 0) positive += v
+      else negative -= v
+    }
+    sums = { x, positive, negative }
+    runs.set(key, sums)
+  }
+  return sums
+}
+
 const aspectBreakdown = (
   scanned: ScannedText,
   { hits, contrasts }: Hits,
   keywords: ReadonlyArray<KeywordHit>
 ): Partial<Record<Aspect, AspectSentiment>> => {
-  const wanted = new Set<string>()
-  for (const k of keywords) wanted.add(k.keyword)
+  // A post has a handful of keywords: a Set only for many.
+  let wanted: Set<string> | undefined
+  if (keywords.length > 16) {
+    wanted = new Set<string>()
+    for (const k of keywords) wanted.add(k.keyword)
+  }
   interface Acc { weighted: number; confidence: number; mentions: number; keywords: Array<string> }
   const acc = new Map<Aspect, Acc>()
   const { clause, sentence } = scanned.tokens
@@ -275,29 +344,10 @@ const aspectBreakdown = (
   // grow with the index: every lookup below is a binary search, never a walk over all hits.
   const nHits = hits.length
   // Sums over a run of hits [lo, hi], shared by the mentions that read the same run.
-  interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
   const runs = new Map<number, Sums>()
-  const sumRun = (lo: number, hi: number): Sums => {
-    const key = lo * (nHits + 1) + hi
-    let sums = runs.get(key)
-    if (sums === undefined) {
-      let x = 0
-      let positive = 0
-      let negative = 0
-      for (let k = lo; k <= hi; k++) {
-        const v = (hits[k] as Hit).value
-        x += v
-        if (v > 0) positive += v
-        else negative -= v
-      }
-      sums = { x, positive, negative }
-      runs.set(key, sums)
-    }
-    return sums
-  }
   for (const m of aspectMatches(scanned)) {
     const aspect = m.entry.aspect
-    if (aspect === undefined || !wanted.has(m.key)) continue
+    if (aspect === undefined || !(wanted === undefined ? hasKeyword(keywords, m.key) : wanted.has(m.key))) continue
     const c = clause[m.start] ?? 0
     const s = sentence[m.start] ?? 0
     // The same sums `summarize` makes over the window's values, in the same order.
@@ -309,14 +359,14 @@ const aspectBreakdown = (
     // An opinion word that implies its aspect ("chậm", "đắt", "đẹp") is read by itself (with
     // its negation and intensifiers), not with the clause's other opinions about other things.
     // The hit covering the mention, if any (the last hit starting at or before it).
-    const covering = firstWhere(nHits, (k) => (hits[k] as Hit).at > at) - 1
+    const covering = firstHit(hits, AT_ABOVE, at) - 1
     const own = m.entry.valence !== undefined && m.entry.valence !== 0 && covering >= 0 && (hits[covering] as Hit).end >= at
       ? hits[covering]
       : undefined
     // No contrast word stands strictly between a hit and the mention iff the hit lies within
     // [the last contrast before the mention, the first one after it].
-    const cAfter = firstWhere(contrasts.length, (k) => (contrasts[k] as number) > at)
-    const cBefore = firstWhere(contrasts.length, (k) => (contrasts[k] as number) >= at) - 1
+    const cAfter = firstAbove(contrasts, at)
+    const cBefore = firstAtLeast(contrasts, at) - 1
     const sideFrom = cBefore >= 0 ? (contrasts[cBefore] as number) : -1
     const sideTo = cAfter < contrasts.length ? (contrasts[cAfter] as number) : Number.POSITIVE_INFINITY
     if (own !== undefined) {
@@ -326,16 +376,10 @@ const aspectBreakdown = (
       else negative = -x
     } else {
       // The hits of the mention's clause on its side of the contrasts: one run of indexes.
-      const lo = Math.max(
-        firstWhere(nHits, (k) => (hits[k] as Hit).clause >= c),
-        firstWhere(nHits, (k) => (hits[k] as Hit).at >= sideFrom)
-      )
-      const hi = Math.min(
-        firstWhere(nHits, (k) => (hits[k] as Hit).clause > c),
-        firstWhere(nHits, (k) => (hits[k] as Hit).at > sideTo)
-      ) - 1
+      const lo = Math.max(firstHit(hits, CLAUSE_AT_LEAST, c), firstHit(hits, AT_AT_LEAST, sideFrom))
+      const hi = Math.min(firstHit(hits, CLAUSE_ABOVE, c), firstHit(hits, AT_ABOVE, sideTo)) - 1
       if (lo <= hi) {
-        const sums = sumRun(lo, hi)
+        const sums = sumRun(runs, hits, lo, hi)
         count = hi - lo + 1
         x = sums.x
         positive = sums.positive
@@ -345,7 +389,7 @@ const aspectBreakdown = (
     if (count === 0) {
       const from = at - ASPECT_WINDOW
       const to = at + m.length - 1 + ASPECT_WINDOW
-      for (let k = firstWhere(nHits, (k) => (hits[k] as Hit).end >= from); k < nHits; k++) {
+      for (let k = firstHit(hits, END_AT_LEAST, from); k < nHits; k++) {
         const h = hits[k] as Hit
         if (h.at > to) break
         if (h.sentence !== s || h.at < sideFrom || h.at > sideTo) continue

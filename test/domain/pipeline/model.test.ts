@@ -12,6 +12,7 @@ import {
 import classifierFile from "../../../data/model/classifier.json" with { type: "json" }
 import type { AnalyticsRecord, ItemRecord } from "../../../src/domain/records.ts"
 import { aspectWindows } from "../../../src/domain/pipeline/aspectPolarity.ts"
+import { scoreSlots, scoreWords } from "../../../src/domain/pipeline/model.ts"
 import { normalizeAndTokenize, scanText } from "../../../src/domain/pipeline/index.ts"
 import { context, makeItem, NOW } from "./fixtures.ts"
 
@@ -89,6 +90,33 @@ describe("learned classifier (contract §3.4)", () => {
       if (a.label === "NEGATIVE") expect(a.score).toBeLessThan(-0.25)
       expect(a.confidence).toBeGreaterThan(0)
       expect(a.confidence).toBeLessThanOrEqual(1)
+    }
+  })
+})
+
+describe("the pipeline's feature path (interned tokens)", () => {
+  it("scores what training's features (featureSlots) score, bit for bit, for any bucket count", () => {
+    const lex = compileLexicon(builtinLexicons)
+    const texts = [
+      "Xe đẹp quá :) 😍 ko tệ, xem https://example.com/x #vinfast gọi 0912.345.678? Pin yếu nhưng giá rẻ!",
+      "giao hang cham, shop ko tra loi tin nhan, mn dung mua nha",
+      "Sạc chậm quá, trạm sạc còn ít. Đừng mua, lỗi vặt nhiều lắm",
+      "great phone but the battery drains fast, don't buy",
+      "dc nha, sp ok lắm, giá hợp lý, mn ủng hộ shop nhé"
+    ]
+    const model = builtinClassifier()
+    // The same weights under other bucket counts: only the slots change.
+    for (const classifier of [model, { ...model, buckets: 1 << 12, index: model.index.subarray(0, 1 << 12) }, model]) {
+      for (const text of texts) {
+        const { normalized, tokens, infos } = normalizeAndTokenize(text, lex)
+        expect(infos?.list.map((i) => i.word)).toEqual(tokens.words)
+        for (const question of [false, true]) {
+          const fast = scoreWords(classifier, infos?.list ?? [], normalized.cues, question, normalized.hasPhone)
+          const slots = featureSlots({ words: tokens.words, cues: normalized.cues, question, phone: normalized.hasPhone }, classifier.buckets)
+          const reference = scoreSlots(classifier, slots)
+          expect(Array.from(fast).map((x) => x.toString())).toEqual(Array.from(reference).map((x) => x.toString()))
+        }
+      }
     }
   })
 })

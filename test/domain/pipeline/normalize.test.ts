@@ -161,8 +161,29 @@ describe("normalizeAndTokenize matches the regex formulation", () => {
         if (random() < 0.4) text += pick([" ", "", "'", ",", "  "])
       }
       expectSame(text)
-      const { normalized, tokens } = normalizeAndTokenize(text, lex)
+      const { normalized, tokens, infos } = normalizeAndTokenize(text, lex)
       expect(scanText(normalized.cleanText, lex, tokens)).toEqual(scanText(normalized.cleanText, lex))
+      // With the interned words (the pipeline's path) the scan finds the same phrases.
+      const fast = scanText(normalized.cleanText, lex, tokens, infos)
+      const reference = scanText(normalized.cleanText, lex)
+      expect([fast.matches, fast.partPositions]).toEqual([reference.matches, reference.partPositions])
+    }
+  })
+  it("interns words correctly past the vocabulary bound (50 000 spellings: the table grows, then is cleared)", () => {
+    const own = compileLexicon({ ...builtinLexicons })
+    let seed = 7
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
+    const word = () => Array.from({ length: 1 + Math.floor(random() * 14) }, () => "abcdeghiklmnopqrstuvxyđôơư"[Math.floor(random() * 26)]).join("")
+    for (let n = 0; n < 1500; n++) {
+      const text = Array.from({ length: 60 }, () => (random() < 0.2 ? pick2(["ko", "k", "dc", "mn", "giá", "rất", "tốt", "không"], random) : word())).join(random() < 0.5 ? " " : ", ")
+      const { normalized, tokens, infos } = normalizeAndTokenize(text, own)
+      expect(tokens).toEqual(tokenize(normalized.cleanText))
+      expect(infos?.list.map((i) => i.word)).toEqual(tokens.words)
+      const fast = scanText(normalized.cleanText, own, tokens, infos)
+      const reference = scanText(normalized.cleanText, own)
+      expect([fast.matches, fast.partPositions]).toEqual([reference.matches, reference.partPositions])
     }
   })
 })
+
+const pick2 = <A>(xs: ReadonlyArray<A>, random: () => number): A => xs[Math.floor(random() * xs.length)] as A
