@@ -9,6 +9,10 @@
  *                                     combined variants side by side (the training data of
  *                                     each fold never holds its test examples)
  *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
+ *   npx tsx bench/train.ts --cross b3_    train on the data/train files whose name does not
+ *                                     start with b3_ (plus posts and dev) and test on those that
+ *                                     do, then the other way round: a check of generalisation
+ *                                     from one batch of training text to another
  *
  * Heads: overall sentiment (also reading the band of the rules' score), intent, a yes/no score
  * per aspect, and the polarity of one aspect from the words around its first mention
@@ -48,8 +52,8 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.4"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1 }
-/** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5 }
+/** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
   const argv = process.argv.slice(2)
@@ -59,7 +63,7 @@ const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
     if (key === undefined || !(key in SETTINGS) || value === undefined) throw new Error(`bad --set ${argv[i + 1]}`)
     ;(SETTINGS as Record<string, number>)[key] = Number(value)
   })
-  if (!argv.includes("--cv") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
+  if (!argv.includes("--cv") && !argv.includes("--cross") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
 }
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"] as const
@@ -140,7 +144,8 @@ const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number,
   })
   const perClass = new Array<number>(k).fill(0)
   for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
-  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.sqrt(kept.length / (k * n))))
+  // classPower 0.5: the square root of the balanced weight; 0 unweighted, 1 fully balanced.
+  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.pow(kept.length / (k * n), SETTINGS.classPower)))
   const bias = new Array<number>(k).fill(0)
   const biasG = new Array<number>(k).fill(1e-8)
   const rows = new Map<number, Array<number>>()
@@ -335,8 +340,44 @@ const crossValidate = (): void => {
   )
 }
 
+/** `--cross PREFIX`: train on one batch of data/train files, test on the other, both ways. */
+const crossBatch = (prefix: string): void => {
+  const { examples } = readAll()
+  const isNew = (e: Example) => e.id.includes(":") && e.id.startsWith(prefix)
+  const isOld = (e: Example) => e.id.includes(":") && !e.id.startsWith(prefix)
+  const tuned = examples.filter((e) => !e.id.includes(":"))
+  const pick = (f: (e: Example) => boolean) => examples.filter(f)
+  const runs = [
+    { name: `train: data/train without ${prefix}* + posts + dev → test: ${prefix}*`, train: [...pick(isOld), ...tuned], test: pick(isNew) },
+    { name: `train: ${prefix}* + posts + dev → test: data/train without ${prefix}*`, train: [...pick(isNew), ...tuned], test: pick(isOld) },
+    { name: `train: ${prefix}* only → test: data/train without ${prefix}*`, train: pick(isNew), test: pick(isOld) },
+    { name: `train: data/train without ${prefix}* only → test: ${prefix}*`, train: pick(isOld), test: pick(isNew) }
+  ]
+  for (const run of runs) {
+    const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(run.train, {}))))
+    const rows = (["rules", "model", "combined"] as const).map((mode) => {
+      const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: mode }, builtinLexicons, undefined, classifier)
+      const s = summarize(runExamples(pipeline, run.test), SENTIMENT_LABELS, INTENTS, 0)
+      return [
+        mode, percent(s.sentiment.accuracy), percent(s.intent.accuracy),
+        ...INTENT_CLASSES.map((c) => percent(s.intent.labels.find((l) => l.label === c)?.recall ?? null)),
+        percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy)
+      ]
+    })
+    process.stdout.write(
+      `${run.name} (${run.train.length} training, ${run.test.length} test examples)\n` +
+        `${formatTable(["variant", "sentiment", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], rows)}\n\n`
+    )
+  }
+}
+
 const main = (): number => {
   const argv = process.argv.slice(2)
+  const cross = argv.indexOf("--cross")
+  if (cross >= 0) {
+    crossBatch(argv[cross + 1] ?? "b3_")
+    return 0
+  }
   if (argv.includes("--cv")) {
     crossValidate()
     return 0
