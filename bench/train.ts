@@ -9,6 +9,7 @@
  *                                     combined variants side by side (the training data of
  *                                     each fold never holds its test examples)
  *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
+ *   npx tsx bench/train.ts --cv --split b3_   also the combined figures on b3_* files and the rest
  *   npx tsx bench/train.ts --cross b3_    train on the data/train files whose name does not
  *                                     start with b3_ (plus posts and dev) and test on those that
  *                                     do, then the other way round: a check of generalisation
@@ -52,7 +53,7 @@ const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
 const VERSION = "logreg-2026.12.4"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5 }
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5, intentClassPower: 0.75, tunedWeight: 1 }
 /** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
@@ -84,6 +85,8 @@ interface Sample {
   readonly extra?: ReadonlyArray<number>
   /** Polarity head samples of this example, one per gold aspect. */
   readonly polarity?: ReadonlyArray<Sample>
+  /** Weight of the example in the loss: `tunedWeight` for posts and dev, else 1. */
+  readonly weight?: number
 }
 
 const lex = compileLexicon(builtinLexicons)
@@ -97,6 +100,7 @@ const sampleOf = (e: Example): Sample => {
     intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
     aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1)),
     // stackRules 2: the rules' reading is a feature only where it is honest (data/train, not the tuned sets).
+    weight: e.id.includes(":") ? 1 : SETTINGS.tunedWeight,
     extra: SETTINGS.stackRules === 2 && !e.id.includes(":") ? [] : inputs.rulesSlots,
     // One sample per gold aspect for the polarity head; `sentiment` is the aspect's label.
     polarity: ASPECT_CLASSES.flatMap((a) => {
@@ -131,7 +135,7 @@ interface TrainedHead {
   readonly rows: Map<number, Array<number>>
 }
 
-const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false): TrainedHead => {
+const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false, classPower = SETTINGS.classPower): TrainedHead => {
   const df = new Map<number, number>()
   for (const s of samples) for (const slot of new Set(s.slots)) df.set(slot, (df.get(slot) ?? 0) + 1)
   const kept = samples.map((s) => {
@@ -140,12 +144,12 @@ const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number,
     const scale = s.slots.length === 0 ? 0 : 1 / Math.sqrt(s.slots.length)
     const features = [...counts].map(([slot, c]) => [slot, c * scale] as const)
     if (withExtra) for (const slot of s.extra ?? []) features.push([slot, 1] as const)
-    return { features, y: label(s) }
+    return { features, y: label(s), w: s.weight ?? 1 }
   })
   const perClass = new Array<number>(k).fill(0)
   for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
-  // classPower 0.5: the square root of the balanced weight; 0 unweighted, 1 fully balanced.
-  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.pow(kept.length / (k * n), SETTINGS.classPower)))
+  // classPower (intentClassPower for the intent head) 0.5: the square root of the balanced weight; 0 unweighted, 1 fully balanced.
+  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.pow(kept.length / (k * n), classPower)))
   const bias = new Array<number>(k).fill(0)
   const biasG = new Array<number>(k).fill(1e-8)
   const rows = new Map<number, Array<number>>()
@@ -161,7 +165,7 @@ const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number,
       const max = Math.max(...z)
       const e = z.map((v) => Math.exp(v - max))
       const total = e.reduce((a, b) => a + b, 0)
-      const cw = classWeight[ex.y] as number
+      const cw = (classWeight[ex.y] as number) * ex.w
       const err = e.map((v, c) => cw * (v / total - (c === ex.y ? 1 : 0)))
       for (let c = 0; c < k; c++) {
         const g = err[c] as number
@@ -228,7 +232,7 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
     sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length, SETTINGS.stackRules >= 1)),
-    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
+    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length, false, SETTINGS.intentClassPower)),
     aspects: headFile(ASPECT_CLASSES, aspectHead(samples)),
     aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(samples.flatMap((s) => s.polarity ?? []), (s) => s.sentiment, SENTIMENT_CLASSES.length))
   }
@@ -334,6 +338,21 @@ const crossValidate = (): void => {
       best.intent.labels.map((l, i) => [l.label, String(l.support), percent(rulesOnly.intent.labels[i]?.recall ?? null), percent(modelOnly.intent.labels[i]?.recall ?? null), percent(l.recall)])
     )}\n`
   )
+  // `--split PREFIX`: the combined default's figures on the files starting with PREFIX and on the rest.
+  const split = process.argv.indexOf("--split")
+  if (split >= 0) {
+    const prefix = process.argv[split + 1] ?? "b3_"
+    const all = results.get(VARIANTS[2]!.name)!
+    const part = (f: (id: string) => boolean, name: string) => {
+      const s = summarize(all.filter((r) => f(r.id)), SENTIMENT_LABELS, INTENTS, 0)
+      return [name, String(all.filter((r) => f(r.id)).length), percent(s.sentiment.accuracy), percent(s.intent.accuracy),
+        ...INTENT_CLASSES.map((c) => percent(s.intent.labels.find((l) => l.label === c)?.recall ?? null)),
+        percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy)]
+    }
+    process.stdout.write(`Combined default by batch\n${formatTable(["batch", "n", "sentiment", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], [
+      part((id) => id.startsWith(prefix), `${prefix}*`), part((id) => !id.startsWith(prefix), `other data/train`)
+    ])}\n`)
+  }
   process.stdout.write(
     `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
       `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1", "aspect P", "aspect R", "polarity", "aspect acc"], rows)}\n`
