@@ -9,6 +9,11 @@
  *                                     combined variants side by side (the training data of
  *                                     each fold never holds its test examples)
  *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
+ *   npx tsx bench/train.ts --cv --split b3_   also the combined figures on b3_* files and the rest
+ *   npx tsx bench/train.ts --cross b3_    train on the data/train files whose name does not
+ *                                     start with b3_ (plus posts and dev) and test on those that
+ *                                     do, then the other way round: a check of generalisation
+ *                                     from one batch of training text to another
  *
  * Heads: overall sentiment (also reading the band of the rules' score), intent, a yes/no score
  * per aspect, and the polarity of one aspect from the words around its first mention
@@ -47,9 +52,9 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.4"
-const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1 }
-/** `--set name=value` (cross-validation only) overrides a setting, to compare settings. */
+const VERSION = "logreg-2026.12.5"
+const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5, intentClassPower: 0.75, tunedWeight: 1 }
+/** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
 {
   const argv = process.argv.slice(2)
@@ -59,7 +64,7 @@ const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
     if (key === undefined || !(key in SETTINGS) || value === undefined) throw new Error(`bad --set ${argv[i + 1]}`)
     ;(SETTINGS as Record<string, number>)[key] = Number(value)
   })
-  if (!argv.includes("--cv") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
+  if (!argv.includes("--cv") && !argv.includes("--cross") && JSON.stringify(SETTINGS) !== JSON.stringify(DEFAULT_SETTINGS)) throw new Error("--set only with --cv")
 }
 const SENTIMENT_CLASSES = ["POSITIVE", "NEGATIVE", "NEUTRAL"] as const
 const INTENT_CLASSES = ["DISCUSSION", "COMPLAINT", "SUPPORT", "LEAD", "CRISIS", "SPAM", "SEEDING"] as const
@@ -80,6 +85,8 @@ interface Sample {
   readonly extra?: ReadonlyArray<number>
   /** Polarity head samples of this example, one per gold aspect. */
   readonly polarity?: ReadonlyArray<Sample>
+  /** Weight of the example in the loss: `tunedWeight` for posts and dev, else 1. */
+  readonly weight?: number
 }
 
 const lex = compileLexicon(builtinLexicons)
@@ -93,6 +100,7 @@ const sampleOf = (e: Example): Sample => {
     intent: INTENT_CLASSES.indexOf(e.gold.intent as (typeof INTENT_CLASSES)[number]),
     aspects: ASPECT_CLASSES.map((a) => (e.gold.aspects[a] === undefined ? 0 : 1)),
     // stackRules 2: the rules' reading is a feature only where it is honest (data/train, not the tuned sets).
+    weight: e.id.includes(":") ? 1 : SETTINGS.tunedWeight,
     extra: SETTINGS.stackRules === 2 && !e.id.includes(":") ? [] : inputs.rulesSlots,
     // One sample per gold aspect for the polarity head; `sentiment` is the aspect's label.
     polarity: ASPECT_CLASSES.flatMap((a) => {
@@ -127,7 +135,7 @@ interface TrainedHead {
   readonly rows: Map<number, Array<number>>
 }
 
-const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false): TrainedHead => {
+const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number, k: number, withExtra = false, classPower = SETTINGS.classPower): TrainedHead => {
   const df = new Map<number, number>()
   for (const s of samples) for (const slot of new Set(s.slots)) df.set(slot, (df.get(slot) ?? 0) + 1)
   const kept = samples.map((s) => {
@@ -136,11 +144,12 @@ const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number,
     const scale = s.slots.length === 0 ? 0 : 1 / Math.sqrt(s.slots.length)
     const features = [...counts].map(([slot, c]) => [slot, c * scale] as const)
     if (withExtra) for (const slot of s.extra ?? []) features.push([slot, 1] as const)
-    return { features, y: label(s) }
+    return { features, y: label(s), w: s.weight ?? 1 }
   })
   const perClass = new Array<number>(k).fill(0)
   for (const s of kept) perClass[s.y] = (perClass[s.y] as number) + 1
-  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.sqrt(kept.length / (k * n))))
+  // classPower (intentClassPower for the intent head) 0.5: the square root of the balanced weight; 0 unweighted, 1 fully balanced.
+  const classWeight = perClass.map((n) => (n === 0 ? 0 : Math.pow(kept.length / (k * n), classPower)))
   const bias = new Array<number>(k).fill(0)
   const biasG = new Array<number>(k).fill(1e-8)
   const rows = new Map<number, Array<number>>()
@@ -156,7 +165,7 @@ const trainHead = (samples: ReadonlyArray<Sample>, label: (s: Sample) => number,
       const max = Math.max(...z)
       const e = z.map((v) => Math.exp(v - max))
       const total = e.reduce((a, b) => a + b, 0)
-      const cw = classWeight[ex.y] as number
+      const cw = (classWeight[ex.y] as number) * ex.w
       const err = e.map((v, c) => cw * (v / total - (c === ex.y ? 1 : 0)))
       for (let c = 0; c < k; c++) {
         const g = err[c] as number
@@ -223,7 +232,7 @@ const trainFile = (examples: ReadonlyArray<Example>, shas: Record<string, string
     training: { ...SETTINGS, examples: samples.length },
     data_sha256: shas,
     sentiment: headFile(SENTIMENT_CLASSES, trainHead(samples, (s) => s.sentiment, SENTIMENT_CLASSES.length, SETTINGS.stackRules >= 1)),
-    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length)),
+    intent: headFile(INTENT_CLASSES, trainHead(samples, (s) => s.intent, INTENT_CLASSES.length, false, SETTINGS.intentClassPower)),
     aspects: headFile(ASPECT_CLASSES, aspectHead(samples)),
     aspect_polarity: headFile(SENTIMENT_CLASSES, trainHead(samples.flatMap((s) => s.polarity ?? []), (s) => s.sentiment, SENTIMENT_CLASSES.length))
   }
@@ -329,14 +338,65 @@ const crossValidate = (): void => {
       best.intent.labels.map((l, i) => [l.label, String(l.support), percent(rulesOnly.intent.labels[i]?.recall ?? null), percent(modelOnly.intent.labels[i]?.recall ?? null), percent(l.recall)])
     )}\n`
   )
+  // `--split PREFIX`: the combined default's figures on the files starting with PREFIX and on the rest.
+  const split = process.argv.indexOf("--split")
+  if (split >= 0) {
+    const prefix = process.argv[split + 1] ?? "b3_"
+    const all = results.get(VARIANTS[2]!.name)!
+    const part = (f: (id: string) => boolean, name: string) => {
+      const s = summarize(all.filter((r) => f(r.id)), SENTIMENT_LABELS, INTENTS, 0)
+      return [name, String(all.filter((r) => f(r.id)).length), percent(s.sentiment.accuracy), percent(s.intent.accuracy),
+        ...INTENT_CLASSES.map((c) => percent(s.intent.labels.find((l) => l.label === c)?.recall ?? null)),
+        percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy)]
+    }
+    process.stdout.write(`Combined default by batch\n${formatTable(["batch", "n", "sentiment", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], [
+      part((id) => id.startsWith(prefix), `${prefix}*`), part((id) => !id.startsWith(prefix), `other data/train`)
+    ])}\n`)
+  }
   process.stdout.write(
     `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
       `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1", "aspect P", "aspect R", "polarity", "aspect acc"], rows)}\n`
   )
 }
 
+/** `--cross PREFIX`: train on one batch of data/train files, test on the other, both ways. */
+const crossBatch = (prefix: string): void => {
+  const { examples } = readAll()
+  const isNew = (e: Example) => e.id.includes(":") && e.id.startsWith(prefix)
+  const isOld = (e: Example) => e.id.includes(":") && !e.id.startsWith(prefix)
+  const tuned = examples.filter((e) => !e.id.includes(":"))
+  const pick = (f: (e: Example) => boolean) => examples.filter(f)
+  const runs = [
+    { name: `train: data/train without ${prefix}* + posts + dev → test: ${prefix}*`, train: [...pick(isOld), ...tuned], test: pick(isNew) },
+    { name: `train: ${prefix}* + posts + dev → test: data/train without ${prefix}*`, train: [...pick(isNew), ...tuned], test: pick(isOld) },
+    { name: `train: ${prefix}* only → test: data/train without ${prefix}*`, train: pick(isNew), test: pick(isOld) },
+    { name: `train: data/train without ${prefix}* only → test: ${prefix}*`, train: pick(isOld), test: pick(isNew) }
+  ]
+  for (const run of runs) {
+    const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(run.train, {}))))
+    const rows = (["rules", "model", "combined"] as const).map((mode) => {
+      const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: mode }, builtinLexicons, undefined, classifier)
+      const s = summarize(runExamples(pipeline, run.test), SENTIMENT_LABELS, INTENTS, 0)
+      return [
+        mode, percent(s.sentiment.accuracy), percent(s.intent.accuracy),
+        ...INTENT_CLASSES.map((c) => percent(s.intent.labels.find((l) => l.label === c)?.recall ?? null)),
+        percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy)
+      ]
+    })
+    process.stdout.write(
+      `${run.name} (${run.train.length} training, ${run.test.length} test examples)\n` +
+        `${formatTable(["variant", "sentiment", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], rows)}\n\n`
+    )
+  }
+}
+
 const main = (): number => {
   const argv = process.argv.slice(2)
+  const cross = argv.indexOf("--cross")
+  if (cross >= 0) {
+    crossBatch(argv[cross + 1] ?? "b3_")
+    return 0
+  }
   if (argv.includes("--cv")) {
     crossValidate()
     return 0
