@@ -18,7 +18,7 @@
  */
 import type { Intent, SentimentLabel } from "../records.ts"
 import type { CompoundPattern } from "./compile.ts"
-import type { ScannedText } from "./scan.ts"
+import { firstAbove, type ScannedText } from "./scan.ts"
 
 export interface IntentResult {
   readonly intent: Intent
@@ -42,14 +42,7 @@ const compoundMatches = (pattern: CompoundPattern, positions: ReadonlyMap<string
       const candidates = positions.get(parts[k] as string) ?? NO_POSITIONS
       // The first position after `at` (positions are ascending: binary search), if it is
       // within reach of `start`.
-      let lo = 0
-      let hi = candidates.length
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1
-        if ((candidates[mid] as number) > at) hi = mid
-        else lo = mid + 1
-      }
-      const p = candidates[lo]
+      const p = candidates[firstAbove(candidates, at)]
       const next = p !== undefined && p - start <= pattern.within ? p : -1
       if (next === -1) {
         ok = false

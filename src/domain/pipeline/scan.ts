@@ -142,3 +142,15 @@ const findAspectMatches = (scanned: ScannedText): ReadonlyArray<PhraseMatch> => 
   }
   return out
 }
+
+/** The first `k` with `xs[k] > v` in ascending `xs` (binary search); `xs.length` when there is none. */
+export const firstAbove = (xs: ReadonlyArray<number>, v: number): number => {
+  let lo = 0
+  let hi = xs.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((xs[mid] as number) > v) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}

@@ -23,7 +23,7 @@ import type { Aspect, AspectSentiment, KeywordHit, SentimentLabel, SentimentProb
 import { compileLexicon, type CompiledLexicon } from "./compile.ts"
 import { questionClauses } from "./intent.ts"
 import type { LexiconBundle } from "./lexicon.ts"
-import { aspectMatches, scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
+import { aspectMatches, firstAbove, scanText, type PhraseMatch, type ScannedText } from "./scan.ts"
 
 export interface SentimentResult {
   readonly label: SentimentLabel
@@ -280,29 +280,6 @@ const firstHit = (hits: ReadonlyArray<Hit>, test: number, v: number): number => 
   return lo
 }
 
-/** The first `k` with `xs[k] > v`. */
-const firstAbove = (xs: ReadonlyArray<number>, v: number): number => {
-  let lo = 0
-  let hi = xs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((xs[mid] as number) > v) hi = mid
-    else lo = mid + 1
-  }
-  return lo
-}
-
-/** The first `k` with `xs[k] >= v`. */
-const firstAtLeast = (xs: ReadonlyArray<number>, v: number): number => {
-  let lo = 0
-  let hi = xs.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((xs[mid] as number) >= v) hi = mid
-    else lo = mid + 1
-  }
-  return lo
-}
 
 interface Sums { readonly x: number; readonly positive: number; readonly negative: number }
 
@@ -366,7 +343,7 @@ const aspectBreakdown = (
     // No contrast word stands strictly between a hit and the mention iff the hit lies within
     // [the last contrast before the mention, the first one after it].
     const cAfter = firstAbove(contrasts, at)
-    const cBefore = firstAtLeast(contrasts, at) - 1
+    const cBefore = firstAbove(contrasts, at - 1) - 1  // token positions: ≥ at ⇔ > at − 1
     const sideFrom = cBefore >= 0 ? (contrasts[cBefore] as number) : -1
     const sideTo = cAfter < contrasts.length ? (contrasts[cAfter] as number) : Number.POSITIVE_INFINITY
     if (own !== undefined) {
