@@ -198,7 +198,6 @@ export const queryStatements = (sql: Sql) => ({
   trend: (q: TrendQuery): Statement<Row> => {
     const unit = sql`${q.bucket}::text`
     const tz = sql`${q.timeZone}::text`
-    const range = { from: q.from, to: q.to }
     const sameBucket = q.bucket === "day" ? sql`z.l0::date = z.l1::date` : sql`date_trunc('hour', z.l0) = date_trunc('hour', z.l1)`
     const whole = sql.and([
       sql`z.hour >= ${q.from}::timestamptz`,
@@ -228,7 +227,7 @@ export const queryStatements = (sql: Sql) => ({
         UNION ALL
         SELECT date_trunc(${unit}, p.published_at AT TIME ZONE ${tz}), 1, (p.overall_sentiment = 'POSITIVE')::int,
           (p.overall_sentiment = 'NEGATIVE')::int, (p.overall_sentiment = 'NEUTRAL')::int, p.impact_score::numeric
-        FROM g AS h CROSS JOIN LATERAL (${postsOfHour(sql, q.projectId, range, sql`p.published_at, p.overall_sentiment, p.impact_score`)}) AS p
+        FROM g AS h CROSS JOIN LATERAL (${postsOfHour(sql, q.projectId, q, sql`p.published_at, p.overall_sentiment, p.impact_score`)}) AS p
         WHERE h.hour IS NOT NULL
       )
       SELECT to_char(local, 'YYYY-MM-DD"T"HH24:"00"') AS local, sum(posts) AS posts, sum(positive) AS positive,

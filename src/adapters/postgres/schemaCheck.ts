@@ -116,8 +116,8 @@ const inspect = (migrations: ReadonlyArray<Migration>) =>
 
 /** How many projects `validate` recounts against the rollups (the first ones by id), and for how long at most. */
 export const ROLLUP_SAMPLE = 20
-/** As the statement's `SET LOCAL statement_timeout` below says. */
-const ROLLUP_CHECK_TIMEOUT = "10 s"
+/** The recount's statement timeout (a PostgreSQL duration). */
+const ROLLUP_CHECK_TIMEOUT = "10s"
 
 /**
  * The rollups (migration 0013) agree with the rows they count: for the first `sample` projects
@@ -157,7 +157,7 @@ export const checkRollups = (sample: number = ROLLUP_SAMPLE) =>
       CROSS JOIN LATERAL (SELECT coalesce(sum(mentions), 0) AS mentions FROM post_keyword_rollup_daily WHERE project_id = s.id) kr
       ORDER BY s.id`
     const rows = yield* sql.withTransaction(
-      Effect.andThen(sql`SET LOCAL statement_timeout = '10s'`, compare)
+      Effect.andThen(sql`SELECT set_config('statement_timeout', ${ROLLUP_CHECK_TIMEOUT}, true)`, compare)
     ).pipe(Effect.catch((error: SqlError) =>
       sqlStateOf(error) === "57014" ? Effect.succeed(null) : Effect.fail(error)
     ))
