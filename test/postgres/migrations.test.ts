@@ -12,7 +12,9 @@ const INDEXES = [
   "idx_batch_ledger_project_id",
   "idx_post_keywords_project_keyword",
   "idx_post_analytics_project_summary",
-  "idx_post_analytics_project_crisis_rank"
+  "idx_post_analytics_project_crisis_rank",
+  "idx_post_rollup_hourly_read",
+  "idx_post_aspect_rollup_hourly_read"
 ]
 
 const indexes = Effect.gen(function*() {

@@ -25,7 +25,7 @@ describe("validate", () => {
       const report = yield* validateWith()
       expect(failures(report)).toEqual([])
       expect(report.ok).toBe(true)
-      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(12)
+      expect(report.results.filter((r) => r.name.startsWith("index ")).length).toBe(14)
       expect(formatReport(report)).toContain("validate: all checks passed")
     }).pipe(Effect.provide(TestPgMigrated)))
 

@@ -30,6 +30,8 @@ import { toRepositoryError } from "./sqlState.ts"
  * and, for a trend, inside one local bucket of the caller's time zone; any other hour (the range's
  * edges, or every hour of a zone whose offset is not a whole number of hours, such as
  * Asia/Kolkata) is counted from its posts instead, through the covering index of migration 0009.
+ * The hourly rollups are read through their own covering indexes (migrations 0016, 0017): a
+ * project's rollup rows lie scattered over the heap, the index keeps them together.
  * The answers are the posts' own, whatever the range and zone (analyticsQueries.equivalence.test.ts).
  *
  * Statements run on their own, without a transaction: the read pool turns parallel query off for

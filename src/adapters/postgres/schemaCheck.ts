@@ -39,7 +39,9 @@ export const EXPECTED_INDEXES: Readonly<Record<string, string>> = {
   idx_post_analytics_project_summary: "post_analytics",
   idx_crawl_errors_project_id: "crawl_errors",
   idx_batch_ledger_project_id: "batch_ledger",
-  idx_post_keywords_project_keyword: "post_keywords"
+  idx_post_keywords_project_keyword: "post_keywords",
+  idx_post_rollup_hourly_read: "post_rollup_hourly",
+  idx_post_aspect_rollup_hourly_read: "post_aspect_rollup_hourly"
 }
 
 /** One line of the schema report. */
