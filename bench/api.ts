@@ -14,6 +14,8 @@
 import { Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { type ChildProcess, spawn } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
+import { Agent, get } from "node:http"
 import { loadavg } from "node:os"
 import { performance } from "node:perf_hooks"
 import { AnalyticsQueriesLive } from "../src/adapters/postgres/AnalyticsQueries.ts"
@@ -169,6 +171,54 @@ const scenarios: ReadonlyArray<Scenario> = [
   { name: "batches", path: (p) => `/api/projects/${p}/batches?limit=50`, direct: (q, p) => q.batchHealth(p, 50) }
 ]
 
+/**
+ * The load generator's client: node:http over kept-alive connections, one per concurrent client.
+ * It shares the machine's cores with the server and PostgreSQL, so it should take as little of
+ * them as it can: per request it costs about a third of what `fetch` (undici) does here.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+const httpGet = (url: string) =>
+  new Promise<void>((resolve, reject) => {
+    get(url, { agent }, (res) => {
+      res.on("data", () => {})
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${url}: HTTP ${res.statusCode}`))))
+      res.on("error", reject)
+    }).on("error", reject)
+  })
+
+/**
+ * CPU time (ms) used so far by PostgreSQL's processes, a process by pid, and this process, from
+ * /proc (Linux; elsewhere the CPU columns read "–"). Where the cores went per request is what
+ * says whether a latency is the query's, the server's or the machine's.
+ */
+const TICK_MS = 10
+const procCpu = (pid: number | string): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS
+  } catch {
+    return NaN
+  }
+}
+const postgresCpu = (): number => {
+  try {
+    return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).reduce((sum, pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres") ? sum + procCpu(pid) : sum
+      } catch {
+        return sum
+      }
+    }, 0)
+  } catch {
+    return NaN
+  }
+}
+const ownCpu = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+const cpuSnapshot = (serverPid: number) => ({ pg: postgresCpu(), server: procCpu(serverPid), client: ownCpu() })
+
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
 /** `count` runs of `one(i)` from `CONCURRENCY` workers; the duration of each (failures included), sorted, and the failures. */
@@ -233,7 +283,7 @@ const startServer = (cacheSeconds: number) =>
   Effect.acquireRelease(
     Effect.tryPromise({ try: () => spawnServer(cacheSeconds), catch: (e) => e }),
     ({ child }) => Effect.promise(() => stopServer(child))
-  ).pipe(Effect.map(({ url }) => ({ url })))
+  ).pipe(Effect.map(({ url, child }) => ({ url, pid: child.pid ?? -1 })))
 
 /** GET and parse JSON; anything but 200 is an error naming the status and body. */
 const getJson = <A>(url: string) =>
@@ -282,24 +332,26 @@ const measure = Effect.gen(function*() {
   const rows: Array<string> = []
   for (const s of scenarios) {
     const project = (i: number) => projects[(i * 7) % PROJECTS] ?? projects[0] ?? ""
-    const httpOn = (base: string) => (i: number) =>
-      fetch(base + s.path(project(i), i)).then(async (r) => {
-        await r.arrayBuffer()
-        if (r.status !== 200) throw new Error(`${s.name}: HTTP ${r.status}`)
-      })
+    const httpOn = (base: string) => (i: number) => httpGet(base + s.path(project(i), i))
     const http = httpOn(server.url)
     const cachedHttp = httpOn(cachedServer.url)
     const direct = (i: number) => Effect.runPromise(s.direct(queries, project(i), i) as Effect.Effect<unknown>).then(() => undefined)
     // Warm both paths, then measure them one after the other.
     yield* Effect.promise(() => load(100, http))
     yield* Effect.promise(() => load(100, direct))
+    const before = cpuSnapshot(server.pid)
     const h = yield* Effect.promise(() => load(REQUESTS, http))
+    const after = cpuSnapshot(server.pid)
+    const cpu = (k: keyof typeof before) => {
+      const ms = (after[k] - before[k]) / REQUESTS
+      return Number.isNaN(ms) ? "–" : ms.toFixed(2)
+    }
     const d = yield* Effect.promise(() => load(REQUESTS, direct))
     yield* Effect.promise(() => load(100, cachedHttp))
     const c = yield* Effect.promise(() => load(REQUESTS, cachedHttp))
     const f = (n: number) => n.toFixed(1)
     const failed = (t: { failures: number }) => (t.failures === 0 ? "" : ` (${t.failures} failed)`)
-    const row = `| ${s.name} | ${f(percentile(h, 50))} | ${f(percentile(h, 99))}${failed(h)} | ${f(percentile(d, 50))} | ${f(percentile(d, 99))}${failed(d)} | ${f(percentile(h, 50) - percentile(d, 50))} | ${f(percentile(c, 50))} | ${f(percentile(c, 99))}${failed(c)} |`
+    const row = `| ${s.name} | ${f(percentile(h, 50))} | ${f(percentile(h, 99))}${failed(h)} | ${f(percentile(d, 50))} | ${f(percentile(d, 99))}${failed(d)} | ${f(percentile(h, 50) - percentile(d, 50))} | ${f(percentile(c, 50))} | ${f(percentile(c, 99))}${failed(c)} | ${cpu("pg")} | ${cpu("server")} | ${cpu("client")} |`
     rows.push(row)
     log(row)
   }
@@ -307,8 +359,10 @@ const measure = Effect.gen(function*() {
     `${ROWS.toLocaleString("en-US")} posts, ${PROJECTS} projects, ${CONCURRENCY} concurrent clients, ${REQUESTS} requests per endpoint after 100 warm-up; times in ms`,
     `load average (1, 5, 15 min) ${loadBefore} before, ${load1()} after`,
     "",
-    "| endpoint | HTTP p50 | HTTP p99 | SQL p50 | SQL p99 | API overhead at p50 | HTTP, 10 s cache, p50 | p99 |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|"
+    "CPU columns: ms of CPU per request during the uncached HTTP run, used by PostgreSQL, the server, and this load generator",
+    "",
+    "| endpoint | HTTP p50 | HTTP p99 | SQL p50 | SQL p99 | API overhead at p50 | HTTP, 10 s cache, p50 | p99 | CPU PostgreSQL | CPU server | CPU client |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   ]
   console.log([...header, ...rows].join("\n"))
 })
