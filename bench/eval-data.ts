@@ -28,6 +28,7 @@ export const SETS: ReadonlyArray<EvalSet> = [
   { name: "heldout_b", path: setPath("heldout_b"), tuned: false },
   { name: "heldout_c", path: setPath("heldout_c"), tuned: false },
   { name: "heldout_d", path: setPath("heldout_d"), tuned: false },
+  { name: "heldout_e", path: setPath("heldout_e"), tuned: false },
   { name: "dev", path: setPath("dev"), tuned: true },
   { name: "posts", path: setPath("posts"), tuned: true }
 ]
