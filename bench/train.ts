@@ -52,7 +52,7 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.5"
+const VERSION = "logreg-2026.12.7"
 const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5, intentClassPower: 0.75, tunedWeight: 1 }
 /** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
@@ -338,6 +338,10 @@ const crossValidate = (): void => {
       best.intent.labels.map((l, i) => [l.label, String(l.support), percent(rulesOnly.intent.labels[i]?.recall ?? null), percent(modelOnly.intent.labels[i]?.recall ?? null), percent(l.recall)])
     )}\n`
   )
+  // Sentiment and intent of the combined default by language (`vi`: the text has a Vietnamese letter).
+  process.stdout.write(`Combined default by language\n${formatTable(["language", "n", "sentiment", "intent"],
+    Object.entries(best.byLanguage).map(([lang, v]) => [lang, String(v.sentiment.total), percent(v.sentiment.accuracy), percent(v.intent.accuracy)])
+  )}\n`)
   // `--split PREFIX`: the combined default's figures on the files starting with PREFIX and on the rest.
   const split = process.argv.indexOf("--split")
   if (split >= 0) {

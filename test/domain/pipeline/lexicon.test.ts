@@ -77,7 +77,7 @@ describe("the manifest", () => {
     const manifest = shipped("manifest")
     expect(() => decodeLexiconFiles({ ...manifest, files: manifest.files.filter((f: string) => f !== "emoji") }, shipped)).toThrow(/does not list emoji/)
     expect(() => decodeLexiconFiles({ ...manifest, files: [...manifest.files, "spam"] }, shipped)).toThrow(/spam is listed twice/)
-    expect(() => decodeLexiconFiles({ ...manifest, files: [...manifest.files, "slang"] }, shipped)).toThrow(/\["files"\]\[8\]/)
+    expect(() => decodeLexiconFiles({ ...manifest, files: [...manifest.files, "slang"] }, shipped)).toThrow(/\["files"\]\[9\]/)
   })
   it("the version named in model_version is the manifest's", () => {
     expect(builtinLexicons.version).toBe(shipped("manifest").version)
@@ -139,5 +139,37 @@ describe("rule constants from the data", () => {
     expect(builtinLexicons.modifiers.negation.scope).toBe(3)
     expect(intentWith(3, text)).not.toBe("COMPLAINT")
     expect(intentWith(1, text)).toBe("COMPLAINT")
+  })
+})
+
+describe("valence_en (VADER words, npm run lexicon:vader)", () => {
+  const strip = (s: string): string => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d")
+  const valence = shipped("valence_en").entries as Record<string, number>
+  it("is a fresh conversion of vader-sentiment's lexicon (else: npm run lexicon:vader)", () => {
+    const out = execFileSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/lexicon-vader.ts"), "--check"], { cwd: ROOT, encoding: "utf8" })
+    expect(out).toMatch(/up to date/)
+  })
+  it("adds English words AFINN lacks, which the rules now read", () => {
+    const lex = compileLexicon(builtinLexicons)
+    expect(Object.keys(valence).length).toBeGreaterThan(2000)
+    expect(lex.phrases.get("unfortunately")?.valence).toBe(valence["unfortunately"])
+    expect(valence["unfortunately"]).toBeLessThan(0)
+    expect(lex.phrases.get("thankfully")?.valence).toBeGreaterThan(0)
+  })
+  it("never spells a Vietnamese or teencode token, with or without diacritics, nor a hand-set English entry", () => {
+    const vietnamese = new Set<string>()
+    for (const term of Object.keys(shipped("sentiment_vi").entries)) for (const t of term.toLowerCase().split(/\s+/)) vietnamese.add(strip(t))
+    for (const [from, to] of Object.entries(shipped("teencode").entries as Record<string, string>)) {
+      for (const t of `${from} ${to}`.toLowerCase().split(/\s+/)) vietnamese.add(strip(t))
+    }
+    const english = shipped("sentiment_en").entries as Record<string, number>
+    const clashes = Object.keys(valence).filter((w) => vietnamese.has(w) || w in english)
+    expect(clashes).toEqual([])
+    for (const w of ["ban", "hay", "con", "tot", "dep"]) expect(valence[w]).toBeUndefined()
+  })
+  it("leaves Vietnamese valences as sentiment_vi sets them", () => {
+    const lex = compileLexicon(builtinLexicons)
+    const vi = shipped("sentiment_vi").entries as Record<string, number>
+    for (const term of ["tốt", "tệ", "đẹp"]) if (vi[term] !== undefined) expect(lex.phrases.get(term)?.valence).toBe(vi[term])
   })
 })
