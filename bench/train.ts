@@ -54,7 +54,7 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.7"
+const VERSION = "logreg-2026.12.8"
 const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5, intentClassPower: 0.75, tunedWeight: 1 }
 /** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
