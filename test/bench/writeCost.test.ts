@@ -1,7 +1,9 @@
 /**
  * Smoke run of bench/writeCost.ts (`npm run bench:writecost`) in its CI-cheap mode: one level of
- * 1 000 posts, 3 batches per variant, no autovacuum wait. No timing is asserted; the report's
- * shape, the WAL accounting and the clean-up are.
+ * 1 000 posts, 10 batches per variant, no autovacuum wait. No timing is asserted; the report's
+ * shape, the WAL accounting and the clean-up are. Ten batches, not three: the first batches'
+ * full-page images weigh on every variant alike, and over three the share of post_keywords in
+ * a batch's WAL sat at the assertion's edge (0.49 and, with the rollup read indexes, 0.52).
  */
 import { Effect, Redacted } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
@@ -39,7 +41,7 @@ describe("bench:writecost smoke", () => {
   it("reports every variant with its time and WAL, and drops its database", async () => {
     const run = spawnSync(
       process.execPath,
-      [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "bench/writeCost.ts"), "--levels", "1000", "--batches", "3", "--vacuum-seconds", "0", "--database", database],
+      [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "bench/writeCost.ts"), "--levels", "1000", "--batches", "10", "--vacuum-seconds", "0", "--database", database],
       { cwd: ROOT, encoding: "utf8", env: { ...process.env, DATABASE_URL: testSettings.database.value }, timeout: 90_000 }
     )
     expect(run.status, run.stderr).toBe(0)
@@ -50,7 +52,7 @@ describe("bench:writecost smoke", () => {
       expect(Number(r[2]?.replaceAll(",", ""))).toBeGreaterThanOrEqual(1000)
       expect(Number(r[4])).toBeGreaterThan(0)
       expect(Number(r[5])).toBeGreaterThanOrEqual(Number(r[4]))
-      expect(r[11]).toMatch(/^\d+\/3$/)
+      expect(r[11]).toMatch(/^\d+\/10$/)
     }
     const base = rows[0]!
     expect(base[6]).toBe("1.00×")
