@@ -10,6 +10,8 @@
  *                                     each fold never holds its test examples)
  *   npx tsx bench/train.ts --cv --errors   the same, listing the misclassified examples
  *   npx tsx bench/train.ts --cv --split b3_   also the combined figures on b3_* files and the rest
+ *   npx tsx bench/train.ts --cv --train-only b5_   b5_* files in every fold's training, never tested;
+ *                                     the other examples keep the folds they have without them
  *   npx tsx bench/train.ts --cross b3_    train on the data/train files whose name does not
  *                                     start with b3_ (plus posts and dev) and test on those that
  *                                     do, then the other way round: a check of generalisation
@@ -52,7 +54,7 @@ const TRAIN_DIR = join(root, "data/train")
 const TUNED = ["data/eval/posts.jsonl", "data/eval/dev.jsonl"]
 const OUT = join(root, "data/model/classifier.json")
 
-const VERSION = "logreg-2026.12.7"
+const VERSION = "logreg-2026.12.8"
 const DEFAULT_SETTINGS = { buckets: 1 << 16, epochs: 30, rate: 0.3, l2: 0.0001, minDf: 2, seed: 20261203, folds: 5, fraction: 1, stackRules: 1, classPower: 0.5, intentClassPower: 0.75, tunedWeight: 1 }
 /** `--set name=value` (cross-validation and --cross only) overrides a setting, to compare settings. */
 const SETTINGS: typeof DEFAULT_SETTINGS = { ...DEFAULT_SETTINGS }
@@ -295,7 +297,14 @@ const VARIANTS: ReadonlyArray<Variant> = [
 
 const crossValidate = (): void => {
   const { examples } = readAll()
-  const own = examples.filter((e) => e.id.includes(":"))
+  // `--train-only PREFIX`: the data/train examples of files starting with PREFIX join the training
+  // data of every fold and are never tested; the other examples keep exactly the folds they have
+  // without those files, so that a run with and one without them test the same examples the same way.
+  const trainOnlyAt = process.argv.indexOf("--train-only")
+  const trainOnly = trainOnlyAt >= 0 ? (process.argv[trainOnlyAt + 1] ?? "b5_") : undefined
+  const isExtra = (e: Example) => trainOnly !== undefined && e.id.startsWith(trainOnly)
+  const own = examples.filter((e) => e.id.includes(":") && !isExtra(e))
+  const extra = examples.filter((e) => e.id.includes(":") && isExtra(e))
   const tuned = examples.filter((e) => !e.id.includes(":"))
   const order = shuffled(own.length, SETTINGS.seed)
   const results = new Map<string, Array<ReturnType<typeof runExamples>[number]>>()
@@ -303,7 +312,7 @@ const crossValidate = (): void => {
     const test = order.filter((_, i) => i % SETTINGS.folds === fold).map((i) => own[i]!)
     // `fraction` < 1 keeps that share of the fold's data/train examples: a learning curve.
     const ownTrain = order.filter((_, i) => i % SETTINGS.folds !== fold).map((i) => own[i]!)
-    const train = [...ownTrain.slice(0, Math.round(ownTrain.length * SETTINGS.fraction)), ...tuned]
+    const train = [...ownTrain.slice(0, Math.round(ownTrain.length * SETTINGS.fraction)), ...extra, ...tuned]
     const classifier: Classifier = decodeClassifier(JSON.parse(serialize(trainFile(train, {}))))
     for (const v of VARIANTS) {
       const pipeline = makePipeline({ ...defaultPipelineSettings, classifier: v.mode, ...(v.combine ? { combine: v.combine } : {}) }, builtinLexicons, undefined, classifier)
@@ -349,16 +358,17 @@ const crossValidate = (): void => {
     const all = results.get(VARIANTS[2]!.name)!
     const part = (f: (id: string) => boolean, name: string) => {
       const s = summarize(all.filter((r) => f(r.id)), SENTIMENT_LABELS, INTENTS, 0)
-      return [name, String(all.filter((r) => f(r.id)).length), percent(s.sentiment.accuracy), percent(s.intent.accuracy),
+      return [name, String(all.filter((r) => f(r.id)).length), percent(s.sentiment.accuracy),
+        percent(s.byLanguage["en"]?.sentiment.accuracy ?? null), percent(s.byLanguage["vi"]?.sentiment.accuracy ?? null), percent(s.intent.accuracy),
         ...INTENT_CLASSES.map((c) => percent(s.intent.labels.find((l) => l.label === c)?.recall ?? null)),
         percent(s.aspects.detection.recall), percent(s.aspects.polarityAccuracy)]
     }
-    process.stdout.write(`Combined default by batch\n${formatTable(["batch", "n", "sentiment", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], [
+    process.stdout.write(`Combined default by batch\n${formatTable(["batch", "n", "sentiment", "sent. en", "sent. vi", "intent", ...INTENT_CLASSES.map((c) => c.slice(0, 5)), "aspect R", "polarity"], [
       part((id) => id.startsWith(prefix), `${prefix}*`), part((id) => !id.startsWith(prefix), `other data/train`)
     ])}\n`)
   }
   process.stdout.write(
-    `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev always in training)\n` +
+    `${SETTINGS.folds}-fold cross-validation on data/train (${own.length} examples; posts and dev${extra.length > 0 ? ` and ${extra.length} ${trainOnly}* examples` : ""} always in training)\n` +
       `${formatTable(["variant", "sentiment", "intent", "min class recall", "intent F1", "aspect P", "aspect R", "polarity", "aspect acc"], rows)}\n`
   )
 }
