@@ -31,13 +31,17 @@ const Weight = Schema.Finite.pipe(Schema.check(Schema.isBetween({ minimum: -5, m
 const between = (minimum: number, maximum: number) =>
   Schema.Finite.pipe(Schema.check(Schema.isBetween({ minimum, maximum })))
 
-const SentimentViFile = Schema.Struct({
-  version: Version,
-  language: Language("vi"),
-  scale: Scale,
-  description: Description,
-  entries: Schema.Record(Schema.String, Weight)
-})
+/** A file of terms with a valence in one language: `sentiment_vi.json`, `valence_en.json`. */
+const ValenceFile = (lang: "vi" | "en") =>
+  Schema.Struct({
+    version: Version,
+    language: Language(lang),
+    scale: Scale,
+    description: Description,
+    entries: Schema.Record(Schema.String, Weight)
+  })
+
+const SentimentViFile = ValenceFile("vi")
 
 const SentimentEnFile = Schema.Struct({
   version: Version,
@@ -54,13 +58,7 @@ const SentimentEnFile = Schema.Struct({
  * `npm run lexicon:vader` (bench/lexicon-vader.ts). Compiled after AFINN-165 and before
  * `sentiment_en`'s entries, which win over it.
  */
-const ValenceEnFile = Schema.Struct({
-  version: Version,
-  language: Language("en"),
-  scale: Scale,
-  description: Description,
-  entries: Schema.Record(Schema.String, Weight)
-})
+const ValenceEnFile = ValenceFile("en")
 
 const IntensifierPosition = Schema.Literals(["before", "after", "both"])
 
