@@ -191,6 +191,7 @@ const httpGet = (url: string) =>
  * /proc (Linux; elsewhere the CPU columns read "–"). Where the cores went per request is what
  * says whether a latency is the query's, the server's or the machine's.
  */
+/** /proc/<pid>/stat counts in clock ticks of USER_HZ, 100 per second on Linux. */
 const TICK_MS = 10
 const procCpu = (pid: number | string): number => {
   try {

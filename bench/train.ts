@@ -301,7 +301,8 @@ const crossValidate = (): void => {
   // data of every fold and are never tested; the other examples keep exactly the folds they have
   // without those files, so that a run with and one without them test the same examples the same way.
   const trainOnlyAt = process.argv.indexOf("--train-only")
-  const trainOnly = trainOnlyAt >= 0 ? (process.argv[trainOnlyAt + 1] ?? "b5_") : undefined
+  const trainOnly = trainOnlyAt < 0 ? undefined : process.argv[trainOnlyAt + 1]
+  if (trainOnlyAt >= 0 && (trainOnly === undefined || trainOnly.startsWith("--"))) throw new Error("--train-only needs a file prefix, e.g. --train-only b5_")
   const isExtra = (e: Example) => trainOnly !== undefined && e.id.startsWith(trainOnly)
   const own = examples.filter((e) => e.id.includes(":") && !isExtra(e))
   const extra = examples.filter((e) => e.id.includes(":") && isExtra(e))
